@@ -1,0 +1,102 @@
+"""The business track: a standards forum of companies, held in numpy arrays.
+
+Each round companies are paired at random. A pair from the same bloc meets; a
+cross-bloc pair meets with probability ``openness × (1 − restriction)``. Met pairs
+closer than the confidence bound converge (Deffuant), and every company is pulled
+towards its home government. The forum's standard is the compromise point of all
+companies on the technical issues; a company adopts it when its utility
+(same form as a government's, with the companies' small rivalry costs plus a cost
+for trading across restrictions) is >= 0. Cost is O(companies) per round.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.utility import compromise_point, distance, normalise, utility_rows
+
+if TYPE_CHECKING:
+    from sim.scenario import Actor, Scenario
+
+
+class BusinessForum:
+    """State of all companies: positions on the technical issues, homes, blocs, adoption."""
+
+    def __init__(self, scenario: Scenario, groups: list[Actor], rng: np.random.Generator):
+        """Draw each company of each (realised) group around the group's position with sd ``spread``."""
+        self.business = scenario.business
+        self.tech = [i for i, issue in enumerate(scenario.issues) if issue.technical] or list(
+            range(len(scenario.issues))
+        )
+        tech_ids = [scenario.issue_ids[i] for i in self.tech]
+        self.blocs = list(dict.fromkeys(g.bloc for g in groups))
+        gov_ids = [g.id for g in scenario.governments]
+        sizes = [g.count for g in groups]
+        self.rows = np.cumsum([0, *sizes])
+        n = int(self.rows[-1])
+        self.size = n
+        centre = np.repeat(np.array([[g.position[k] for k in tech_ids] for g in groups]), sizes, axis=0)
+        spread = np.repeat(np.array([g.spread for g in groups]), sizes)[:, None]
+        self.positions = np.clip(centre + rng.normal(0.0, 1.0, centre.shape) * spread, 0.0, 1.0)
+        self.salience = np.repeat(normalise(np.array([[g.salience[k] for k in tech_ids] for g in groups])), sizes, 0)
+        self.weight = np.repeat(np.array([g.capability / g.count for g in groups]), sizes)
+        self.legitimacy = np.repeat(np.array([g.legitimacy for g in groups]), sizes)
+        self.gain = np.repeat(np.array([g.gain for g in groups]), sizes)
+        self.bloc = np.repeat(np.array([self.blocs.index(g.bloc) for g in groups]), sizes)
+        self.home = np.repeat(np.array([gov_ids.index(g.home) for g in groups]), sizes)
+        self.bloc_size = np.bincount(self.bloc, minlength=len(self.blocs))
+        self.adopted = np.ones(n, dtype=bool)
+        self.standard = compromise_point(self.positions, self.salience, self.weight) if n else np.zeros(len(self.tech))
+
+    def meet(self, rng: np.random.Generator, restriction: float) -> int:
+        """Pair companies at random and let met, close-enough pairs converge. Returns cross-bloc meetings."""
+        n = self.size
+        if n < 2:
+            return 0
+        order = rng.permutation(n)
+        a, b = order[0 : n - 1 : 2], order[1:n:2]
+        cross = self.bloc[a] != self.bloc[b]
+        p_cross = self.business.openness * (1.0 - restriction)
+        met = ~cross | (rng.random(len(a)) < p_cross)
+        gap = np.abs(self.positions[a] - self.positions[b]).mean(axis=1)
+        close = met & (gap <= self.business.confidence_bound)
+        a, b = a[close], b[close]
+        step = self.business.convergence * (self.positions[b] - self.positions[a])
+        self.positions[a] += step
+        self.positions[b] -= step
+        return int((cross & close).sum())
+
+    def pull_home(self, government_positions: np.ndarray) -> None:
+        """Move each company towards its home government's position on the technical issues."""
+        target = government_positions[:, self.tech][self.home]
+        self.positions += self.business.home_pull * (target - self.positions)
+
+    def adopt(self, tension: float, restriction: float, kappa0: float, kappa1: float) -> np.ndarray:
+        """Recompute the standard and who adopts it; returns the adoption share per bloc.
+
+        X_i is the share of last round's other adopters from another bloc, so a
+        standard adopted across blocs costs rivalry; restrictions add
+        ``restriction_cost`` per unit of X_i.
+        """
+        if self.size == 0:
+            return np.zeros(len(self.blocs))
+        d = self.business.standard_depth
+        self.standard = compromise_point(self.positions, self.salience, self.weight)
+        per_bloc = np.bincount(self.bloc[self.adopted], minlength=len(self.blocs))
+        others = per_bloc.sum() - self.adopted.astype(int)
+        rivals = per_bloc.sum() - per_bloc[self.bloc]
+        x_share = np.divide(rivals, others, out=np.zeros(self.size), where=others > 0)
+        rival_cost = x_share * (tension * (kappa0 + kappa1 * d) + restriction * self.business.restriction_cost)
+        value = utility_rows(self.standard, d, self.positions, self.salience, self.legitimacy, self.gain, rival_cost)
+        self.adopted = value >= 0.0
+        return np.bincount(self.bloc[self.adopted], minlength=len(self.blocs)) / np.maximum(self.bloc_size, 1)
+
+    def distance_to_standard(self, x_tech: np.ndarray) -> float:
+        """Mean absolute gap between a government deal's technical content and the standard."""
+        return float(np.abs(np.asarray(x_tech) - self.standard).mean())
+
+    def mean_gap(self) -> float:
+        """Mean distance of companies from the standard (salience-weighted), a convergence gauge."""
+        return float(distance(self.standard, self.positions, self.salience).mean()) if self.size else 0.0

@@ -1,0 +1,209 @@
+"""The Mesa model: wires a realised scenario to agents, tracks, protocol and events.
+
+A round: apply the scenario's events for the round, let the protocol's tables
+negotiate (government track), run the business forum, couple the two levels
+(a cross-bloc industry standard is a focal point for governments; a government deal
+at or above ``relief_level`` eases business restrictions), then collect data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim.agents import CompanyGroup, Government
+from sim.forum import BusinessForum
+from sim.protocols import make_protocol
+from sim.scenario import Scenario
+from sim.tracks import GovernmentTable, TableRound
+
+
+@dataclass
+class Deal:
+    """An agreement reached at one level: first round, signatories (union over rounds), content."""
+
+    level: str
+    depth: float
+    round: int
+    signatories: set[str]
+    content: np.ndarray
+
+
+class NegotiationModel(mesa.Model):
+    """Two-track negotiation for one replication of a realised scenario (no distributions left)."""
+
+    def __init__(self, scenario: Scenario, rng: np.random.Generator | int | None = None, log_events: bool = True):
+        """``rng`` is the replication's generator (or seed); every draw goes through ``self.rng``."""
+        super().__init__(rng=rng)
+        self.scenario = scenario
+        self.coefficients = scenario.model
+        self.log_events = log_events
+        self.tension = float(scenario.tension)
+        self.restriction_shift = 0.0
+        self.relief = 0.0
+        self.round = 0
+        ids = scenario.issue_ids
+        c = self.coefficients
+        self.governments = [
+            Government(self, a, ids, c.kappa0_government, c.kappa1_government) for a in scenario.governments
+        ]
+        self.by_id = {g.actor_id: g for g in self.governments}
+        self.bloc_of = {g.actor_id: g.bloc for g in self.governments}
+        groups = scenario.companies
+        self.forum = BusinessForum(scenario, groups, self.rng)
+        self.company_groups = [
+            CompanyGroup(self, spec, slice(int(self.forum.rows[i]), int(self.forum.rows[i + 1])))
+            for i, spec in enumerate(groups)
+        ]
+        self.protocol = make_protocol(scenario, self.governments)
+        self.table = GovernmentTable(self)
+        self.deals: dict[str, Deal] = {}
+        self.table_deals: list[TableRound] = []
+        self.blockers: dict[str, dict[str, str]] = {}
+        self.business_shares = np.zeros(len(self.forum.blocs))
+        self.business_cross_round: int | None = None  # first round a standard held across blocs
+        self.business_cross_now = False  # whether one holds now (sanctions can undo it)
+        self.business_within_now = False
+        self.log: list[tuple] = []
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self.ladder = scenario.ladder
+
+    # -- state other parts read -------------------------------------------------
+    @property
+    def restriction(self) -> float:
+        """Restrictions on cross-bloc business contact now, on [0, 1]."""
+        b = self.scenario.business
+        value = b.restriction + b.restriction_per_tension * self.tension + self.restriction_shift - self.relief
+        return float(min(max(value, 0.0), 1.0))
+
+    def focal_bonus(self, x: np.ndarray) -> float:
+        """Gain a cross-bloc industry standard adds for content near it (0 before one exists)."""
+        if not self.business_cross_now:
+            return 0.0
+        gap = self.forum.distance_to_standard(np.asarray(x)[self.forum.tech])
+        bound = self.scenario.business.confidence_bound
+        return self.coefficients.focal_gain * max(0.0, 1.0 - gap / bound) if bound > 0 else 0.0
+
+    def best_deal_among(self, ids: set[str]) -> np.ndarray | None:
+        """Content of the deepest, latest deal signed only by governments in ``ids``."""
+        found = [t for t in self.table_deals if t.level is not None and set(t.signatories) <= ids]
+        if not found:
+            return None
+        return max(found, key=lambda t: (t.level.depth, t.offers[-1].round)).content
+
+    # -- one round ------------------------------------------------------------------
+    def step(self) -> None:
+        """One round of both tracks."""
+        self.round += 1
+        self._apply_events()
+        tables = self.protocol.tables(self, self.round)
+        for event in self.scenario.events:
+            if event.round == self.round and event.table:
+                tables = [*tables, [self.by_id[i] for i in event.table]]
+        for members in tables:
+            self._record(self.table.negotiate(members, self.round))
+        self._business_round()
+        self.datacollector.collect(self)
+
+    def _apply_events(self) -> None:
+        for event in self.scenario.events:
+            if event.round != self.round:
+                continue
+            self.tension = float(min(max(self.tension + event.tension_change, 0.0), 1.0))
+            self.restriction_shift += event.restriction_change
+            if self.log_events:
+                detail = f"tension {self.tension:.2f}, restriction {self.restriction:.2f}"
+                self.log.append((self.round, "", "", "", "event", float("nan"), event.label or "event", detail))
+
+    def _record(self, result: TableRound) -> None:
+        if self.log_events:
+            self._log_offers(result)
+        for offer in result.offers:
+            if not offer.vote.passed:
+                self.blockers[offer.level] = dict(offer.vote.blockers)
+        if result.level is None:
+            return
+        self.table_deals.append(result)
+        for level in self.ladder:
+            if level.depth > result.level.depth:
+                break
+            deal = self.deals.get(level.name)
+            if deal is None:
+                self.deals[level.name] = Deal(
+                    level.name, level.depth, self.round, set(result.signatories), result.content
+                )
+            else:
+                deal.signatories |= set(result.signatories)
+        relief_level = self.coefficients.relief_level
+        if (
+            relief_level
+            and self.relief == 0.0
+            and self._is_cross_bloc(result.signatories)
+            and result.level.depth >= next(lv.depth for lv in self.ladder if lv.name == relief_level)
+        ):
+            self.relief = self.coefficients.relief
+
+    def _is_cross_bloc(self, ids: Iterable[str]) -> bool:
+        return len({self.bloc_of[i] for i in ids}) >= 2
+
+    def _log_offers(self, result: TableRound) -> None:
+        table = "+".join(result.table)
+        for offer in result.offers:
+            content = " ".join(f"{v:.3f}" for v in offer.content)
+            outcome = "agreed" if offer.vote.passed else "failed"
+            self.log.append((offer.round, table, offer.level, "", "offer", float("nan"), outcome, content))
+            for actor, appraisal in offer.vote.appraisals.items():
+                action = "accept" if appraisal.accepts else "reject"
+                terms = (
+                    f"L={appraisal.legitimacy:.3f} dG={appraisal.cooperation:.3f} "
+                    f"dD={appraisal.content:.3f} rival={appraisal.rivalry:.3f}"
+                )
+                self.log.append(
+                    (offer.round, table, offer.level, actor, action, appraisal.value, appraisal.reason or "", terms)
+                )
+
+    def _business_round(self) -> None:
+        forum, c = self.forum, self.coefficients
+        forum.meet(self.rng, self.restriction)
+        forum.pull_home(np.array([g.position for g in self.governments]))
+        shares = forum.adopt(self.tension, self.restriction, c.kappa0_company, c.kappa1_company)
+        self.business_shares = shares
+        reached = shares >= self.scenario.business.quorum
+        was_cross = self.business_cross_now
+        self.business_within_now = bool(reached.any())
+        self.business_cross_now = bool(len(shares) >= 2 and reached.all())
+        if self.business_cross_round is None and self.business_cross_now:
+            self.business_cross_round = self.round
+        if self.log_events and was_cross != self.business_cross_now:
+            detail = " ".join(f"{b}={s:.2f}" for b, s in zip(forum.blocs, shares, strict=True))
+            what = "adopted across blocs" if self.business_cross_now else "no longer adopted across blocs"
+            self.log.append((self.round, "forum", "", "", "standard", float("nan"), what, detail))
+
+    # -- data collection --------------------------------------------------------------
+    def deepest(self, cross_bloc: bool) -> int:
+        """Index (1-based on the ladder, 0 for none) of the deepest deal so far, optionally cross-bloc only."""
+        best = 0
+        for i, level in enumerate(self.ladder, start=1):
+            deal = self.deals.get(level.name)
+            if deal and (not cross_bloc or self._is_cross_bloc(deal.signatories)):
+                best = i
+        return best
+
+    def _reporters(self) -> dict:
+        reporters = {
+            "round": lambda m: m.round,
+            "tension": lambda m: m.tension,
+            "restriction": lambda m: m.restriction,
+            "gov_level": lambda m: m.deepest(cross_bloc=False),
+            "gov_cross_level": lambda m: m.deepest(cross_bloc=True),
+            "business_cross": lambda m: m.business_cross_now,
+        }
+        for b, bloc in enumerate(self.forum.blocs):
+            reporters[f"adoption_{bloc}"] = lambda m, b=b: float(m.business_shares[b])
+        for g in self.governments:
+            for k, issue in enumerate(self.scenario.issue_ids):
+                reporters[f"pos_{g.actor_id}_{issue}"] = lambda m, g=g, k=k: float(g.position[k])
+        return reporters

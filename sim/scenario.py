@@ -1,0 +1,368 @@
+"""The scenario language: a pydantic schema of a negotiation, loaded from YAML.
+
+Every parameter the model uses lives here, with its default and its meaning, so that
+nothing is hidden in code. ``load_scenario`` reports each problem as
+``FILE:LINE: key.path: message``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.distributions import Number, Unit
+from sim.errors import InputError, Problem, dotted
+from sim.yamlio import Document, load_yaml, merge, parse_yaml
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="lower-case identifier")]
+PROTOCOLS = ("simultaneous", "west_first", "bilateral_first")
+
+
+class Strict(BaseModel):
+    """Base of every schema block: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """A short attributed quote (or a named assumption) behind a number."""
+
+    quote: str = Field(description="short quote from the source, or the assumption in words")
+    by: str = Field(description="who said it, or 'assumption'")
+    supports: list[str] = Field(default_factory=list, description="fields the quote informs, e.g. position.forum")
+
+
+class Issue(Strict):
+    """One dimension of the negotiation, on [0, 1] between two described ends."""
+
+    id: Id
+    low: str = Field(description="what 0 means")
+    high: str = Field(description="what 1 means")
+    technical: bool = Field(False, description="companies negotiate this issue in the business forum")
+    status_quo: Unit = Field(0.0, description="where policy stands with no agreement (for the Nash baseline)")
+
+
+class Actor(Strict):
+    """A government, or a group of companies sharing a home government."""
+
+    id: Id
+    name: str
+    kind: Literal["government", "company"]
+    bloc: Id = Field(description="geopolitical bloc; dealing across blocs costs tension")
+    position: dict[str, Unit] = Field(description="ideal point per issue, on [0, 1]")
+    salience: dict[str, Number(0.0, 100.0)] = Field(
+        description="importance per issue (>= 0, any scale; normalised to sum to 1)"
+    )
+    capability: Number(0.0, 1000.0) = Field(1.0, description="bargaining weight (relative)")
+    flexibility: Unit = Field(0.2, description="share of the gap to a proposal conceded in one round")
+    legitimacy: Number(0.0, 2.0) = Field(0.1, description="L: value of signing anything at all")
+    gain: Number(0.0, 2.0) = Field(0.5, description="G: value of cooperation per unit of depth")
+    count: int = Field(1, ge=1, le=1_000_000, description="companies in the group (companies only)")
+    spread: Number(0.0, 1.0) = Field(0.1, description="sd of company positions around the group's")
+    home: Id | None = Field(None, description="home government of a company group")
+    sources: list[Source] = Field(default_factory=list)
+
+
+class Event(Strict):
+    """Something that happens at the start of a round."""
+
+    round: int = Field(ge=1, description="round at whose start the event happens (1-based)")
+    label: str = ""
+    tension_change: Number(-1.0, 1.0) = Field(0.0, description="added to tension (result clipped to [0, 1])")
+    restriction_change: Number(-1.0, 1.0) = Field(
+        0.0, description="added to business restrictions: > 0 sanctions, < 0 facilitated dialogue"
+    )
+    table: list[Id] = Field(default_factory=list, description="governments forced to meet this round")
+    sources: list[Source] = Field(default_factory=list)
+
+
+class Consensus(Strict):
+    """Every government at the table must sign."""
+
+    rule: Literal["consensus"]
+
+
+class QualifiedMajority(Strict):
+    """Signatories must hold at least ``threshold`` of the table's capability."""
+
+    rule: Literal["qualified_majority"]
+    threshold: Unit = 0.65
+
+
+class RequiredSignatories(Strict):
+    """Listed governments must sign (those at the table); the others may join or not."""
+
+    rule: Literal["required"]
+    signatories: list[Id] = Field(min_length=1)
+
+
+DecisionRule = Annotated[Consensus | QualifiedMajority | RequiredSignatories, Field(discriminator="rule")]
+
+
+class Level(Strict):
+    """One rung of the depth ladder."""
+
+    name: Id
+    depth: Unit = Field(description="d in the utility: 0 nothing … 1 binding rules")
+    label: str = ""
+
+
+def _default_ladder() -> list[Level]:
+    return [
+        Level(name="declaration", depth=0.25, label="shallow declaration"),
+        Level(name="voluntary_commitments", depth=0.5, label="voluntary commitments"),
+        Level(name="shared_testing", depth=0.75, label="shared testing standards"),
+        Level(name="binding", depth=1.0, label="binding standards"),
+    ]
+
+
+class ProtocolOptions(Strict):
+    """Details of the sequencing protocols."""
+
+    first_phase_rounds: int | None = Field(
+        None, ge=1, description="rounds of the first phase (west_first, bilateral_first); default half"
+    )
+    first_bloc: Id | None = Field(None, description="bloc that converges first in west_first; default the chair's")
+    pair: list[Id] | None = Field(None, description="the two governments of bilateral_first; default the largest")
+
+
+class Business(Strict):
+    """The business track: a standards forum of companies."""
+
+    openness: Unit = Field(0.6, description="chance a cross-bloc pair of companies meets with no restrictions")
+    restriction: Unit = Field(0.0, description="restrictions on cross-bloc contact at the start, on [0, 1]")
+    restriction_per_tension: Unit = Field(0.5, description="restriction added per unit of tension")
+    quorum: Unit = Field(0.6, description="share of every bloc's companies that must adopt a standard")
+    standard_depth: Unit = Field(0.5, description="depth d of a forum standard in company utility")
+    convergence: Unit = Field(0.3, description="Deffuant step: share of the gap closed when two companies meet")
+    confidence_bound: Unit = Field(0.4, description="companies farther apart than this (mean |gap|) do not converge")
+    home_pull: Unit = Field(0.05, description="share of the gap to the home government closed each round")
+    restriction_cost: Number(0.0, 2.0) = Field(0.5, description="cost of adopting a standard across a restriction")
+
+
+class Coefficients(Strict):
+    """The model's own coefficients; each is an assumption, varied in sensitivity runs."""
+
+    kappa0_government: Number(0.0, 5.0) = Field(0.5, description="κ0: cost of any deal with rivals")
+    kappa1_government: Number(0.0, 5.0) = Field(1.0, description="κ1: extra rival cost per unit of depth")
+    kappa0_company: Number(0.0, 5.0) = Field(0.05, description="κ0 for companies")
+    kappa1_company: Number(0.0, 5.0) = Field(0.15, description="κ1 for companies")
+    trust_cross_bloc: Unit = Field(0.5, description="trust in a rival bloc's proposal at zero tension")
+    confidence_bound: Unit = Field(0.35, description="a government ignores proposals farther than this")
+    perception_noise: Number(0.0, 1.0) = Field(0.03, description="sd of each actor's reading of a proposal")
+    chair_weight: Number(1.0, 10.0) = Field(1.5, description="multiplier on the chair's weight in the proposal")
+    focal_gain: Number(0.0, 2.0) = Field(0.2, description="gain a cross-bloc industry standard adds to governments")
+    relief_level: Id | None = Field(None, description="government deal at/above this level eases business restrictions")
+    relief: Unit = Field(0.3, description="restriction removed by such a deal")
+
+
+class Scenario(Strict):
+    """A negotiation: who, over what, under which tension and rules."""
+
+    name: Id
+    title: str = ""
+    description: str = ""
+    sources: list[Source] = Field(default_factory=list)
+    issues: list[Issue] = Field(min_length=1)
+    actors: list[Actor] = Field(min_length=2)
+    tension: Unit = Field(description="geopolitical tension τ on [0, 1]")
+    events: list[Event] = Field(default_factory=list)
+    protocol: Literal["simultaneous", "west_first", "bilateral_first"] = "simultaneous"
+    protocol_options: ProtocolOptions = Field(default_factory=ProtocolOptions)
+    chair: Id | None = None
+    decision_rule: DecisionRule = Field(default_factory=lambda: Consensus(rule="consensus"))
+    depth_ladder: list[Level] = Field(default_factory=_default_ladder, min_length=1)
+    substantive_from: Id | None = Field(None, description="first level counted as substantive; default the second")
+    business: Business = Field(default_factory=Business)
+    model: Coefficients = Field(default_factory=Coefficients)
+    rounds: int = Field(12, ge=1, le=1000)
+    replications: int = Field(200, ge=1, le=1_000_000)
+    seed: int = Field(20231101, ge=0, description="master seed of the replications")
+
+    # -- derived views ---------------------------------------------------------
+    @property
+    def governments(self) -> list[Actor]:
+        """Government actors in file order."""
+        return [a for a in self.actors if a.kind == "government"]
+
+    @property
+    def companies(self) -> list[Actor]:
+        """Company groups in file order."""
+        return [a for a in self.actors if a.kind == "company"]
+
+    @property
+    def issue_ids(self) -> list[str]:
+        """Issue identifiers in file order."""
+        return [i.id for i in self.issues]
+
+    @property
+    def ladder(self) -> list[Level]:
+        """Depth ladder, shallow to deep."""
+        return sorted(self.depth_ladder, key=lambda lv: lv.depth)
+
+    @property
+    def substantive_level(self) -> Level:
+        """The first level counted as substantive (default: the second rung)."""
+        ladder = self.ladder
+        if self.substantive_from:
+            return next(lv for lv in ladder if lv.name == self.substantive_from)
+        return ladder[min(1, len(ladder) - 1)]
+
+    @property
+    def blocs(self) -> list[str]:
+        """Blocs of the governments, in order of first appearance."""
+        return list(dict.fromkeys(a.bloc for a in self.governments))
+
+
+def _cross_check(s: Scenario) -> list[tuple[tuple, str]]:
+    """Checks that need the whole scenario: references, duplicates, coverage."""
+    out: list[tuple[tuple, str]] = []
+    issue_ids = s.issue_ids
+    gov_ids = {a.id for a in s.governments}
+    for field, items in (("issues", s.issues), ("actors", s.actors)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                out.append(((field, i, "id"), f"duplicate id {item.id!r}"))
+            seen.add(item.id)
+    for i, a in enumerate(s.actors):
+        for part in ("position", "salience"):
+            values = getattr(a, part)
+            for key in values:
+                if key not in issue_ids:
+                    out.append((("actors", i, part, key), f"unknown issue {key!r}; issues are {issue_ids}"))
+            for key in issue_ids:
+                if key not in values:
+                    out.append((("actors", i, part), f"missing issue {key!r}"))
+        sal = [v if isinstance(v, float) else v.support()[1] for v in a.salience.values()]
+        if a.salience and max(sal) <= 0:
+            out.append((("actors", i, "salience"), "all salience is zero: the actor would care about nothing"))
+        if a.kind == "company":
+            if a.home is None:
+                out.append((("actors", i, "home"), "a company group needs a home government"))
+            elif a.home not in gov_ids:
+                out.append((("actors", i, "home"), f"unknown government {a.home!r}"))
+        else:
+            if a.home is not None:
+                out.append((("actors", i, "home"), "only company groups have a home government"))
+            if a.count != 1:
+                out.append((("actors", i, "count"), "only company groups have a count"))
+    if len(s.governments) < 2:
+        out.append((("actors",), "at least two governments are needed for a government table"))
+    if s.chair is not None and s.chair not in gov_ids:
+        out.append((("chair",), f"unknown government {s.chair!r}; governments are {sorted(gov_ids)}"))
+    for e, ev in enumerate(s.events):
+        if ev.round > s.rounds:
+            out.append((("events", e, "round"), f"round {ev.round} is after the last round ({s.rounds})"))
+        for j, gid in enumerate(ev.table):
+            if gid not in gov_ids:
+                out.append((("events", e, "table", j), f"unknown government {gid!r}"))
+    if isinstance(s.decision_rule, RequiredSignatories):
+        for j, gid in enumerate(s.decision_rule.signatories):
+            if gid not in gov_ids:
+                out.append((("decision_rule", "signatories", j), f"unknown government {gid!r}"))
+    names = [lv.name for lv in s.depth_ladder]
+    for j, name in enumerate(names):
+        if name in names[:j]:
+            out.append((("depth_ladder", j, "name"), f"duplicate level {name!r}"))
+    for key, name in (("substantive_from",), s.substantive_from), (("model", "relief_level"), s.model.relief_level):
+        if name is not None and name not in names:
+            out.append((key, f"unknown level {name!r}; levels are {names}"))
+    opts = s.protocol_options
+    if opts.first_bloc is not None and opts.first_bloc not in s.blocs:
+        out.append((("protocol_options", "first_bloc"), f"unknown bloc {opts.first_bloc!r}"))
+    if opts.pair is not None:
+        if len(opts.pair) != 2 or len(set(opts.pair)) != 2:
+            out.append((("protocol_options", "pair"), "name exactly two different governments"))
+        for j, gid in enumerate(opts.pair):
+            if gid not in gov_ids:
+                out.append((("protocol_options", "pair", j), f"unknown government {gid!r}"))
+    if opts.first_phase_rounds is not None and opts.first_phase_rounds >= s.rounds:
+        out.append((("protocol_options", "first_phase_rounds"), "the first phase must end before the last round"))
+    if s.protocol == "west_first" and len(s.blocs) < 2:
+        out.append((("protocol",), "west_first needs governments in at least two blocs"))
+    return out
+
+
+def _pydantic_message(err: dict) -> str:
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        return "unknown key"
+    if err["type"] == "missing":
+        return "required key is missing"
+    return msg.removeprefix("Value error, ")
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    # Discriminated unions add the tag to the location ("decision_rule.consensus.x").
+    return tuple(p for p in loc if p not in ("consensus", "qualified_majority", "required"))
+
+
+def validate_document(doc: Document) -> Scenario:
+    """Validate a parsed document; raise :class:`InputError` listing every problem."""
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = _clean_loc(err["loc"])
+            problems.append(Problem(doc.file_of(loc), doc.line_of(loc), dotted(loc), _pydantic_message(err)))
+        raise InputError(problems) from None
+    found = _cross_check(scenario)
+    if found:
+        raise InputError([Problem(doc.file_of(loc), doc.line_of(loc), dotted(loc), msg) for loc, msg in found])
+    return scenario
+
+
+def load_document(path: str | Path, _seen: tuple = ()) -> Document:
+    """Read a scenario file, resolving ``base: other.yaml`` (relative to the file) first.
+
+    A variant names its base and overrides keys: mappings merge key by key, lists
+    and values are replaced. Bases may chain; a cycle is an error.
+    """
+    doc = load_yaml(path)
+    base = doc.data.get("base")
+    if base is None:
+        return doc
+    if not isinstance(base, str):
+        raise InputError([Problem(doc.file, doc.line_of(("base",)), "base", "must be a file name")])
+    base_path = (Path(path).parent / base).resolve()
+    if base_path in _seen or base_path == Path(path).resolve():
+        raise InputError([Problem(doc.file, doc.line_of(("base",)), "base", "scenarios extend each other in a cycle")])
+    try:
+        parent = load_document(base_path, (*_seen, Path(path).resolve()))
+    except InputError as exc:
+        if exc.problems and exc.problems[0].line == 0:  # the base file itself is missing
+            raise InputError(
+                [Problem(doc.file, doc.line_of(("base",)), "base", f"{base}: {exc.problems[0].message}")]
+            ) from None
+        raise
+    data = dict(doc.data)
+    del data["base"]
+    merged = merge(parent, Document(doc.file, data, doc.lines, doc.files))
+    return merged
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file (resolving ``base``)."""
+    return validate_document(load_document(path))
+
+
+def scenario_from_text(text: str, file: str = "<string>") -> Scenario:
+    """Load and validate scenario YAML given as text (tests, the browser app)."""
+    return validate_document(parse_yaml(text, file))
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the validated scenario in canonical JSON (comments and layout ignored)."""
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def json_schema() -> dict:
+    """JSON Schema of the scenario language, for editors."""
+    return Scenario.model_json_schema()

@@ -1,0 +1,107 @@
+"""The government track: one round of negotiation at one table.
+
+The chair proposes the compromise point of the stated positions at the table
+(capability × salience weighted mean, the chair's weight multiplied by
+``chair_weight``) and walks the depth ladder from the deepest level down, stopping
+at the first level the decision rule accepts. Governments that rejected the level
+just above the one agreed concede towards the proposal (bounded confidence).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents import Government
+from sim.decision import Vote, decide
+from sim.utility import Appraisal, compromise_point, trust
+
+if TYPE_CHECKING:
+    from sim.model import NegotiationModel
+    from sim.scenario import Level
+
+
+@dataclass
+class Offer:
+    """One proposal put to one table at one level, and how the table answered."""
+
+    round: int
+    table: tuple[str, ...]
+    level: str
+    depth: float
+    content: np.ndarray
+    vote: Vote
+
+
+@dataclass
+class TableRound:
+    """What one table achieved in one round."""
+
+    table: tuple[str, ...]
+    content: np.ndarray
+    level: Level | None
+    signatories: list[str]
+    offers: list[Offer] = field(default_factory=list)
+
+
+class GovernmentTable:
+    """Runs a round at a table of governments for a :class:`~sim.model.NegotiationModel`."""
+
+    def __init__(self, model: NegotiationModel):
+        """Keep the model for its scenario, generator and state (tension, focal point)."""
+        self.model = model
+
+    def proposal(self, members: Sequence[Government]) -> np.ndarray:
+        """Compromise point of the members' stated positions, chair weighted up."""
+        chair = self.model.scenario.chair
+        factor = self.model.coefficients.chair_weight
+        weight = np.array([g.capability * (factor if g.actor_id == chair else 1.0) for g in members])
+        return compromise_point(
+            np.array([g.position for g in members]), np.array([g.salience for g in members]), weight
+        )
+
+    def negotiate(self, members: Sequence[Government], round_no: int) -> TableRound:
+        """Propose, walk the ladder deep → shallow, then let the frontier's rejecters concede."""
+        model = self.model
+        x = self.proposal(members)
+        noise = model.coefficients.perception_noise
+        perceived = {
+            g.actor_id: np.clip(x + model.rng.normal(0.0, noise, x.shape), 0.0, 1.0) if noise > 0 else x
+            for g in members
+        }
+        table = tuple(g.actor_id for g in members)
+        offers: list[Offer] = []
+        agreed: Level | None = None
+        for level in reversed(model.scenario.ladder):
+
+            def appraise(g: Government, cross_share: float, depth: float = level.depth) -> Appraisal:
+                seen = perceived[g.actor_id]
+                return g.appraise(seen, depth, cross_share, model.tension, model.focal_bonus(seen))
+
+            vote = decide(model.scenario.decision_rule, members, appraise)
+            offers.append(Offer(round_no, table, level.name, level.depth, x, vote))
+            if vote.passed:
+                agreed = level
+                break
+        self._concede(members, offers, x)
+        signatories = [g.actor_id for g in offers[-1].vote.signatories] if agreed else []
+        return TableRound(table, x, agreed, signatories, offers)
+
+    def _concede(self, members: Sequence[Government], offers: list[Offer], x: np.ndarray) -> None:
+        """Those who rejected the deepest level still failing move towards the proposal."""
+        frontier = offers[-2] if offers[-1].vote.passed and len(offers) > 1 else offers[-1]
+        if frontier.vote.passed:
+            return  # the deepest level passed: nothing left to concede
+        coef = self.model.coefficients
+        total = sum(g.capability for g in members)
+        for g in members:
+            appraisal = frontier.vote.appraisals.get(g.actor_id)
+            if appraisal is None or appraisal.accepts:
+                continue
+            others = total - g.capability
+            rival = sum(o.capability for o in members if o.bloc != g.bloc)
+            share = rival / others if others > 0 else 0.0
+            g.concede(x, trust(share, self.model.tension, coef.trust_cross_bloc), coef.confidence_bound)
