@@ -147,7 +147,9 @@ CASES = [
     ("python-tag", "name: !!python/object/apply:os.system ['echo hacked']\n", None, "(file)", "not valid YAML"),
     (
         "alias-bomb",
-        'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n',
+        'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+        "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+        "c: [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n",
         None,
         "(file)",
         "aliases",
