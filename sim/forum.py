@@ -37,15 +37,20 @@ class BusinessForum:
         self.rows = np.cumsum([0, *sizes])
         n = int(self.rows[-1])
         self.size = n
-        centre = np.repeat(np.array([[g.position[k] for k in tech_ids] for g in groups]), sizes, axis=0)
-        spread = np.repeat(np.array([g.spread for g in groups]), sizes)[:, None]
+        k = len(tech_ids)
+
+        def per_company(values: list, dtype: type = float) -> np.ndarray:
+            return np.repeat(np.array(values, dtype=dtype), sizes, axis=0)
+
+        centre = per_company([[g.position[i] for i in tech_ids] for g in groups]).reshape(n, k)
+        spread = per_company([g.spread for g in groups])[:, None]
         self.positions = np.clip(centre + rng.normal(0.0, 1.0, centre.shape) * spread, 0.0, 1.0)
-        self.salience = np.repeat(normalise(np.array([[g.salience[k] for k in tech_ids] for g in groups])), sizes, 0)
-        self.weight = np.repeat(np.array([g.capability / g.count for g in groups]), sizes)
-        self.legitimacy = np.repeat(np.array([g.legitimacy for g in groups]), sizes)
-        self.gain = np.repeat(np.array([g.gain for g in groups]), sizes)
-        self.bloc = np.repeat(np.array([self.blocs.index(g.bloc) for g in groups]), sizes)
-        self.home = np.repeat(np.array([gov_ids.index(g.home) for g in groups]), sizes)
+        self.salience = normalise(per_company([[g.salience[i] for i in tech_ids] for g in groups]).reshape(n, k))
+        self.weight = per_company([g.capability / g.count for g in groups])
+        self.legitimacy = per_company([g.legitimacy for g in groups])
+        self.gain = per_company([g.gain for g in groups])
+        self.bloc = per_company([self.blocs.index(g.bloc) for g in groups], int)
+        self.home = per_company([gov_ids.index(g.home) for g in groups], int)
         self.bloc_size = np.bincount(self.bloc, minlength=len(self.blocs))
         self.adopted = np.ones(n, dtype=bool)
         self.standard = compromise_point(self.positions, self.salience, self.weight) if n else np.zeros(len(self.tech))
