@@ -229,13 +229,20 @@ def _cross_check(s: Scenario) -> list[tuple[tuple, str]]:
             if item.id in seen:
                 out.append(((field, i, "id"), f"duplicate id {item.id!r}"))
             seen.add(item.id)
+    technical = [i.id for i in s.issues if i.technical] or issue_ids
     for i, a in enumerate(s.actors):
+        # companies negotiate only the technical issues in the forum; governments all
+        needed = issue_ids if a.kind == "government" else technical
         for part in ("position", "salience"):
             values = getattr(a, part)
             for key in values:
                 if key not in issue_ids:
                     out.append((("actors", i, part, key), f"unknown issue {key!r}; issues are {issue_ids}"))
-            for key in issue_ids:
+                elif key not in needed:
+                    out.append(
+                        (("actors", i, part, key), f"companies take positions only on technical issues {needed}")
+                    )
+            for key in needed:
                 if key not in values:
                     out.append((("actors", i, part), f"missing issue {key!r}"))
         sal = [v if isinstance(v, float) else v.support()[1] for v in a.salience.values()]

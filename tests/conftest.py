@@ -42,8 +42,8 @@ actors:
     bloc: west
     home: a
     count: 6
-    position: {rules: 0.3, testing: 0.5}
-    salience: {rules: 1, testing: 1}
+    position: {testing: 0.5}
+    salience: {testing: 1}
 chair: a
 rounds: 4
 replications: 5

@@ -45,8 +45,8 @@ def scenarios(draw) -> Scenario:
                 "home": f"g{draw(st.integers(0, n_gov - 1))}",
                 "count": draw(st.integers(1, 12)),
                 "spread": draw(st.floats(0, 0.5)),
-                "position": {k: draw(unit) for k in ISSUES},
-                "salience": {k: draw(st.floats(0.01, 10)) for k in ISSUES},
+                "position": {"testing": draw(unit)},
+                "salience": {"testing": draw(st.floats(0.01, 10))},
             }
         )
     rule = draw(

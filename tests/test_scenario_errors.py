@@ -115,6 +115,13 @@ CASES = [
         "missing issue 'testing'",
     ),
     (
+        "company-non-technical",
+        edit("    position: {testing: 0.5}", "    position: {testing: 0.5, rules: 0.1}"),
+        "position: {testing: 0.5, rules",
+        "actors.2.position.rules",
+        "only on technical issues",
+    ),
+    (
         "company-home-unknown",
         edit("home: a", "home: atlantis"),
         "home: atlantis",

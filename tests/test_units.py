@@ -194,9 +194,9 @@ def test_protocol_factory_knows_every_protocol():
 # -- business forum ---------------------------------------------------------------------
 def test_full_restriction_stops_cross_bloc_meetings(small_text):
     text = small_text.replace("rounds: 4", "rounds: 4\nbusiness: {restriction: 1.0}").replace(
-        "    salience: {rules: 1, testing: 1}\nchair: a",
-        "    salience: {rules: 1, testing: 1}\n  - {id: eastern, name: E, kind: company, bloc: east, home: b, count: 8,"
-        " position: {rules: 0.7, testing: 0.4}, salience: {rules: 1, testing: 1}}\nchair: a",
+        "    salience: {testing: 1}\nchair: a",
+        "    salience: {testing: 1}\n  - {id: eastern, name: E, kind: company, bloc: east, home: b, count: 8,"
+        " position: {testing: 0.4}, salience: {testing: 1}}\nchair: a",
     )
     model = NegotiationModel(scenario(text), rng=5)
     assert model.restriction == 1.0
