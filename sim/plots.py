@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sim.scenario import Scenario  # noqa: E402
 
@@ -49,6 +50,10 @@ def plot_agreement(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
     right.set_xlabel("round")
     right.legend(fontsize=8, loc="best")
     for ax in (left, right):
+        for event in scenario.events:
+            ax.axvline(event.round, color="grey", lw=0.8, ls="-.")
+            ax.text(event.round, 1.0, f" {event.label or 'event'}", rotation=90, va="top", fontsize=7, color="dimgrey")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{scenario.title or scenario.name}", fontsize=11)
@@ -64,7 +69,7 @@ def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
     issues = scenario.issues
     cols = min(3, len(issues))
     rows_n = -(-len(issues) // cols)
-    fig, axes = plt.subplots(rows_n, cols, figsize=(4 * cols, 3 * rows_n), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4.4 * cols, 3.2 * rows_n), squeeze=False, sharex=True)
     for ax, issue in zip(axes.flat, issues, strict=False):
         for j, gov in enumerate(scenario.governments):
             values = _by_round(rounds, f"pos_{gov.id}_{issue.id}", n)
@@ -72,13 +77,14 @@ def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
             ax.plot(x, values.mean(axis=0), color=colour, lw=2, label=gov.name)
             ax.fill_between(x, *np.percentile(values, [10, 90], axis=0), color=colour, alpha=0.15)
         ax.set_title(issue.id.replace("_", " "), fontsize=10)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_yticks([0, 0.5, 1])
-        ax.set_yticklabels([issue.low[:22], "0.5", issue.high[:22]], fontsize=7)
+        ax.text(0.01, 1.0, f"1 = {issue.high}", transform=ax.transAxes, va="top", fontsize=7, color="dimgrey")
+        ax.text(0.01, 0.0, f"0 = {issue.low}", transform=ax.transAxes, va="bottom", fontsize=7, color="dimgrey")
+        ax.set_ylim(-0.06, 1.06)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(issues) :]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
+    axes.flat[0].legend(fontsize=7, loc="center right")
     for ax in axes[-1]:
         ax.set_xlabel("round")
     fig.suptitle("Stated positions of the governments over rounds (mean, 10–90% band)", fontsize=11)
