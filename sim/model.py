@@ -38,7 +38,7 @@ class NegotiationModel(mesa.Model):
     def __init__(self, scenario: Scenario, rng: np.random.Generator | int | None = None, log_events: bool = True):
         """``rng`` is the replication's generator (or seed); every draw goes through ``self.rng``."""
         super().__init__(rng=rng)
-        self.scenario = scenario
+        self.spec = scenario  # not ``self.scenario``: Mesa 3.5 reserves that name for its own scenarios
         self.coefficients = scenario.model
         self.log_events = log_events
         self.tension = float(scenario.tension)
@@ -75,7 +75,7 @@ class NegotiationModel(mesa.Model):
     @property
     def restriction(self) -> float:
         """Restrictions on cross-bloc business contact now, on [0, 1]."""
-        b = self.scenario.business
+        b = self.spec.business
         value = b.restriction + b.restriction_per_tension * self.tension + self.restriction_shift - self.relief
         return float(min(max(value, 0.0), 1.0))
 
@@ -84,7 +84,7 @@ class NegotiationModel(mesa.Model):
         if not self.business_cross_now:
             return 0.0
         gap = self.forum.distance_to_standard(np.asarray(x)[self.forum.tech])
-        bound = self.scenario.business.confidence_bound
+        bound = self.spec.business.confidence_bound
         return self.coefficients.focal_gain * max(0.0, 1.0 - gap / bound) if bound > 0 else 0.0
 
     def best_deal_among(self, ids: set[str]) -> np.ndarray | None:
@@ -100,7 +100,7 @@ class NegotiationModel(mesa.Model):
         self.round += 1
         self._apply_events()
         tables = self.protocol.tables(self, self.round)
-        for event in self.scenario.events:
+        for event in self.spec.events:
             if event.round == self.round and event.table:
                 tables = [*tables, [self.by_id[i] for i in event.table]]
         for members in tables:
@@ -109,7 +109,7 @@ class NegotiationModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _apply_events(self) -> None:
-        for event in self.scenario.events:
+        for event in self.spec.events:
             if event.round != self.round:
                 continue
             self.tension = float(min(max(self.tension + event.tension_change, 0.0), 1.0))
@@ -171,7 +171,7 @@ class NegotiationModel(mesa.Model):
         forum.pull_home(np.array([g.position for g in self.governments]))
         shares = forum.adopt(self.tension, self.restriction, c.kappa0_company, c.kappa1_company)
         self.business_shares = shares
-        reached = shares >= self.scenario.business.quorum
+        reached = shares >= self.spec.business.quorum
         was_cross = self.business_cross_now
         self.business_within_now = bool(reached.any())
         self.business_cross_now = bool(len(shares) >= 2 and reached.all())
@@ -204,6 +204,6 @@ class NegotiationModel(mesa.Model):
         for b, bloc in enumerate(self.forum.blocs):
             reporters[f"adoption_{bloc}"] = lambda m, b=b: float(m.business_shares[b])
         for g in self.governments:
-            for k, issue in enumerate(self.scenario.issue_ids):
+            for k, issue in enumerate(self.spec.issue_ids):
                 reporters[f"pos_{g.actor_id}_{issue}"] = lambda m, g=g, k=k: float(g.position[k])
         return reporters

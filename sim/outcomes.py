@@ -27,7 +27,7 @@ def _join(items: Iterable[str]) -> str:
 
 def classify(model: NegotiationModel) -> dict:
     """Outcome fields of a finished model run; values are str, int, float or bool."""
-    s = model.scenario
+    s = model.spec
     out: dict = {}
     deepest = deepest_cross = None
     substantive = s.substantive_level
@@ -87,13 +87,13 @@ def _baselines(model: NegotiationModel, deepest: Level | None) -> dict:
     pos = np.array([g.ideal for g in govs])
     sal = np.array([g.salience for g in govs])
     cap = np.array([g.capability for g in govs])
-    q = np.array([i.status_quo for i in model.scenario.issues])
+    q = np.array([i.status_quo for i in model.spec.issues])
     preds = dict(_predict(pos.tobytes(), sal.tobytes(), cap.tobytes(), q.tobytes(), pos.shape))
     nothing = np.full(len(q), np.nan)
     preds["deal"] = model.deals[deepest.name].content if deepest is not None else nothing
     out = {}
     for name, x in preds.items():
-        for issue, value in zip(model.scenario.issue_ids, x, strict=True):
+        for issue, value in zip(model.spec.issue_ids, x, strict=True):
             out[f"{name}_{issue}"] = round(float(value), 6)
     return out
 

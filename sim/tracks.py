@@ -56,7 +56,7 @@ class GovernmentTable:
 
     def proposal(self, members: Sequence[Government]) -> np.ndarray:
         """Compromise point of the members' stated positions, chair weighted up."""
-        chair = self.model.scenario.chair
+        chair = self.model.spec.chair
         factor = self.model.coefficients.chair_weight
         weight = np.array([g.capability * (factor if g.actor_id == chair else 1.0) for g in members])
         return compromise_point(
@@ -75,13 +75,13 @@ class GovernmentTable:
         table = tuple(g.actor_id for g in members)
         offers: list[Offer] = []
         agreed: Level | None = None
-        for level in reversed(model.scenario.ladder):
+        for level in reversed(model.spec.ladder):
 
             def appraise(g: Government, cross_share: float, depth: float = level.depth) -> Appraisal:
                 seen = perceived[g.actor_id]
                 return g.appraise(seen, depth, cross_share, model.tension, model.focal_bonus(seen))
 
-            vote = decide(model.scenario.decision_rule, members, appraise)
+            vote = decide(model.spec.decision_rule, members, appraise)
             offers.append(Offer(round_no, table, level.name, level.depth, x, vote))
             if vote.passed:
                 agreed = level

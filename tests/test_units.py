@@ -188,7 +188,7 @@ def test_protocol_factory_knows_every_protocol():
     s = scenario(THREE)
     for name in ("simultaneous", "west_first", "bilateral_first"):
         model = NegotiationModel(s.model_copy(update={"protocol": name}), rng=1)
-        assert make_protocol(model.scenario, model.governments).name == name
+        assert make_protocol(model.spec, model.governments).name == name
 
 
 # -- business forum ---------------------------------------------------------------------
