@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.utility import Appraisal, appraise, distance, normalise
+from sim.utility import Appraisal, distance, normalise
 
 if TYPE_CHECKING:
     from sim.scenario import Actor
@@ -40,17 +40,21 @@ class Government(mesa.Agent):
 
     def appraise(self, x: np.ndarray, depth: float, cross_share: float, tension: float, gain_bonus: float) -> Appraisal:
         """Terms of this government's utility for content ``x`` at ``depth`` (see :mod:`sim.utility`)."""
-        return appraise(
-            x=x,
-            depth=depth,
-            position=self.position,
-            salience=self.salience,
+        return self.appraise_at(self.distance_to(x), depth, cross_share, tension, gain_bonus)
+
+    def distance_to(self, x: np.ndarray) -> float:
+        """D_i(x): salience-weighted distance from this government's position, on [0, 1]."""
+        return float(distance(x, self.position, self.salience))
+
+    def appraise_at(
+        self, distance_: float, depth: float, cross_share: float, tension: float, gain_bonus: float
+    ) -> Appraisal:
+        """Utility terms given D_i(x) already computed (it does not depend on depth or partners)."""
+        return Appraisal(
             legitimacy=self.legitimacy,
-            gain=self.gain + gain_bonus,
-            tension=tension,
-            cross_share=cross_share,
-            kappa0=self.kappa0,
-            kappa1=self.kappa1,
+            cooperation=depth * (self.gain + gain_bonus),
+            content=depth * distance_,
+            rivalry=cross_share * tension * (self.kappa0 + self.kappa1 * depth),
         )
 
     def concede(self, proposal: np.ndarray, trust: float, confidence_bound: float) -> bool:

@@ -87,6 +87,81 @@ def run(scenario: ScenarioArg, seed: SeedOpt = None, replications: RepsOpt = Non
 
 
 @app.command()
+def sweep(
+    scenario: ScenarioArg,
+    vary: Annotated[
+        list[str],
+        typer.Option("--vary", help="PATH=start:stop:count or PATH=a,b,c (repeatable), e.g. tension=0:1:21"),
+    ],
+    replications: RepsOpt = None,
+    seed: SeedOpt = None,
+    sample: Annotated[str, typer.Option(help="grid (every combination) or lhs (Latin hypercube)")] = "grid",
+    n: Annotated[int | None, typer.Option("--n", help="points of an lhs sample")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="address of a Dask scheduler, tcp://HOST:PORT")] = None,
+    dask_local: Annotated[int | None, typer.Option(min=1, help="start a Dask LocalCluster on 127.0.0.1")] = None,
+    out_dir: OutOpt = None,
+) -> None:
+    """Sweep fields of a scenario over a grid or a Latin hypercube; resumable (same --out)."""
+    from sim.sweep import plan_sweep, run_sweep
+
+    try:
+        plan = plan_sweep(scenario, vary=vary, replications=replications, seed=seed, sample=sample, n=n)
+        with progress_bar("runs") as (advance, set_total):
+
+            def on_total(total: int, done: int) -> None:
+                set_total(total)
+                if done:
+                    advance(done)
+
+            result = run_sweep(
+                plan,
+                out=out_dir,
+                workers=workers,
+                scheduler=scheduler,
+                dask_local=dask_local,
+                progress=advance,
+                on_total=on_total,
+            )
+    except InputError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        err.print("Interrupted: finished chunks are kept; run the same command with the same --out to resume.")
+        raise typer.Exit(130) from None
+    rate = f", {result.computed / result.elapsed:,.0f} runs/s" if result.computed and result.elapsed else ""
+    out.print(
+        f"{len(plan.points)} points × {plan.replications} replications: {result.computed} runs computed now "
+        f"on {result.workers} worker(s){rate}."
+    )
+    render_sweep(result.summary, out)
+    out.print(f"Results in [bold]{result.out}[/bold]")
+
+
+def render_sweep(summary: list[dict], console: Console) -> None:
+    """A compact table of the sweep's probabilities per point."""
+    from rich.table import Table
+
+    names = [k.removeprefix("p_") for k in summary[0] if k.startswith("p_")]
+    swept = [
+        k
+        for k in summary[0]
+        if k not in ("point", "n", "errors") and not k.startswith(("p_", "low_", "high_", "wide_"))
+    ]
+    table = Table(title="P (95% interval) per point", title_justify="left")
+    for k in (*swept, "n", *names):
+        table.add_column(k, justify="right")
+    shown = summary if len(summary) <= 40 else summary[:: max(1, len(summary) // 40)]
+    for row in shown:
+        cells = [f"{row[k]:.3g}" if isinstance(row[k], float) else str(row[k]) for k in swept]
+        cells.append(str(row["n"]))
+        cells += [f"{row[f'p_{m}']:.2f} [{row[f'low_{m}']:.2f}–{row[f'high_{m}']:.2f}]" for m in names]
+        table.add_row(*cells)
+    console.print(table)
+    if any(row[f"wide_{m}"] for row in summary for m in names):
+        console.print("[yellow]Some intervals are wider than ±0.05; more --replications would narrow them.[/yellow]")
+
+
+@app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="scenario files")]) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
     from sim.scenario import load_scenario

@@ -35,12 +35,23 @@ class Deal:
 class NegotiationModel(mesa.Model):
     """Two-track negotiation for one replication of a realised scenario (no distributions left)."""
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator | int | None = None, log_events: bool = True):
-        """``rng`` is the replication's generator (or seed); every draw goes through ``self.rng``."""
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: np.random.Generator | int | None = None,
+        log_events: bool = True,
+        collect_rounds: bool = True,
+    ):
+        """``rng`` is the replication's generator (or seed); every draw goes through ``self.rng``.
+
+        Sweeps switch off the event log and the per-round data (``log_events``,
+        ``collect_rounds``); the outcome is the same either way.
+        """
         super().__init__(rng=rng)
         self.spec = scenario  # not ``self.scenario``: Mesa 3.5 reserves that name for its own scenarios
         self.coefficients = scenario.model
         self.log_events = log_events
+        self.collect_rounds = collect_rounds
         self.tension = float(scenario.tension)
         self.restriction_shift = 0.0
         self.relief = 0.0
@@ -106,7 +117,8 @@ class NegotiationModel(mesa.Model):
         for members in tables:
             self._record(self.table.negotiate(members, self.round))
         self._business_round()
-        self.datacollector.collect(self)
+        if self.collect_rounds:
+            self.datacollector.collect(self)
 
     def _apply_events(self) -> None:
         for event in self.spec.events:

@@ -37,12 +37,16 @@ class Replication:
 
 
 def run_replication(
-    scenario: Scenario, seed: np.random.SeedSequence, index: int = 0, log_events: bool = True
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    index: int = 0,
+    log_events: bool = True,
+    collect_rounds: bool = True,
 ) -> Replication:
     """Draw the scenario's uncertain numbers, run the model for ``scenario.rounds`` rounds, classify."""
     rng = np.random.default_rng(seed)
     realised = realize(scenario, rng)
-    model = NegotiationModel(realised, rng=rng, log_events=log_events)
+    model = NegotiationModel(realised, rng=rng, log_events=log_events, collect_rounds=collect_rounds)
     for _ in range(realised.rounds):
         model.step()
     return Replication(index, classify(model), model.datacollector.model_vars, model.log)

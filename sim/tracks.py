@@ -75,11 +75,16 @@ class GovernmentTable:
         table = tuple(g.actor_id for g in members)
         offers: list[Offer] = []
         agreed: Level | None = None
+        # D_i and the focal bonus depend on what each member reads, not on depth or partners
+        reading = {
+            g.actor_id: (g.distance_to(perceived[g.actor_id]), model.focal_bonus(perceived[g.actor_id]))
+            for g in members
+        }
         for level in reversed(model.spec.ladder):
 
             def appraise(g: Government, cross_share: float, depth: float = level.depth) -> Appraisal:
-                seen = perceived[g.actor_id]
-                return g.appraise(seen, depth, cross_share, model.tension, model.focal_bonus(seen))
+                d_i, bonus = reading[g.actor_id]
+                return g.appraise_at(d_i, depth, cross_share, model.tension, bonus)
 
             vote = decide(model.spec.decision_rule, members, appraise)
             offers.append(Offer(round_no, table, level.name, level.depth, x, vote))

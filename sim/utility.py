@@ -32,7 +32,10 @@ def normalise(salience: np.ndarray) -> np.ndarray:
 
 def distance(x: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:
     """Salience-weighted absolute distance ``Σ_k s_k |x_k − p_k|`` on [0, 1], row-wise."""
-    return np.sum(salience * np.abs(np.asarray(x) - position), axis=-1)
+    gap = np.abs(np.asarray(x) - position)
+    if salience.ndim == 1:
+        return gap @ salience  # one actor, or many positions against one salience row
+    return np.einsum("ij,ij->i", salience, gap)
 
 
 @dataclass(frozen=True)
@@ -114,9 +117,12 @@ def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.nda
     ``positions`` and ``salience`` are (actors × issues); ``weight`` is per actor.
     An issue nobody cares about falls back to the plain weighted mean.
     """
-    w = np.asarray(weight, dtype=float)[:, None] * salience
+    weight = np.asarray(weight, dtype=float)
+    w = weight[:, None] * salience
     total = w.sum(axis=0)
-    plain = np.average(positions, axis=0, weights=np.asarray(weight, dtype=float) + 1e-12)
+    if np.all(total > 0):
+        return (w * positions).sum(axis=0) / total
+    plain = np.average(positions, axis=0, weights=weight + 1e-12)
     return np.where(total > 0, (w * positions).sum(axis=0) / np.where(total > 0, total, 1.0), plain)
 
 

@@ -1,0 +1,239 @@
+"""Parameter sweeps: many grid points × replications, in parallel, resumable.
+
+Layout of a sweep folder::
+
+    sweep.json        what is being computed (scenario hash, points, seed, R, chunk)
+    parts/*.parquet   one file per finished chunk, written atomically (tmp + rename)
+    summary.csv/.parquet, *.png, manifest.json   written when every chunk is done
+
+Replication ``r`` of grid point ``g`` is seeded by ``SeedSequence(master, spawn_key=(g, r))``,
+so the rows do not depend on workers, chunking or the order tasks finish. Running the
+same command again into the same folder computes only the missing chunks; a folder
+holding a different sweep is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import InputError, Problem
+from sim.executors import make_executor
+from sim.output import default_out, manifest, write_json
+from sim.runner import replication_seed, run_replication
+from sim.scenario import Scenario, load_scenario, scenario_hash
+from sim.sweep_spec import chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A task: replications ``start``..``stop`` (exclusive) of one grid point."""
+
+    point_index: int
+    point: dict
+    scenario: Scenario
+    master: int
+    start: int
+    stop: int
+
+    @property
+    def name(self) -> str:
+        """File name of the chunk's part."""
+        return f"p{self.point_index:06d}-r{self.start:07d}-{self.stop:07d}.parquet"
+
+
+def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
+    """Run one chunk in a worker; a failing replication becomes a row with its error."""
+    rows = []
+    for r in range(chunk.start, chunk.stop):
+        row = {"point": chunk.point_index, "replication": r, "seed": f"{chunk.master}:{chunk.point_index}:{r}"}
+        row.update(chunk.point)
+        try:
+            rep = run_replication(
+                chunk.scenario, replication_seed(chunk.master, chunk.point_index, r), r, False, collect_rounds=False
+            )
+            row.update(rep.outcome)
+            row["error"] = ""
+        except Exception as exc:  # noqa: BLE001 - one failure must not stop a sweep; it is recorded
+            row["error"] = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)!r}"
+        rows.append(row)
+    return chunk.name, rows
+
+
+def write_part(parts: Path, name: str, rows: list[dict]) -> None:
+    """Write one chunk's rows as Parquet, atomically."""
+    tmp = parts / f".{name}.tmp"
+    pq.write_table(pa.Table.from_pylist(rows), tmp)
+    os.replace(tmp, parts / name)
+
+
+def read_parts(parts: Path) -> pa.Table:
+    """All finished parts as one table, sorted by grid point and replication."""
+    files = sorted(parts.glob("*.parquet"))
+    if not files:
+        return pa.table({})
+    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    return table.sort_by([("point", "ascending"), ("replication", "ascending")])
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep: the points, their scenarios, and the identity of the computation."""
+
+    scenario: Scenario
+    scenario_file: str
+    points: list[dict]
+    scenarios: list[Scenario]
+    replications: int
+    master: int
+    chunk: int
+    spec: dict
+
+
+def plan_sweep(
+    scenario_file: str | Path,
+    *,
+    vary: list[str],
+    replications: int | None = None,
+    seed: int | None = None,
+    sample: str = "grid",
+    n: int | None = None,
+) -> SweepPlan:
+    """Parse and validate everything before any work starts (errors as :class:`InputError`)."""
+    scenario = load_scenario(scenario_file)
+    if not vary:
+        raise InputError([Problem("--vary", 0, "", "name at least one field to vary, e.g. --vary tension=0:1:11")])
+    axes = [parse_vary(v) for v in vary]
+    paths = [a.path for a in axes]
+    if len(set(paths)) != len(paths):
+        raise InputError([Problem("--vary", 0, "", "a field is varied twice")])
+    master = scenario.seed if seed is None else seed
+    if sample == "grid":
+        points = grid_points(axes)
+    elif sample == "lhs":
+        if not n or n < 1:
+            raise InputError([Problem("--n", 0, "", "--sample lhs needs --n POINTS (>= 1)")])
+        points = lhs_points(axes, n, master)
+    else:
+        raise InputError([Problem("--sample", 0, "", f"unknown sample {sample!r}; use grid or lhs")])
+    scenarios = scenarios_for(scenario, points)
+    reps = scenario.replications if replications is None else replications
+    chunk = chunk_size(reps)
+    spec = {
+        "scenario": scenario.name,
+        "scenario_sha256": scenario_hash(scenario),
+        "vary": vary,
+        "sample": sample,
+        "points": points,
+        "replications": reps,
+        "seed": master,
+        "chunk": chunk,
+    }
+    return SweepPlan(scenario, str(scenario_file), points, scenarios, reps, master, chunk, spec)
+
+
+def prepare_folder(out: Path, spec: dict) -> None:
+    """Create the sweep folder, or check that an existing one holds this very sweep."""
+    marker = out / "sweep.json"
+    if marker.exists():
+        held = json.loads(marker.read_text())
+        if held != json.loads(json.dumps(spec)):
+            differs = [k for k in spec if held.get(k) != json.loads(json.dumps(spec[k]))]
+            raise InputError(
+                [
+                    Problem(
+                        str(out),
+                        0,
+                        "--out",
+                        f"holds a different sweep ({', '.join(differs)} differ); use another folder",
+                    )
+                ]
+            )
+        return
+    if out.exists() and any(out.iterdir()):
+        raise InputError([Problem(str(out), 0, "--out", "exists, is not empty and holds no sweep; use another folder")])
+    (out / "parts").mkdir(parents=True, exist_ok=True)
+    tmp = out / ".sweep.json.tmp"
+    write_json(tmp, spec)
+    os.replace(tmp, marker)
+
+
+def chunks_of(plan: SweepPlan) -> list[Chunk]:
+    """Every chunk of the sweep, grid point by grid point."""
+    return [
+        Chunk(g, point, scenario, plan.master, start, min(start + plan.chunk, plan.replications))
+        for g, (point, scenario) in enumerate(zip(plan.points, plan.scenarios, strict=True))
+        for start in range(0, plan.replications, plan.chunk)
+    ]
+
+
+@dataclass
+class SweepResult:
+    """What a finished sweep left behind."""
+
+    out: Path
+    rows: pa.Table
+    summary: list[dict]
+    elapsed: float
+    computed: int
+    workers: int
+
+
+def run_sweep(
+    plan: SweepPlan,
+    *,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Compute the missing chunks of ``plan`` into ``out``, then summarise and plot."""
+    from sim.sweep_report import summarise_sweep, write_sweep_outputs
+
+    target = Path(out) if out else default_out(plan.scenario.name, "sweep")
+    prepare_folder(target, plan.spec)
+    parts = target / "parts"
+    done = {p.name for p in parts.glob("*.parquet")}
+    todo = [c for c in chunks_of(plan) if c.name not in done]
+    total = len(plan.points) * plan.replications
+    if on_total:
+        on_total(total, total - sum(c.stop - c.start for c in todo))
+    start = time.perf_counter()
+    with make_executor(workers, scheduler, dask_local) as executor:
+        used = executor.workers
+        for name, rows in executor.imap_unordered(run_chunk, todo):
+            write_part(parts, name, rows)
+            if progress:
+                progress(len(rows))
+    elapsed = time.perf_counter() - start
+    table = read_parts(parts)
+    summary = summarise_sweep(plan, table)
+    computed = sum(c.stop - c.start for c in todo)
+    info = manifest(
+        scenario_name=plan.scenario.name,
+        scenario_file=plan.scenario_file,
+        scenario_sha256=plan.spec["scenario_sha256"],
+        seed=plan.master,
+        vary=plan.spec["vary"],
+        sample=plan.spec["sample"],
+        grid_points=len(plan.points),
+        replications=plan.replications,
+        runs=total,
+        runs_computed_now=computed,
+        elapsed_seconds=round(elapsed, 3),
+        runs_per_second=round(computed / elapsed, 1) if elapsed > 0 and computed else None,
+        executor=executor.name,
+        workers=used,
+    )
+    write_sweep_outputs(target, plan, summary, info)
+    return SweepResult(target, table, summary, elapsed, computed, used)

@@ -1,0 +1,249 @@
+"""Sweeps: --vary parsing, seeds, same rows whatever runs them, kill and resume, Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from conftest import ROOT, simrun
+
+from sim import sweep as sweep_module
+from sim.errors import InputError
+from sim.runner import replication_seed
+from sim.sweep import Chunk, plan_sweep, read_parts, run_chunk, run_sweep
+from sim.sweep_spec import grid_points, lhs_points, parse_vary
+
+BLETCHLEY = str(ROOT / "scenarios" / "bletchley.yaml")
+
+
+# -- parsing -----------------------------------------------------------------------------
+def test_parse_range_list_and_scalars():
+    axis = parse_vary("tension=0:1:5")
+    assert axis.path == "tension" and axis.values == (0.0, 0.25, 0.5, 0.75, 1.0)
+    assert (axis.low, axis.high) == (0.0, 1.0)
+    axis = parse_vary("protocol=simultaneous,west_first")
+    assert axis.values == ("simultaneous", "west_first") and not axis.numeric
+    axis = parse_vary("actors.china.flexibility=0.1,0.3")
+    assert axis.values == (0.1, 0.3) and axis.numeric
+    assert parse_vary("rounds=6").values == (6,)
+
+
+@pytest.mark.parametrize("bad", ["tension", "tension=", "=0:1:3", "tension=0:1:0", "tension=a:b:3", "tension=0,,1"])
+def test_malformed_vary_is_refused(bad):
+    with pytest.raises(InputError) as info:
+        parse_vary(bad)
+    assert str(info.value.problems[0]).startswith("--vary: ")
+
+
+def test_grid_is_the_cartesian_product_first_axis_slowest():
+    points = grid_points([parse_vary("a=1,2"), parse_vary("b=x,y,z")])
+    assert points == [{"a": a, "b": b} for a in (1, 2) for b in ("x", "y", "z")]
+
+
+def test_lhs_covers_every_stratum_and_is_seeded():
+    axes = [parse_vary("tension=0.2:0.8:2"), parse_vary("protocol=simultaneous,west_first")]
+    points = lhs_points(axes, 50, seed=3)
+    xs = sorted(p["tension"] for p in points)
+    assert all(0.2 <= x <= 0.8 for x in xs)
+    # one point in each of the 50 equal strata of the range
+    strata = sorted(int((x - 0.2) / 0.6 * 50) for x in xs)
+    assert strata == list(range(50))
+    assert {p["protocol"] for p in points} == {"simultaneous", "west_first"}
+    assert lhs_points(axes, 50, seed=3) == points and lhs_points(axes, 50, seed=4) != points
+
+
+@pytest.mark.parametrize(
+    ("vary", "message"),
+    [
+        ("actors.china.flex=0.1", "no key 'flex' in actors.china"),
+        ("actors.atlantis.gain=0.1", "no item 'atlantis' in actors"),
+        ("tension=0:2:3", "2 is outside the allowed range [0, 1]"),
+        ("protocol=simultaneous,shouting", "Input should be 'simultaneous'"),
+        ("decision_rule.threshold=0.5", "no key 'threshold' in decision_rule"),
+    ],
+)
+def test_bad_paths_and_values_are_refused_before_anything_runs(tmp_path, vary, message):
+    out = tmp_path / "sweep"
+    proc = simrun("sweep", BLETCHLEY, "--vary", vary, "-n", "2", "--out", str(out))
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+# -- seeds ---------------------------------------------------------------------------------
+def test_seed_derivation_by_point_and_replication():
+    a = replication_seed(7, 2, 5)
+    assert a.spawn_key == (2, 5) and a.entropy == 7
+    states = {tuple(replication_seed(7, g, r).generate_state(4)) for g in range(3) for r in range(3)}
+    assert len(states) == 9
+    assert np.array_equal(
+        replication_seed(7, 2, 5).generate_state(4), np.random.SeedSequence(7, spawn_key=(2, 5)).generate_state(4)
+    )
+
+
+def test_rows_do_not_depend_on_chunking():
+    plan = plan_sweep(BLETCHLEY, vary=["tension=0.3,0.9"], replications=6)
+    scenario, point = plan.scenarios[1], plan.points[1]
+    whole = run_chunk(Chunk(1, point, scenario, plan.master, 0, 6))[1]
+    halves = (
+        run_chunk(Chunk(1, point, scenario, plan.master, 0, 3))[1]
+        + run_chunk(Chunk(1, point, scenario, plan.master, 3, 6))[1]
+    )
+    assert repr(whole) == repr(halves)
+
+
+def _rows(out):
+    return read_parts(out / "parts").to_pylist()
+
+
+@pytest.fixture(scope="module")
+def small_plan():
+    return plan_sweep(BLETCHLEY, vary=["tension=0.2,0.8", "protocol=simultaneous,west_first"], replications=12, seed=5)
+
+
+def test_one_worker_two_workers_and_dask_give_identical_rows(tmp_path, small_plan):
+    one = run_sweep(small_plan, out=tmp_path / "one", workers=1)
+    two = run_sweep(small_plan, out=tmp_path / "two", workers=2)
+    dask = run_sweep(small_plan, out=tmp_path / "dask", dask_local=2)
+    assert one.workers == 1 and two.workers == 2 and dask.workers == 2
+    rows = _rows(tmp_path / "one")
+    assert len(rows) == 4 * 12
+    assert repr(rows) == repr(_rows(tmp_path / "two")) == repr(_rows(tmp_path / "dask"))
+    summary = (tmp_path / "one" / "summary.csv").read_bytes()
+    assert (
+        summary == (tmp_path / "two" / "summary.csv").read_bytes() == (tmp_path / "dask" / "summary.csv").read_bytes()
+    )
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    assert manifest["executor"] == "dask" and manifest["workers"] == 2 and manifest["runs"] == 48
+
+
+def test_sweep_folder_contents(tmp_path, small_plan):
+    result = run_sweep(small_plan, out=tmp_path / "s", workers=1)
+    names = {p.name for p in (tmp_path / "s").iterdir()}
+    assert names == {"sweep.json", "parts", "summary.csv", "summary.parquet", "probabilities.png", "manifest.json"}
+    summary = pq.read_table(tmp_path / "s" / "summary.parquet").to_pylist()
+    assert len(summary) == 4 and all(row["n"] == 12 and row["errors"] == 0 for row in summary)
+    for row in summary:
+        for m in ("declaration", "substantive", "binding", "business"):
+            assert 0 <= row[f"low_{m}"] <= row[f"p_{m}"] <= row[f"high_{m}"] <= 1
+        # a binding deal across blocs implies a substantive one implies a declaration
+        assert row["p_binding"] <= row["p_substantive"] <= row["p_declaration"]
+    rows = result.rows.to_pylist()
+    assert {"point", "replication", "seed", "tension", "protocol", "gov_level", "business_level", "error"} <= set(
+        rows[0]
+    )
+    assert rows[0]["seed"] == "5:0:0"
+
+
+def test_a_failing_replication_is_recorded_and_does_not_stop_the_sweep(tmp_path, monkeypatch, small_plan):
+    real = sweep_module.run_replication
+
+    def flaky(scenario, seed, index, *args, **kwargs):
+        if index == 3:
+            raise RuntimeError("boom")
+        return real(scenario, seed, index, *args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "run_replication", flaky)
+    result = run_sweep(small_plan, out=tmp_path / "f", workers=1)
+    errors = [r for r in result.rows.to_pylist() if r["error"]]
+    assert len(errors) == 4 and all(r["replication"] == 3 and "boom" in r["error"] for r in errors)
+    assert all(row["n"] == 11 and row["errors"] == 1 for row in result.summary)
+
+
+def test_a_different_sweep_into_the_same_folder_is_refused(tmp_path, small_plan):
+    run_sweep(small_plan, out=tmp_path / "s", workers=1)
+    other = plan_sweep(BLETCHLEY, vary=["tension=0.2,0.8"], replications=12, seed=5)
+    with pytest.raises(InputError) as info:
+        run_sweep(other, out=tmp_path / "s", workers=1)
+    assert "holds a different sweep" in str(info.value) and "vary" in str(info.value)
+
+
+def test_resume_computes_only_what_is_missing(tmp_path, small_plan):
+    first = run_sweep(small_plan, out=tmp_path / "s", workers=1)
+    parts = sorted((tmp_path / "s" / "parts").glob("*.parquet"))
+    for p in parts[::2]:
+        p.unlink()
+    again = run_sweep(small_plan, out=tmp_path / "s", workers=1)
+    assert 0 < again.computed < first.computed
+    assert repr(again.rows.to_pylist()) == repr(first.rows.to_pylist())
+
+
+# -- a real process, killed -------------------------------------------------------------------
+def _sweep_command(out):
+    return [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "sweep",
+        BLETCHLEY,
+        "--vary",
+        "tension=0:1:6",
+        "-n",
+        "40",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+    ]
+
+
+def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_result(tmp_path):
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(
+        _sweep_command(killed),
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    parts = killed / "parts"
+    while time.time() < deadline and (not parts.exists() or len(list(parts.glob("*.parquet"))) < 2):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list(parts.glob("*.parquet")))
+    assert 2 <= finished < 6 * 4, finished  # killed mid-way (6 points x 4 chunks)
+    assert not (killed / "summary.csv").exists()
+    rerun = subprocess.run(_sweep_command(killed), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    clean = tmp_path / "clean"
+    assert subprocess.run(_sweep_command(clean), cwd=ROOT, env=env, capture_output=True, timeout=300).returncode == 0
+    rows_killed, rows_clean = _rows(killed), _rows(clean)
+    assert len(rows_killed) == 6 * 40
+    assert len({(r["point"], r["replication"]) for r in rows_killed}) == len(rows_killed)  # no duplicates
+    assert repr(rows_killed) == repr(rows_clean)
+    assert (killed / "summary.csv").read_bytes() == (clean / "summary.csv").read_bytes()
+    assert not list(parts.glob(".*tmp"))
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_parts(tmp_path):
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        _sweep_command(out),
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parts = out / "parts"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not parts.exists() or not list(parts.glob("*.parquet"))):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "resume" in stderr and "Traceback" not in stderr
+    assert list(parts.glob("*.parquet"))
