@@ -145,23 +145,44 @@ Unit = Number(0.0, 1.0)
 """A number on [0, 1], or a distribution clipped to it."""
 
 
+_PATHS: dict[int, tuple[Any, list]] = {}
+
+
 def realize(value: Any, rng: np.random.Generator) -> Any:
     """Replace every :class:`Distribution` inside ``value`` by a draw, depth first in field order.
 
     The order of draws is the order of the fields in the schema and of the keys in the
-    file, so the same seed gives the same numbers.
+    file, so the same seed gives the same numbers. Only the branches that hold a
+    distribution are copied (this runs once per replication).
     """
-    if isinstance(value, Distribution):
-        return value.draw(rng)
+    key = id(value)
+    cached = _PATHS.get(key)
+    if cached is None or cached[0] is not value:
+        cached = (value, uncertain_paths(value))
+        if len(_PATHS) > 64:
+            _PATHS.clear()
+        _PATHS[key] = cached
+    paths = cached[1]
+    if not paths:
+        return value
+    draws = {path: dist.draw(rng) for path, dist in paths}
+    return _replace(value, (), draws)
+
+
+def _replace(value: Any, prefix: tuple, draws: dict[tuple, float]) -> Any:
+    if prefix in draws:
+        return draws[prefix]
+    depth = len(prefix)
+    below = {p[depth] for p in draws if p[:depth] == prefix and len(p) > depth}
+    if not below:
+        return value
     if isinstance(value, BaseModel):
-        updates = {name: realize(getattr(value, name), rng) for name in type(value).model_fields}
-        return value.model_copy(update=updates)
-    if isinstance(value, list):
-        return [realize(v, rng) for v in value]
-    if isinstance(value, tuple):
-        return tuple(realize(v, rng) for v in value)
+        return value.model_copy(update={k: _replace(getattr(value, k), prefix + (k,), draws) for k in below})
     if isinstance(value, dict):
-        return {k: realize(v, rng) for k, v in value.items()}
+        return {k: (_replace(v, prefix + (k,), draws) if k in below else v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [(_replace(v, prefix + (i,), draws) if i in below else v) for i, v in enumerate(value)]
+        return type(value)(items)
     return value
 
 

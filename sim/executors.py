@@ -7,6 +7,7 @@ Another engine (MPI, say) is one more class with that method.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -48,7 +49,14 @@ class LocalExecutor(Executor):
     def __init__(self, workers: int | None = None):
         """``workers`` defaults to every core this process may use."""
         self.workers = workers or available_cores()
-        self.pool = ProcessPoolExecutor(max_workers=self.workers)
+        # An explicit context: immune to a library (mesa.batchrunner) forcing "spawn" process-wide,
+        # and no fork() of a process whose progress bar runs a thread.
+        context = multiprocessing.get_context(
+            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        )
+        if context.get_start_method() == "forkserver":
+            context.set_forkserver_preload(["sim.sweep"])
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
 
     def imap_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
         """Keep at most two tasks per worker in flight; yield results as they finish."""

@@ -79,7 +79,7 @@ class NegotiationModel(mesa.Model):
         self.business_cross_now = False  # whether one holds now (sanctions can undo it)
         self.business_within_now = False
         self.log: list[tuple] = []
-        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters() if collect_rounds else {})
         self.ladder = scenario.ladder
 
     # -- state other parts read -------------------------------------------------
@@ -91,12 +91,16 @@ class NegotiationModel(mesa.Model):
         return float(min(max(value, 0.0), 1.0))
 
     def focal_bonus(self, x: np.ndarray) -> float:
-        """Gain a cross-bloc industry standard adds for content near it (0 before one exists)."""
-        if not self.business_cross_now:
-            return 0.0
-        gap = self.forum.distance_to_standard(np.asarray(x)[self.forum.tech])
+        """Gain a cross-bloc industry standard adds for content ``x`` near it (0 while none holds)."""
+        return float(self.focal_bonuses(np.asarray(x)[None, :])[0])
+
+    def focal_bonuses(self, contents: np.ndarray) -> np.ndarray:
+        """:meth:`focal_bonus` for each row of ``contents`` (one content per row)."""
         bound = self.spec.business.confidence_bound
-        return self.coefficients.focal_gain * max(0.0, 1.0 - gap / bound) if bound > 0 else 0.0
+        if not self.business_cross_now or bound <= 0:
+            return np.zeros(len(contents))
+        gap = np.abs(contents[:, self.forum.tech] - self.forum.standard).mean(axis=1)
+        return self.coefficients.focal_gain * np.maximum(0.0, 1.0 - gap / bound)
 
     def best_deal_among(self, ids: set[str]) -> np.ndarray | None:
         """Content of the deepest, latest deal signed only by governments in ``ids``."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.agents import Government
 from sim.decision import Vote, decide
-from sim.utility import Appraisal, compromise_point, trust
+from sim.utility import Appraisal, compromise_point, distance, trust
 
 if TYPE_CHECKING:
     from sim.model import NegotiationModel
@@ -54,32 +54,33 @@ class GovernmentTable:
         """Keep the model for its scenario, generator and state (tension, focal point)."""
         self.model = model
 
-    def proposal(self, members: Sequence[Government]) -> np.ndarray:
+    def proposal(
+        self, members: Sequence[Government], positions: np.ndarray | None = None, salience: np.ndarray | None = None
+    ) -> np.ndarray:
         """Compromise point of the members' stated positions, chair weighted up."""
         chair = self.model.spec.chair
         factor = self.model.coefficients.chair_weight
         weight = np.array([g.capability * (factor if g.actor_id == chair else 1.0) for g in members])
-        return compromise_point(
-            np.array([g.position for g in members]), np.array([g.salience for g in members]), weight
-        )
+        positions = np.array([g.position for g in members]) if positions is None else positions
+        salience = np.array([g.salience for g in members]) if salience is None else salience
+        return compromise_point(positions, salience, weight)
 
     def negotiate(self, members: Sequence[Government], round_no: int) -> TableRound:
         """Propose, walk the ladder deep → shallow, then let the frontier's rejecters concede."""
         model = self.model
-        x = self.proposal(members)
+        positions = np.array([g.position for g in members])
+        salience = np.array([g.salience for g in members])
+        x = self.proposal(members, positions, salience)
         noise = model.coefficients.perception_noise
-        perceived = {
-            g.actor_id: np.clip(x + model.rng.normal(0.0, noise, x.shape), 0.0, 1.0) if noise > 0 else x
-            for g in members
-        }
+        # each member reads the proposal with its own noise (one row per member)
+        perceived = np.clip(x + model.rng.normal(0.0, noise, positions.shape), 0.0, 1.0) if noise > 0 else x[None, :]
+        # D_i and the focal bonus depend on what each member reads, not on depth or partners
+        distances = distance(perceived, positions, salience)
+        bonuses = model.focal_bonuses(np.broadcast_to(perceived, positions.shape))
+        reading = {g.actor_id: (float(d), float(b)) for g, d, b in zip(members, distances, bonuses, strict=True)}
         table = tuple(g.actor_id for g in members)
         offers: list[Offer] = []
         agreed: Level | None = None
-        # D_i and the focal bonus depend on what each member reads, not on depth or partners
-        reading = {
-            g.actor_id: (g.distance_to(perceived[g.actor_id]), model.focal_bonus(perceived[g.actor_id]))
-            for g in members
-        }
         for level in reversed(model.spec.ladder):
 
             def appraise(g: Government, cross_share: float, depth: float = level.depth) -> Appraisal:

@@ -13,7 +13,8 @@ with ``D_i(x) = Σ_k s_ik |x_k − p_ik|``. The actor signs when ``V_i >= 0``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,9 +39,11 @@ def distance(x: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.nd
     return np.einsum("ij,ij->i", salience, gap)
 
 
-@dataclass(frozen=True)
-class Appraisal:
-    """One actor's reading of one offer: the terms of its utility and its decision."""
+class Appraisal(NamedTuple):
+    """One actor's reading of one offer: the terms of its utility and its decision.
+
+    A named tuple: one is made per actor, level and round, so it must be cheap.
+    """
 
     legitimacy: float
     cooperation: float
@@ -128,12 +131,12 @@ def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.nda
 
 def cross_shares(blocs: np.ndarray) -> np.ndarray:
     """X_i for each member of a group of signatories: share of the others in another bloc."""
-    blocs = np.asarray(blocs)
+    blocs = list(blocs)
     n = len(blocs)
     if n <= 1:
         return np.zeros(n)
-    same = (blocs[:, None] == blocs[None, :]).sum(axis=1) - 1
-    return (n - 1 - same) / (n - 1)
+    count = Counter(blocs)  # plain Python: tables hold a handful of governments
+    return np.array([(n - count[b]) / (n - 1) for b in blocs])
 
 
 def trust(cross_capability_share: float, tension: float, trust_cross_bloc: float) -> float:

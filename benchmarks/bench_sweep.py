@@ -1,0 +1,102 @@
+"""Benchmark: `simrun sweep` against `mesa.batch_run` on the same model and grid.
+
+Both run the Bletchley negotiation model over tension × protocol on 2 processes.
+batch_run is what a Mesa user would reach for: it builds one model per run from
+keyword arguments, steps it, and collects its DataCollector. The sweep runs the same
+model through its chunked executor and writes Parquet parts. Prints runs per second
+of each (median of repeats, wall time including process start-up) and the ratio.
+
+    python benchmarks/bench_sweep.py [--repeats 3] [--iterations 20] [--processes 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.distributions import realize
+from sim.model import NegotiationModel
+from sim.scenario import load_scenario
+from sim.sweep import plan_sweep, run_sweep
+from sim.sweep_spec import apply_point
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "bletchley.yaml"
+TENSIONS = [round(0.1 * i, 1) for i in range(11)]
+PROTOCOLS = ["simultaneous", "west_first"]
+_BASE = None
+
+
+class BatchNegotiation(NegotiationModel):
+    """The negotiation model with keyword parameters, as mesa.batch_run builds models."""
+
+    def __init__(self, tension: float = 0.5, protocol: str = "simultaneous", rng=None):
+        global _BASE
+        if _BASE is None:
+            _BASE = load_scenario(SCENARIO)
+        scenario = apply_point(_BASE, {"tension": tension, "protocol": protocol})
+        generator = np.random.default_rng(rng)
+        # draw the uncertain inputs first, as a replication does
+        super().__init__(realize(scenario, generator), rng=generator)
+
+
+def time_batch_run(iterations: int, processes: int, rounds: int) -> float:
+    from mesa.batchrunner import batch_run
+
+    start = time.perf_counter()
+    results = batch_run(
+        BatchNegotiation,
+        parameters={"tension": TENSIONS, "protocol": PROTOCOLS},
+        iterations=iterations,
+        max_steps=rounds - 1,  # batch_run steps while steps <= max_steps
+        number_processes=processes,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    elapsed = time.perf_counter() - start
+    assert len(results) == len(TENSIONS) * len(PROTOCOLS) * iterations
+    return elapsed
+
+
+def time_sweep(iterations: int, processes: int) -> float:
+    plan = plan_sweep(
+        SCENARIO,
+        vary=[f"tension={','.join(map(str, TENSIONS))}", f"protocol={','.join(PROTOCOLS)}"],
+        replications=iterations,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        result = run_sweep(plan, out=Path(tmp) / "sweep", workers=processes)
+        elapsed = time.perf_counter() - start
+    assert result.computed == len(TENSIONS) * len(PROTOCOLS) * iterations
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--iterations", type=int, default=20, help="replications per grid point")
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args()
+    rounds = load_scenario(SCENARIO).rounds
+    runs = len(TENSIONS) * len(PROTOCOLS) * args.iterations
+    sweep_t = [time_sweep(args.iterations, args.processes) for _ in range(args.repeats)]
+    batch_t = [time_batch_run(args.iterations, args.processes, rounds) for _ in range(args.repeats)]
+    s, b = statistics.median(sweep_t), statistics.median(batch_t)
+    print(
+        f"{runs} runs ({len(TENSIONS)} tensions x {len(PROTOCOLS)} protocols x {args.iterations}), {rounds} rounds, "
+        f"{args.processes} processes, median of {args.repeats}"
+    )
+    print(f"{'tool':16} {'wall s':>8} {'runs/s':>8}")
+    print(f"{'simrun sweep':16} {s:8.2f} {runs / s:8.1f}")
+    print(f"{'mesa.batch_run':16} {b:8.2f} {runs / b:8.1f}")
+    print(f"ratio sweep/batch_run throughput: {b / s:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
