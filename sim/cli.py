@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim.errors import InputError
+from sim.errors import InputError, Problem
 
 app = typer.Typer(
     add_completion=False,
@@ -159,6 +159,50 @@ def render_sweep(summary: list[dict], console: Console) -> None:
     console.print(table)
     if any(row[f"wide_{m}"] for row in summary for m in names):
         console.print("[yellow]Some intervals are wider than ±0.05; more --replications would narrow them.[/yellow]")
+
+
+@app.command()
+def backtest(
+    dataset: Annotated[str, typer.Argument(help="which dataset format: deu (DEU III, EU legislation)")],
+    path: Annotated[Path, typer.Argument(help="the dataset file (TSV)")],
+    out_dir: OutOpt = None,
+) -> None:
+    """Run the government-track engine on real negotiations and compare it with the baselines."""
+    from rich.table import Table
+
+    from sim.backtest import run_backtest
+    from sim.backtest_report import LABELS, summary_of, write_backtest
+    from sim.output import check_out, default_out, publish
+
+    if dataset != "deu":
+        fail(InputError([Problem("DATASET", 0, "", f"unknown dataset format {dataset!r}; known: deu")]))
+    try:
+        target = out_dir or default_out("deu", "backtest")
+        check_out(target)
+        with err.status("calibrating on odd proposals, testing on even ones…"):
+            result = run_backtest(path)
+    except InputError as exc:
+        fail(exc)
+    summary = summary_of(result, str(path))
+    publish(target, lambda folder: write_backtest(folder, result, summary))
+    n = summary["issues"]
+    table = Table(title=f"Mean absolute error on the 0–100 scale ({n['all']} issues)", title_justify="left")
+    for col, width in (
+        ("predictor", None),
+        ("all", None),
+        (f"odd: calibration ({n['odd']})", None),
+        (f"even: test ({n['even']})", None),
+    ):
+        table.add_column(col, justify="left" if col == "predictor" else "right", min_width=width)
+    for name in ("engine", "weighted_mean", "median", "weighted_median"):
+        mae = summary["mae"][name]
+        table.add_row(LABELS[name], f"{mae['all']:.1f}", f"{mae['odd']:.1f}", f"{mae['even']:.1f}")
+    out.print(table)
+    params = ", ".join(f"{k}={v}" for k, v in summary["engine_parameters"].items())
+    out.print(f"engine parameters (calibrated on odd proposals): {params}")
+    beat = summary["mae"]["engine"]["even"] < summary["mae"]["weighted_mean"]["even"]
+    out.print(f"On the test half the engine {'beats' if beat else 'does not beat'} the weighted mean.")
+    out.print(f"Results in [bold]{target}[/bold]")
 
 
 @app.command()
