@@ -206,6 +206,75 @@ def backtest(
 
 
 @app.command()
+def sensitivity(
+    scenario: ScenarioArg,
+    method: Annotated[str, typer.Option(help="morris (screening, default) or sobol (variance shares)")] = "morris",
+    n: Annotated[int, typer.Option("--n", min=2, help="Morris trajectories, or Sobol base sample size")] = 10,
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1, help="replications per point")] = 50,
+    vary: Annotated[
+        list[str] | None, typer.Option("--vary", help="extra input range PATH=low:high (repeatable)")
+    ] = None,
+    seed: SeedOpt = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")] = None,
+    out_dir: OutOpt = None,
+) -> None:
+    """Which uncertain inputs drive the probability of government and business agreement (SALib)."""
+    import os
+    import shutil
+
+    from rich.table import Table
+
+    from sim.output import default_out
+    from sim.sensitivity import design, indices
+    from sim.sensitivity_report import TITLES, write_indices
+    from sim.sweep import run_sweep
+
+    try:
+        des = design(scenario, method=method, n=n, replications=replications, seed=seed, vary=vary or [])
+        target = out_dir or default_out(des.plan.scenario.name, "sensitivity")
+        with progress_bar("runs") as (advance, set_total):
+            result = run_sweep(
+                des.plan,
+                out=target,
+                workers=workers,
+                progress=advance,
+                on_total=lambda total, done: (set_total(total), advance(done) if done else None),
+            )
+    except InputError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        err.print("Interrupted: finished chunks are kept; run the same command with the same --out to resume.")
+        raise typer.Exit(130) from None
+    found = indices(des, result.summary)
+    staging = Path(result.out) / ".indices"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    meta = {
+        "scenario": des.plan.scenario.name,
+        "points": len(des.plan.points),
+        "replications": replications,
+        "inputs": {k: b for k, b in zip(des.problem["names"], des.problem["bounds"], strict=True)},
+    }
+    write_indices(staging, method, found, meta)
+    for file in staging.iterdir():
+        os.replace(file, Path(result.out) / file.name)
+    staging.rmdir()
+    key, conf = ("mu_star", "mu_star_conf") if method == "morris" else ("ST", "ST_conf")
+    for output, items in found.items():
+        size = f"{len(des.plan.points)} points × {replications} replications"
+        table = Table(title=f"{method.title()} indices — {TITLES[output]} ({size})", title_justify="left")
+        table.add_column("input")
+        table.add_column(key, justify="right")
+        table.add_column("95% interval", justify="right")
+        extra = "sigma" if method == "morris" else "S1"
+        table.add_column(extra, justify="right")
+        for r in items:
+            table.add_row(r["input"], f"{r[key]:.3f}", f"± {r[conf]:.3f}", f"{r[extra]:.3f}")
+        out.print(table)
+    out.print(f"Results in [bold]{result.out}[/bold]")
+
+
+@app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="scenario files")]) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
     from sim.scenario import load_scenario

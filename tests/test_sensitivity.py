@@ -1,0 +1,67 @@
+"""Sensitivity analysis: SALib indices on a known function, and the real command end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from conftest import ROOT, simrun
+
+from sim.errors import InputError
+from sim.scenario import load_scenario
+from sim.sensitivity import analyse, input_ranges, sample
+
+BLETCHLEY = str(ROOT / "scenarios" / "bletchley.yaml")
+
+
+@pytest.mark.parametrize("method", ["morris", "sobol"])
+def test_indices_rank_a_known_function(method):
+    problem = {"num_vars": 3, "names": ["strong", "weak", "inert"], "bounds": [[0, 1], [0, 1], [0, 1]]}
+    x = sample(method, problem, 64 if method == "sobol" else 20, seed=1)
+    y = 3 * x[:, 0] + 0.5 * x[:, 1]
+    rows = {r["input"]: r for r in analyse(method, problem, x, y, seed=1)}
+    key = "mu_star" if method == "morris" else "ST"
+    assert rows["strong"][key] > rows["weak"][key] > rows["inert"][key] - 1e-9
+    assert rows["inert"][key] == pytest.approx(0, abs=1e-6)
+    if method == "morris":
+        assert rows["strong"]["mu_star"] == pytest.approx(3.0, rel=1e-6)  # linear: the effect is the slope
+    else:
+        assert rows["strong"]["ST"] == pytest.approx(36 / 36.25, abs=0.05)
+
+
+def test_inputs_are_the_scenarios_distributions_plus_named_ranges():
+    scenario = load_scenario(BLETCHLEY)
+    ranges = input_ranges(scenario, ["actors.uk.flexibility=0.1:0.5"])
+    assert ranges["tension"] == (0.65, 0.85)
+    assert ranges["actors.china.legitimacy"] == (0.1, 0.25)
+    assert ranges["actors.uk.flexibility"] == (0.1, 0.5)
+    with pytest.raises(InputError):
+        input_ranges(scenario, ["actors.uk.flexibility=0.5:0.1"])
+    with pytest.raises(InputError):
+        input_ranges(scenario, ["actors.uk.flex=0.1:0.5"])
+
+
+def test_sensitivity_command_end_to_end(tmp_path):
+    out = tmp_path / "sa"
+    proc = simrun("sensitivity", BLETCHLEY, "--n", "4", "-r", "12", "--workers", "2", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "Morris indices" in proc.stdout
+    with open(out / "indices.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    inputs = {r["input"] for r in rows}
+    assert len(rows) == 2 * len(inputs) and len(inputs) == 10
+    assert all(float(r["mu_star"]) >= 0 and float(r["mu_star_conf"]) >= 0 for r in rows)
+    gov = {r["input"]: float(r["mu_star"]) for r in rows if r["output"] == "government"}
+    # the business forum's openness cannot move the government table as much as China's own stake does
+    assert gov["actors.china.legitimacy"] > gov["business.openness"]
+    meta = json.loads((out / "indices.json").read_text())
+    assert meta["points"] == 4 * (10 + 1) and meta["method"] == "morris"
+    assert (out / "sensitivity.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "manifest.json").exists() and list((out / "parts").glob("*.parquet"))
+    assert not (out / ".indices").exists()
+
+
+def test_sensitivity_refuses_a_bad_range(tmp_path):
+    proc = simrun("sensitivity", BLETCHLEY, "--vary", "actors.atlantis.gain=0:1", "--out", str(tmp_path / "x"))
+    assert proc.returncode == 2 and "no item 'atlantis'" in proc.stderr and not (tmp_path / "x").exists()
