@@ -145,7 +145,8 @@ def render_sweep(summary: list[dict], console: Console) -> None:
     swept = [
         k
         for k in summary[0]
-        if k not in ("point", "n", "errors") and not k.startswith(("p_", "low_", "high_", "wide_"))
+        if k not in ("point", "n", "errors", "suggested_replications")
+        and not k.startswith(("p_", "low_", "high_", "wide_"))
     ]
     table = Table(title="P (95% interval) per point", title_justify="left")
     for k in (*swept, "n", *names):
@@ -157,8 +158,13 @@ def render_sweep(summary: list[dict], console: Console) -> None:
         cells += [f"{row[f'p_{m}']:.2f} [{row[f'low_{m}']:.2f}–{row[f'high_{m}']:.2f}]" for m in names]
         table.add_row(*cells)
     console.print(table)
-    if any(row[f"wide_{m}"] for row in summary for m in names):
-        console.print("[yellow]Some intervals are wider than ±0.05; more --replications would narrow them.[/yellow]")
+    wide = sum(row[f"wide_{m}"] for row in summary for m in names)
+    if wide:
+        need = max(row["suggested_replications"] for row in summary)
+        console.print(
+            f"[yellow]{wide} probabilities have a 95% interval wider than ±0.05 at n={summary[0]['n']}; "
+            f"about {need} replications per point would narrow every one (--replications).[/yellow]"
+        )
 
 
 @app.command()

@@ -26,7 +26,7 @@ def render_summary(summary: dict, names: dict[str, str], console: Console | None
     gov.add_column("who signs (share of replications)")
     for level in reversed(summary["government"]["levels"]):
         signs = ", ".join(
-            f"{names.get(a, a)} {e['p'] * 100:.0f}%"
+            f"{names.get(a, a)} {pct(e).strip()}"
             for a, e in sorted(level["signs"].items(), key=lambda kv: -kv[1]["p"])
             if e["p"] > 0
         )

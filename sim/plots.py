@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sim.scenario import Scenario  # noqa: E402
+from sim.stats import wilson  # noqa: E402
 
 COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 
@@ -19,6 +20,12 @@ COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#d
 def _by_round(rounds: dict[str, list], column: str, n_rounds: int) -> np.ndarray:
     """(replications × rounds) array of one column."""
     return np.asarray(rounds[column], dtype=float).reshape(-1, n_rounds)
+
+
+def _wilson_band(hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """95% Wilson interval per round of a (replications × rounds) boolean array."""
+    bounds = [wilson(int(k), hits.shape[0])[1:] for k in hits.sum(axis=0)]
+    return np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
 
 
 def plot_agreement(scenario: Scenario, rounds: dict[str, list], path: Path) -> None:
@@ -31,14 +38,16 @@ def plot_agreement(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
     for i, level in enumerate(scenario.ladder, start=1):
         colour = COLOURS[(i - 1) % len(COLOURS)]
         left.plot(x, (gov >= i).mean(axis=0), color=colour, lw=2, label=f"{level.label or level.name}")
+        left.fill_between(x, *_wilson_band(gov >= i), color=colour, alpha=0.12)
         left.plot(x, (cross >= i).mean(axis=0), color=colour, lw=1.5, ls="--")
     left.plot([], [], color="grey", ls="--", label="… signed across blocs")
     left.set_title("Government level: agreement reached by round")
     left.set_xlabel("round")
-    left.set_ylabel(f"probability ({gov.shape[0]} replications)")
+    left.set_ylabel(f"probability (bands: 95% interval, n={gov.shape[0]})")
     left.legend(fontsize=8, loc="best")
     business = _by_round(rounds, "business_cross", n)
     right.plot(x, business.mean(axis=0), color="black", lw=2.5, label="cross-bloc standard (quorum in every bloc)")
+    right.fill_between(x, *_wilson_band(business > 0.5), color="black", alpha=0.12)
     for j, bloc in enumerate(scenario.blocs):
         column = f"adoption_{bloc}"
         if column in rounds:

@@ -54,12 +54,16 @@ def summarise_sweep(plan, table: pa.Table) -> list[dict]:  # noqa: ANN001 - a Sw
         runs = by_point.get(g, [])
         ok = [r for r in runs if not r.get("error")]
         entry = {"point": g, **point, "n": len(ok), "errors": len(runs) - len(ok)}
+        needed = 0
         for name, (_, test) in tests.items():
             est = estimate(sum(1 for r in ok if test(r)), len(ok))
             entry[f"p_{name}"] = est["p"]
             entry[f"low_{name}"] = est["low"]
             entry[f"high_{name}"] = est["high"]
             entry[f"wide_{name}"] = bool(est.get("wide", False))
+            needed = max(needed, est.get("suggested_replications", 0))
+        # replications that would bring every interval of this point within ±0.05 (0: already)
+        entry["suggested_replications"] = needed
         out.append(entry)
     return out
 
