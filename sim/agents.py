@@ -8,6 +8,7 @@ slice of the business forum, whose state lives in numpy arrays so that a forum o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -37,6 +38,9 @@ class Government(mesa.Agent):
         self.gain = float(spec.gain)
         self.kappa0 = kappa0
         self.kappa1 = kappa1
+        # A player (a student, a scripted opponent) may take this government's votes:
+        # called with (level name, appraisal), returns whether it signs. None: the utility rule.
+        self.vote: Callable[[str, Appraisal], bool] | None = None
 
     def appraise(self, x: np.ndarray, depth: float, cross_share: float, tension: float, gain_bonus: float) -> Appraisal:
         """Terms of this government's utility for content ``x`` at ``depth`` (see :mod:`sim.utility`)."""

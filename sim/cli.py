@@ -280,6 +280,32 @@ def sensitivity(
     out.print(f"Results in [bold]{result.out}[/bold]")
 
 
+@app.command(name="play")
+def play_command(
+    scenario: ScenarioArg,
+    actor: Annotated[str, typer.Option("--as", help="the government you play, e.g. eu")],
+    seed: SeedOpt = None,
+) -> None:
+    """Play one government in the terminal against the model's agents; a debrief at the end."""
+    from sim.play import play
+
+    def read(prompt: str) -> str:
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        if not sys.stdin.isatty():
+            typer.echo(f"{prompt}{line.rstrip()}")  # echo piped moves so a replay reads like a session
+        return line
+
+    def ask(prompt: str) -> str:
+        return input(prompt) if sys.stdin.isatty() else read(prompt)
+
+    try:
+        play(str(scenario), actor, seed=seed, read=ask, write=typer.echo)
+    except InputError as exc:
+        fail(exc)
+
+
 @app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="scenario files")]) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""

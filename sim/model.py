@@ -79,6 +79,8 @@ class NegotiationModel(mesa.Model):
         self.business_cross_now = False  # whether one holds now (sanctions can undo it)
         self.business_within_now = False
         self.log: list[tuple] = []
+        self.tabled_proposal: tuple[str, np.ndarray] | None = None  # (actor, content) for the next round only
+        self.last_proposal: np.ndarray | None = None
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters() if collect_rounds else {})
         self.ladder = scenario.ladder
 
@@ -120,6 +122,7 @@ class NegotiationModel(mesa.Model):
                 tables = [*tables, [self.by_id[i] for i in event.table]]
         for members in tables:
             self._record(self.table.negotiate(members, self.round))
+        self.tabled_proposal = None
         self._business_round()
         if self.collect_rounds:
             self.datacollector.collect(self)
@@ -134,7 +137,16 @@ class NegotiationModel(mesa.Model):
                 detail = f"tension {self.tension:.2f}, restriction {self.restriction:.2f}"
                 self.log.append((self.round, "", "", "", "event", float("nan"), event.label or "event", detail))
 
+    def apply_live_event(self, label: str, tension_change: float = 0.0, restriction_change: float = 0.0) -> None:
+        """An event thrown in between rounds (by a teacher in the demo): it takes effect at the next round."""
+        self.tension = float(min(max(self.tension + tension_change, 0.0), 1.0))
+        self.restriction_shift += restriction_change
+        if self.log_events:
+            detail = f"tension {self.tension:.2f}, restriction {self.restriction:.2f}"
+            self.log.append((self.round, "", "", "", "event", float("nan"), label, detail))
+
     def _record(self, result: TableRound) -> None:
+        self.last_proposal = result.content
         if self.log_events:
             self._log_offers(result)
         for offer in result.offers:

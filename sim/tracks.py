@@ -71,6 +71,9 @@ class GovernmentTable:
         positions = np.array([g.position for g in members])
         salience = np.array([g.salience for g in members])
         x = self.proposal(members, positions, salience)
+        tabled = model.tabled_proposal
+        if tabled is not None and tabled[0] in {g.actor_id for g in members}:
+            x = np.asarray(tabled[1], dtype=float)  # a member tabled its own text this round
         noise = model.coefficients.perception_noise
         # each member reads the proposal with its own noise (one row per member)
         perceived = np.clip(x + model.rng.normal(0.0, noise, positions.shape), 0.0, 1.0) if noise > 0 else x[None, :]
@@ -83,9 +86,12 @@ class GovernmentTable:
         agreed: Level | None = None
         for level in reversed(model.spec.ladder):
 
-            def appraise(g: Government, cross_share: float, depth: float = level.depth) -> Appraisal:
+            def appraise(
+                g: Government, cross_share: float, depth: float = level.depth, name: str = level.name
+            ) -> Appraisal:
                 d_i, bonus = reading[g.actor_id]
-                return g.appraise_at(d_i, depth, cross_share, model.tension, bonus)
+                appraisal = g.appraise_at(d_i, depth, cross_share, model.tension, bonus)
+                return appraisal if g.vote is None else appraisal._replace(choice=bool(g.vote(name, appraisal)))
 
             vote = decide(model.spec.decision_rule, members, appraise)
             offers.append(Offer(round_no, table, level.name, level.depth, x, vote))

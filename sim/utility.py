@@ -21,6 +21,7 @@ import numpy as np
 REASONS = {
     "rivalry": "the cost of a deal with rivals at this tension outweighs its gain",
     "content": "the proposal is too far from its position for the gain of cooperating",
+    "choice": "its player chose to reject",
 }
 
 
@@ -49,6 +50,7 @@ class Appraisal(NamedTuple):
     cooperation: float
     content: float
     rivalry: float
+    choice: bool | None = None  # a player's own decision, overriding the utility rule
 
     @property
     def value(self) -> float:
@@ -57,18 +59,20 @@ class Appraisal(NamedTuple):
 
     @property
     def accepts(self) -> bool:
-        """Whether the deal is at least as good as no deal."""
-        return self.value >= 0.0
+        """Whether the actor signs: its player's choice, else whether the deal beats no deal."""
+        return self.value >= 0.0 if self.choice is None else self.choice
 
     @property
     def reason(self) -> str | None:
-        """Which cost made the deal worse than no deal: ``"rivalry"`` or ``"content"``.
+        """Why the actor rejects: ``"rivalry"``, ``"content"``, or ``"choice"`` (a player said no).
 
         Content counts net of the gain of cooperating, d·(D − G): a far proposal is
         only a reason to reject when it costs more than cooperation brings.
         """
         if self.accepts:
             return None
+        if self.choice is False:
+            return "choice"
         return "rivalry" if self.rivalry >= self.content - self.cooperation else "content"
 
 
