@@ -307,6 +307,18 @@ def play_command(
 
 
 @app.command()
+def report(results: Annotated[Path, typer.Argument(help="a run or sweep folder")]) -> None:
+    """Turn a run or sweep folder into one self-contained HTML file (report.html) to hand out."""
+    from sim.report import build_report
+
+    try:
+        path = build_report(results)
+    except InputError as exc:
+        fail(exc)
+    out.print(f"Report: [bold]{path}[/bold] ({path.stat().st_size / 1024:.0f} kB, opens offline)")
+
+
+@app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="scenario files")]) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
     from sim.scenario import load_scenario

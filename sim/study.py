@@ -65,6 +65,7 @@ def run_study(
 
     def fill(folder: Path) -> None:
         write_json(folder / "summary.json", summary)
+        write_json(folder / "scenario.json", scenario.model_dump(mode="json"))  # what ran, sources included
         header = list(rounds)
         write_csv(folder / "rounds.csv", header, zip(*(rounds[h] for h in header), strict=True))
         write_csv(

@@ -127,4 +127,5 @@ def write_sweep_outputs(out: Path, plan, summary: list[dict], info: dict) -> Non
     atomic("summary.csv", lambda p: write_csv(p, header, ([row[h] for h in header] for row in summary)))
     atomic("summary.parquet", lambda p: pq.write_table(pa.Table.from_pylist(summary), p))
     atomic("probabilities.png", lambda p: plot_sweep(plan, summary, p))
+    atomic("scenario.json", lambda p: write_json(p, plan.scenario.model_dump(mode="json")))
     atomic("manifest.json", lambda p: write_json(p, info))

@@ -10,6 +10,7 @@ from conftest import SCENARIOS, simrun
 
 EXPECTED_FILES = {
     "manifest.json",
+    "scenario.json",
     "summary.json",
     "outcomes.csv",
     "rounds.csv",

@@ -127,7 +127,15 @@ def test_one_worker_two_workers_and_dask_give_identical_rows(tmp_path, small_pla
 def test_sweep_folder_contents(tmp_path, small_plan):
     result = run_sweep(small_plan, out=tmp_path / "s", workers=1)
     names = {p.name for p in (tmp_path / "s").iterdir()}
-    assert names == {"sweep.json", "parts", "summary.csv", "summary.parquet", "probabilities.png", "manifest.json"}
+    assert names == {
+        "sweep.json",
+        "parts",
+        "summary.csv",
+        "summary.parquet",
+        "probabilities.png",
+        "manifest.json",
+        "scenario.json",
+    }
     summary = pq.read_table(tmp_path / "s" / "summary.parquet").to_pylist()
     assert len(summary) == 4 and all(row["n"] == 12 and row["errors"] == 0 for row in summary)
     for row in summary:

@@ -1,0 +1,70 @@
+"""simrun report: one self-contained HTML file, readable offline, with outcomes and sources."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+from conftest import simrun
+
+
+class Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs, self.tables, self.images, self.text = [], 0, [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("src", "href"):
+            if key in attrs:
+                self.refs.append(attrs[key])
+        self.tables += tag == "table"
+        if tag == "img":
+            self.images.append(attrs.get("src", ""))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_report_of_a_run_is_one_offline_file_with_outcomes_and_sources(tmp_path):
+    out = tmp_path / "run"
+    assert simrun("scenarios/bletchley.yaml", "-n", "30", "--out", str(out)).returncode == 0
+    before = {p.name for p in out.iterdir()}
+    proc = simrun("report", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in out.iterdir()} - before == {"report.html"}  # one file added, nothing else
+    page = (out / "report.html").read_text()
+    parser = Collect()
+    parser.feed(page)
+    text = " ".join(parser.text)
+    # offline: every reference is embedded, nothing points outside the file
+    assert parser.refs and all(r.startswith("data:image/png;base64,") for r in parser.refs)
+    assert len(parser.images) == 2
+    assert "<script" not in page and "<link" not in page
+    # the outcome table, with the probabilities of summary.json
+    summary = json.loads((out / "summary.json").read_text())
+    decl = summary["government"]["levels"][0]["agreement"]
+    assert f"{decl['p'] * 100:.0f}% [{decl['low'] * 100:.0f}–{decl['high'] * 100:.0f}]" in text
+    assert "P(across blocs)" in text and "Who blocked what, and why" in text and parser.tables >= 5
+    # the sources behind the stances, with the quote and who said it
+    assert "individual human rights are disregarded very much" in text and "Rebecca Arcesati" in text
+    assert "Assumptions" in text and "kappa1_government" in text
+    assert re.search(r"Round 1: .+ (rejects|agreement)", text)  # one replication told in words
+
+
+def test_report_of_a_sweep(tmp_path):
+    out = tmp_path / "sweep"
+    proc = simrun(
+        "sweep", "scenarios/tech_war.yaml", "--vary", "tension=0.2,0.8", "-n", "8", "--workers", "1", "--out", str(out)
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert simrun("report", str(out)).returncode == 0
+    page = (out / "report.html").read_text()
+    assert "What was swept" in page and "tension=0.2,0.8" in page and "data:image/png;base64," in page
+    assert "Bradford" in page
+
+
+def test_report_refuses_a_folder_that_is_not_a_result(tmp_path):
+    proc = simrun("report", str(tmp_path))
+    assert proc.returncode == 2 and "not a simrun result folder" in proc.stderr
