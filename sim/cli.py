@@ -319,6 +319,51 @@ def report(results: Annotated[Path, typer.Argument(help="a run or sweep folder")
 
 
 @app.command()
+def demo(
+    scenario: ScenarioArg,
+    host: Annotated[str, typer.Option(help="address to bind (default: this machine only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free port)")] = 8765,
+) -> None:
+    """Start the classroom demo in the browser (Mesa SolaraViz) for a scenario."""
+    import os
+    import subprocess
+
+    from sim.demo import ENV
+    from sim.scenario import load_scenario
+
+    try:
+        load_scenario(scenario)
+    except InputError as exc:
+        fail(exc)
+    try:
+        import mesa.visualization  # noqa: F401
+        import solara  # noqa: F401
+    except ImportError:
+        fail(InputError([Problem("demo", 0, "", "the demo needs its extra: pip install -e '.[demo]'")]))
+    env = {**os.environ, ENV: str(Path(scenario).resolve()), "MPLBACKEND": "Agg"}
+    out.print(f"simrun demo of {scenario}: open http://{host}:{port}/ in a browser (Ctrl-C stops it)")
+    command = [
+        sys.executable,
+        "-c",
+        "from solara.__main__ import main; main()",
+        "run",
+        "sim.app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--log-level",
+        "warning",
+    ]
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+@app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="scenario files")]) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
     from sim.scenario import load_scenario

@@ -1,0 +1,122 @@
+"""The demo in a real headless Chromium (Debian's chromium, driven by Playwright).
+
+Starts `simrun demo` on a free loopback port, loads the page, moves the teacher's
+tension control, presses Step, and checks that the plots change and the log grows.
+A screenshot is kept in test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "demo", "scenarios/bletchley.yaml", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        os.killpg(proc.pid, signal.SIGTERM)
+        pytest.fail(f"demo did not start: {proc.stdout.read() if proc.stdout else ''}")
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+def test_server_binds_to_loopback_only(server):
+    port = int(server.rsplit(":", 1)[1].strip("/"))
+    out = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout if shutil.which("ss") else ""
+    listening = [line for line in out.splitlines() if f":{port} " in line]
+    if listening:
+        assert all("127.0.0.1:" in line for line in listening), listening
+
+
+def test_page_loads_tension_and_step_change_the_plots_and_the_log(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1500, "height": 1300})
+        failed = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.goto(server)
+        page.get_by_text("Teacher's controls").wait_for(timeout=60_000)
+        page.get_by_text("Press Step to start the negotiation.").wait_for()
+        images = page.locator("img")
+        page.wait_for_function("document.querySelectorAll('img').length >= 3")
+        before = [images.nth(i).get_attribute("src") for i in range(images.count())]
+
+        # move the teacher's tension control: click near its left end
+        slider = page.locator(".simrun-tension .v-slider").first
+        box = slider.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
+        page.locator(".simrun-log-line").first.wait_for(timeout=20_000)
+        first_line = page.locator(".simrun-log-line").first.inner_text()
+        assert first_line.startswith("Round 0: Teacher sets tension to 0.")
+        lines_before = page.locator(".simrun-log-line").count()
+
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function(
+            "n => document.querySelectorAll('.simrun-log-line').length > n", arg=lines_before, timeout=30_000
+        )
+        deadline = time.time() + 30
+        after = before
+        while time.time() < deadline and after == before:
+            page.wait_for_timeout(300)
+            after = [images.nth(i).get_attribute("src") for i in range(images.count())]
+        assert after != before, "no plot changed after Step"
+        newest = page.locator(".simrun-log-line").first.inner_text()
+        assert newest.startswith("Round 1: ")
+        assert page.get_by_text("Step: 1").count() >= 1
+        page.screenshot(path=str(ARTIFACTS / "demo.png"), full_page=True)
+        browser.close()
+    assert (ARTIFACTS / "demo.png").stat().st_size > 50_000
+    assert not [u for u in failed if not u.startswith(server)], failed  # nothing fetched from outside
