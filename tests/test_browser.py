@@ -120,3 +120,39 @@ def test_page_loads_tension_and_step_change_the_plots_and_the_log(server):
         browser.close()
     assert (ARTIFACTS / "demo.png").stat().st_size > 50_000
     assert not [u for u in failed if not u.startswith(server)], failed  # nothing fetched from outside
+
+
+def test_report_opens_offline_in_the_browser(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    out = tmp_path / "run"
+    run = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "scenarios/bletchley.yaml", "-n", "20", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert (
+        subprocess.run([sys.executable, "-m", "sim.cli", "report", str(out)], cwd=ROOT, capture_output=True).returncode
+        == 0
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(offline=True)
+        page = context.new_page()
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((out / "report.html").as_uri())
+        assert page.locator("h1").inner_text().startswith("AI safety standards with China")
+        # the embedded plots decode and have a real size
+        widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+        assert len(widths) == 2 and min(widths) > 500
+        assert page.locator("table").count() >= 5
+        assert all(u.startswith(("file:", "data:")) for u in requests), requests
+        page.screenshot(path=str(ARTIFACTS / "report.png"))
+        browser.close()
