@@ -36,6 +36,15 @@ def _proposal(model: DemoModel) -> np.ndarray:
     return model.table.proposal(model.governments)
 
 
+def _show(fig: Figure, ax: object, title: str, legend: str = "best") -> None:
+    """Title, legend and grid, then the figure as a PNG image on the page."""
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, loc=legend)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    solara.FigureMatplotlib(fig, format="png")
+
+
 @solara.component
 def Positions(model: DemoModel):
     """Stated positions on two issues the user picks, with trails; the proposal marked."""
@@ -71,11 +80,7 @@ def Positions(model: DemoModel):
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel(x_issue.replace("_", " "))
         ax.set_ylabel(y_issue.replace("_", " "))
-        ax.set_title(f"Positions after round {model.round}", fontsize=10)
-        ax.legend(fontsize=7, loc="best")
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        solara.FigureMatplotlib(fig, format="png")
+        _show(fig, ax, f"Positions after round {model.round}")
 
 
 @solara.component
@@ -103,11 +108,7 @@ def Utilities(model: DemoModel):
     ax.axhline(0, color="black", lw=1.2)
     ax.set_xticks(np.arange(len(govs)) + width * (len(model.ladder) - 1) / 2, [g.name for g in govs], fontsize=8)
     ax.set_ylabel("utility V (≥ 0: signs)")
-    ax.set_title(f"Utility of the proposal by depth (tension {model.tension:.2f})", fontsize=10)
-    ax.legend(fontsize=7)
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    solara.FigureMatplotlib(fig, format="png")
+    _show(fig, ax, f"Utility of the proposal by depth (tension {model.tension:.2f})")
 
 
 @solara.component
@@ -127,11 +128,7 @@ def Agreement(model: DemoModel):
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set_xlabel("round")
     ax.set_xlim(0.5, max(model.spec.rounds, len(rounds)) + 0.5)
-    ax.set_title("Agreement reached, by round", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    solara.FigureMatplotlib(fig, format="png")
+    _show(fig, ax, "Agreement reached, by round", legend="upper left")
 
 
 @solara.component

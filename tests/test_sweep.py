@@ -202,30 +202,39 @@ def _sweep_command(out):
     ]
 
 
-def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_result(tmp_path):
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    killed = tmp_path / "killed"
+ENV = {**os.environ, "MPLBACKEND": "Agg"}
+
+
+def _start_and_wait_for_parts(out, parts_wanted: int) -> subprocess.Popen:
+    """Start the sweep in its own process group; return once ``parts_wanted`` parts are on disk."""
     proc = subprocess.Popen(
-        _sweep_command(killed),
+        _sweep_command(out),
         cwd=ROOT,
-        env=env,
+        env=ENV,
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    deadline = time.time() + 120
-    parts = killed / "parts"
-    while time.time() < deadline and (not parts.exists() or len(list(parts.glob("*.parquet"))) < 2):
+    parts, deadline = out / "parts", time.time() + 120
+    while time.time() < deadline and (not parts.exists() or len(list(parts.glob("*.parquet"))) < parts_wanted):
         time.sleep(0.05)
+    return proc
+
+
+def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_result(tmp_path):
+    killed = tmp_path / "killed"
+    proc = _start_and_wait_for_parts(killed, 2)
     os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
+    parts = killed / "parts"
     finished = len(list(parts.glob("*.parquet")))
     assert 2 <= finished < 6 * 4, finished  # killed mid-way (6 points x 4 chunks)
     assert not (killed / "summary.csv").exists()
-    rerun = subprocess.run(_sweep_command(killed), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(_sweep_command(killed), cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     clean = tmp_path / "clean"
-    assert subprocess.run(_sweep_command(clean), cwd=ROOT, env=env, capture_output=True, timeout=300).returncode == 0
+    assert subprocess.run(_sweep_command(clean), cwd=ROOT, env=ENV, capture_output=True, timeout=300).returncode == 0
     rows_killed, rows_clean = _rows(killed), _rows(clean)
     assert len(rows_killed) == 6 * 40
     assert len({(r["point"], r["replication"]) for r in rows_killed}) == len(rows_killed)  # no duplicates
@@ -235,23 +244,10 @@ def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_result(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_parts(tmp_path):
-    env = {**os.environ, "MPLBACKEND": "Agg"}
     out = tmp_path / "interrupted"
-    proc = subprocess.Popen(
-        _sweep_command(out),
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    parts = out / "parts"
-    deadline = time.time() + 120
-    while time.time() < deadline and (not parts.exists() or not list(parts.glob("*.parquet"))):
-        time.sleep(0.05)
+    proc = _start_and_wait_for_parts(out, 1)
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "resume" in stderr and "Traceback" not in stderr
-    assert list(parts.glob("*.parquet"))
+    assert list((out / "parts").glob("*.parquet"))
