@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from sim.agents import Government
 from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories
 from sim.utility import Appraisal, cross_shares
@@ -35,7 +33,7 @@ class Vote:
 
 
 def _appraise_all(members: Sequence[Government], appraise: AppraiseFn) -> dict[str, Appraisal]:
-    shares = cross_shares(np.array([g.bloc for g in members]))
+    shares = cross_shares([g.bloc for g in members])
     return {g.actor_id: appraise(g, float(x)) for g, x in zip(members, shares, strict=True)}
 
 

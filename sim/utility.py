@@ -13,7 +13,7 @@ with ``D_i(x) = Σ_k s_ik |x_k − p_ik|``. The actor signs when ``V_i >= 0``.
 
 from __future__ import annotations
 
-from collections import Counter
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -135,12 +135,16 @@ def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.nda
 
 def cross_shares(blocs: np.ndarray) -> np.ndarray:
     """X_i for each member of a group of signatories: share of the others in another bloc."""
-    blocs = list(blocs)
+    return np.array(_cross_shares(tuple(str(b) for b in blocs)))
+
+
+@lru_cache(maxsize=4096)
+def _cross_shares(blocs: tuple[str, ...]) -> tuple[float, ...]:
+    # cached: a run asks about the same few tables over and over
     n = len(blocs)
     if n <= 1:
-        return np.zeros(n)
-    count = Counter(blocs)  # plain Python: tables hold a handful of governments
-    return np.array([(n - count[b]) / (n - 1) for b in blocs])
+        return (0.0,) * n
+    return tuple((n - blocs.count(b)) / (n - 1) for b in blocs)
 
 
 def trust(cross_capability_share: float, tension: float, trust_cross_bloc: float) -> float:
