@@ -65,3 +65,16 @@ def test_sensitivity_command_end_to_end(tmp_path):
 def test_sensitivity_refuses_a_bad_range(tmp_path):
     proc = simrun("sensitivity", BLETCHLEY, "--vary", "actors.atlantis.gain=0:1", "--out", str(tmp_path / "x"))
     assert proc.returncode == 2 and "no item 'atlantis'" in proc.stderr and not (tmp_path / "x").exists()
+
+
+def test_sobol_on_request_end_to_end(tmp_path):
+    out = tmp_path / "sobol"
+    proc = simrun(
+        "sensitivity", BLETCHLEY, "--method", "sobol", "--n", "8", "-r", "4", "--workers", "2", "--out", str(out)
+    )
+    assert proc.returncode == 0, proc.stderr
+    meta = json.loads((out / "indices.json").read_text())
+    assert meta["method"] == "sobol" and meta["points"] == 8 * (10 + 2)  # Saltelli, first and total order
+    rows = meta["indices"]["government"]
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(rows[0])
+    assert rows == sorted(rows, key=lambda r: -r["ST"])  # most influential first
