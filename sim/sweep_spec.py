@@ -19,7 +19,8 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import InputError, Problem, dotted
-from sim.scenario import Scenario, _cross_check, _pydantic_message
+from sim.scenario import Scenario
+from sim.scenario_checks import cross_check, pydantic_message
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,9 @@ def apply_point(scenario: Scenario, point: dict) -> Scenario:
         result = Scenario.model_validate(data)
     except ValidationError as exc:
         raise InputError(
-            [Problem("--vary", 0, dotted(e["loc"]), f"{_pydantic_message(e)} (at {point})") for e in exc.errors()]
+            [Problem("--vary", 0, dotted(e["loc"]), f"{pydantic_message(e)} (at {point})") for e in exc.errors()]
         ) from None
-    found = _cross_check(result)
+    found = cross_check(result)
     if found:
         raise InputError([Problem("--vary", 0, dotted(loc), f"{msg} (at {point})") for loc, msg in found])
     return result

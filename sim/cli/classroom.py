@@ -1,0 +1,95 @@
+"""Commands for the classroom: demo, play, report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli import ScenarioArg, SeedOpt, app, fail, out
+from sim.errors import InputError, Problem
+
+
+@app.command(name="play")
+def play_command(
+    scenario: ScenarioArg,
+    actor: Annotated[str, typer.Option("--as", help="the government you play, e.g. eu")],
+    seed: SeedOpt = None,
+) -> None:
+    """Play one government in the terminal against the model's agents; a debrief at the end."""
+    from sim.play import play
+
+    def read(prompt: str) -> str:
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        if not sys.stdin.isatty():
+            typer.echo(f"{prompt}{line.rstrip()}")  # echo piped moves so a replay reads like a session
+        return line
+
+    def ask(prompt: str) -> str:
+        return input(prompt) if sys.stdin.isatty() else read(prompt)
+
+    try:
+        play(str(scenario), actor, seed=seed, read=ask, write=typer.echo)
+    except InputError as exc:
+        fail(exc)
+
+
+@app.command()
+def report(results: Annotated[Path, typer.Argument(help="a run or sweep folder")]) -> None:
+    """Turn a run or sweep folder into one self-contained HTML file (report.html) to hand out."""
+    from sim.report import build_report
+
+    try:
+        path = build_report(results)
+    except InputError as exc:
+        fail(exc)
+    out.print(f"Report: [bold]{path}[/bold] ({path.stat().st_size / 1024:.0f} kB, opens offline)")
+
+
+@app.command()
+def demo(
+    scenario: ScenarioArg,
+    host: Annotated[str, typer.Option(help="address to bind (default: this machine only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free port)")] = 8765,
+) -> None:
+    """Start the classroom demo in the browser (Mesa SolaraViz) for a scenario."""
+    import os
+    import subprocess
+
+    from sim.demo import ENV
+    from sim.scenario import load_scenario
+
+    try:
+        load_scenario(scenario)
+    except InputError as exc:
+        fail(exc)
+    try:
+        import mesa.visualization  # noqa: F401
+        import solara  # noqa: F401
+    except ImportError:
+        fail(InputError([Problem("demo", 0, "", "the demo needs its extra: pip install -e '.[demo]'")]))
+    env = {**os.environ, ENV: str(Path(scenario).resolve()), "MPLBACKEND": "Agg"}
+    out.print(f"simrun demo of {scenario}: open http://{host}:{port}/ in a browser (Ctrl-C stops it)")
+    command = [
+        sys.executable,
+        "-c",
+        "from solara.__main__ import main; main()",
+        "run",
+        "sim.app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--log-level",
+        "warning",
+    ]
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
