@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.utility import compromise_point, distance, normalise, utility_rows
+from sim.utility import compromise_point, normalise, utility_rows
 
 if TYPE_CHECKING:
     from sim.scenario import Actor, Scenario
@@ -97,11 +97,3 @@ class BusinessForum:
         value = utility_rows(self.standard, d, self.positions, self.salience, self.legitimacy, self.gain, rival_cost)
         self.adopted = value >= 0.0
         return np.bincount(self.bloc[self.adopted], minlength=len(self.blocs)) / np.maximum(self.bloc_size, 1)
-
-    def distance_to_standard(self, x_tech: np.ndarray) -> float:
-        """Mean absolute gap between a government deal's technical content and the standard."""
-        return float(np.abs(np.asarray(x_tech) - self.standard).mean())
-
-    def mean_gap(self) -> float:
-        """Mean distance of companies from the standard (salience-weighted), a convergence gauge."""
-        return float(distance(self.standard, self.positions, self.salience).mean()) if self.size else 0.0

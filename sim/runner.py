@@ -8,7 +8,7 @@ drawn first, then the model runs on the same generator.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,8 +69,3 @@ def run_replications(
         if progress:
             progress(1)
     return out
-
-
-def outcomes(reps: Iterable[Replication]) -> list[dict]:
-    """The outcome rows of replications, in index order."""
-    return [r.outcome for r in sorted(reps, key=lambda r: r.index)]

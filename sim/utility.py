@@ -18,12 +18,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-REASONS = {
-    "rivalry": "the cost of a deal with rivals at this tension outweighs its gain",
-    "content": "the proposal is too far from its position for the gain of cooperating",
-    "choice": "its player chose to reject",
-}
-
 
 def normalise(salience: np.ndarray) -> np.ndarray:
     """Scale salience rows to sum to 1 (rows of zeros stay zero)."""

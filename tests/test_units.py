@@ -7,13 +7,15 @@ import math
 import mesa
 import numpy as np
 import pytest
+from conftest import ROOT
 from helpers import government, scenario
 
 from sim import baselines
 from sim.decision import decide
+from sim.distributions import realize
 from sim.model import NegotiationModel
 from sim.protocols import make_protocol
-from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories
+from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories, load_scenario
 from sim.stats import estimate, replications_for, wilson
 from sim.utility import appraise, compromise_point, cross_shares, distance, normalise, trust
 
@@ -251,3 +253,19 @@ def test_wilson_interval_known_values():
     assert estimate(5, 10)["wide"] and estimate(5, 10)["suggested_replications"] == 385
     assert "wide" not in estimate(0, 2000)
     assert math.isnan(wilson(0, 0)[0])
+
+
+def test_company_groups_are_mesa_agents_over_the_forum_arrays():
+    s = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
+    rng = np.random.default_rng(1)
+    model = NegotiationModel(realize(s, rng), rng=rng)
+    model.step()
+    groups = {g.actor_id: g for g in model.company_groups}
+    assert sum(g.count for g in groups.values()) == model.forum.size == 90
+    china = groups["china_firms"]
+    assert china.adoption_share() == pytest.approx(float(model.forum.adopted[china.rows].mean()))
+    west = [g for g in groups.values() if g.bloc == "west"]
+    west_share = sum(g.adoption_share() * g.count for g in west) / sum(g.count for g in west)
+    assert west_share == pytest.approx(model.business_shares[model.forum.blocs.index("west")])
+    assert china.mean_position().shape == (len(model.forum.tech),)
+    assert all(isinstance(g, mesa.Agent) for g in groups.values())
