@@ -83,6 +83,8 @@ class NegotiationModel(mesa.Model):
         self.last_proposal: np.ndarray | None = None
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters() if collect_rounds else {})
         self.ladder = scenario.ladder
+        relief = self.coefficients.relief_level
+        self.relief_depth = next((lv.depth for lv in self.ladder if lv.name == relief), None) if relief else None
 
     # -- state other parts read -------------------------------------------------
     @property
@@ -165,12 +167,11 @@ class NegotiationModel(mesa.Model):
                 )
             else:
                 deal.signatories |= set(result.signatories)
-        relief_level = self.coefficients.relief_level
         if (
-            relief_level
+            self.relief_depth is not None
             and self.relief == 0.0
+            and result.level.depth >= self.relief_depth
             and self._is_cross_bloc(result.signatories)
-            and result.level.depth >= next(lv.depth for lv in self.ladder if lv.name == relief_level)
         ):
             self.relief = self.coefficients.relief
 

@@ -36,6 +36,20 @@ class Offer:
     vote: Vote
 
 
+@dataclass(frozen=True)
+class TableConstants:
+    """What stays fixed while the same governments sit at a table.
+
+    Member ids, proposal weights (capability, the chair's weighted up), salience rows,
+    and each member's rival-bloc share of the others' capability (for trust).
+    """
+
+    table: tuple[str, ...]
+    weight: np.ndarray
+    salience: np.ndarray
+    rival_share: np.ndarray
+
+
 @dataclass
 class TableRound:
     """What one table achieved in one round."""
@@ -53,24 +67,39 @@ class GovernmentTable:
     def __init__(self, model: NegotiationModel):
         """Keep the model for its scenario, generator and state (tension, focal point)."""
         self.model = model
+        self._constants: dict[tuple[str, ...], TableConstants] = {}
 
-    def proposal(
-        self, members: Sequence[Government], positions: np.ndarray | None = None, salience: np.ndarray | None = None
-    ) -> np.ndarray:
+    def _fixed(self, members: Sequence[Government]) -> TableConstants:
+        """What does not change while the same governments sit at a table (cached per table)."""
+        key = tuple(g.actor_id for g in members)
+        found = self._constants.get(key)
+        if found is None:
+            chair, factor = self.model.spec.chair, self.model.coefficients.chair_weight
+            capability = np.array([g.capability for g in members])
+            rivals = np.array([sum(o.capability for o in members if o.bloc != g.bloc) for g in members])
+            others = capability.sum() - capability
+            found = TableConstants(
+                key,
+                np.array([g.capability * (factor if g.actor_id == chair else 1.0) for g in members]),
+                np.array([g.salience for g in members]),
+                np.divide(rivals, others, out=np.zeros(len(members)), where=others > 0),
+            )
+            self._constants[key] = found
+        return found
+
+    def proposal(self, members: Sequence[Government], positions: np.ndarray | None = None) -> np.ndarray:
         """Compromise point of the members' stated positions, chair weighted up."""
-        chair = self.model.spec.chair
-        factor = self.model.coefficients.chair_weight
-        weight = np.array([g.capability * (factor if g.actor_id == chair else 1.0) for g in members])
+        fixed = self._fixed(members)
         positions = np.array([g.position for g in members]) if positions is None else positions
-        salience = np.array([g.salience for g in members]) if salience is None else salience
-        return compromise_point(positions, salience, weight)
+        return compromise_point(positions, fixed.salience, fixed.weight)
 
     def negotiate(self, members: Sequence[Government], round_no: int) -> TableRound:
         """Propose, walk the ladder deep → shallow, then let the frontier's rejecters concede."""
         model = self.model
+        fixed = self._fixed(members)
         positions = np.array([g.position for g in members])
-        salience = np.array([g.salience for g in members])
-        x = self.proposal(members, positions, salience)
+        salience = fixed.salience
+        x = self.proposal(members, positions)
         tabled = model.tabled_proposal
         if tabled is not None and tabled[0] in {g.actor_id for g in members}:
             x = np.asarray(tabled[1], dtype=float)  # a member tabled its own text this round
@@ -81,7 +110,7 @@ class GovernmentTable:
         distances = distance(perceived, positions, salience)
         bonuses = model.focal_bonuses(np.broadcast_to(perceived, positions.shape))
         reading = {g.actor_id: (float(d), float(b)) for g, d, b in zip(members, distances, bonuses, strict=True)}
-        table = tuple(g.actor_id for g in members)
+        table = fixed.table
         offers: list[Offer] = []
         agreed: Level | None = None
         for level in reversed(model.spec.ladder):
@@ -108,12 +137,8 @@ class GovernmentTable:
         if frontier.vote.passed:
             return  # the deepest level passed: nothing left to concede
         coef = self.model.coefficients
-        total = sum(g.capability for g in members)
-        for g in members:
+        for g, share in zip(members, self._fixed(members).rival_share, strict=True):
             appraisal = frontier.vote.appraisals.get(g.actor_id)
             if appraisal is None or appraisal.accepts:
                 continue
-            others = total - g.capability
-            rival = sum(o.capability for o in members if o.bloc != g.bloc)
-            share = rival / others if others > 0 else 0.0
-            g.concede(x, trust(share, self.model.tension, coef.trust_cross_bloc), coef.confidence_bound)
+            g.concede(x, trust(float(share), self.model.tension, coef.trust_cross_bloc), coef.confidence_bound)
