@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -18,6 +20,24 @@ def available_cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the main process, which stops the pool and keeps finished parts."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_method() -> str:
+    """How to start workers, chosen explicitly.
+
+    Explicit, so that a library forcing "spawn" process-wide (mesa.batchrunner) does not
+    decide for us. fork() is fastest but unsafe once the process runs other threads;
+    then forkserver, else spawn.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 class Executor:
@@ -49,14 +69,10 @@ class LocalExecutor(Executor):
     def __init__(self, workers: int | None = None):
         """``workers`` defaults to every core this process may use."""
         self.workers = workers or available_cores()
-        # An explicit context: immune to a library (mesa.batchrunner) forcing "spawn" process-wide,
-        # and no fork() of a process whose progress bar runs a thread.
-        context = multiprocessing.get_context(
-            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        )
+        context = multiprocessing.get_context(start_method())
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload(["sim.sweep"])
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_ignore_interrupt)
 
     def imap_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
         """Keep at most two tasks per worker in flight; yield results as they finish."""

@@ -47,7 +47,8 @@ def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as bar:
+    # no refresh thread: workers may then be forked safely (see sim.executors.start_method)
+    with Progress(*columns, console=err, transient=True, auto_refresh=False) as bar:
         task = bar.add_task(label, total=None, rate="")
 
         def advance(k: int = 1) -> None:
@@ -55,9 +56,11 @@ def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[
             speed = bar.tasks[task].speed
             if speed:
                 bar.update(task, rate=f"{speed:,.0f} runs/s")
+            bar.refresh()
 
         def set_total(n: int) -> None:
             bar.update(task, total=n)
+            bar.refresh()
 
         yield advance, set_total
 
