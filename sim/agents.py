@@ -41,6 +41,8 @@ class Government(mesa.Agent):
         # A player (a student, a scripted opponent) may take this government's votes:
         # called with (level name, appraisal), returns whether it signs. None: the utility rule.
         self.vote: Callable[[str, Appraisal], bool] | None = None
+        # how this government misreads any proposal, per issue (set by the model; 0 = reads exactly)
+        self.misreading = np.zeros(len(issue_ids))
 
     def appraise(self, x: np.ndarray, depth: float, cross_share: float, tension: float, gain_bonus: float) -> Appraisal:
         """Terms of this government's utility for content ``x`` at ``depth`` (see :mod:`sim.utility`)."""

@@ -69,6 +69,11 @@ class NegotiationModel(mesa.Model):
             CompanyGroup(self, spec, slice(int(self.forum.rows[i]), int(self.forum.rows[i + 1])))
             for i, spec in enumerate(groups)
         ]
+        # Perception noise is a persistent misreading per government, drawn once: a fresh
+        # draw every round would turn repeated rounds into repeated lotteries.
+        noise = self.coefficients.perception_noise
+        for g in self.governments:
+            g.misreading = self.rng.normal(0.0, noise, len(ids)) if noise > 0 else np.zeros(len(ids))
         self.protocol = make_protocol(scenario, self.governments)
         self.table = GovernmentTable(self)
         self.deals: dict[str, Deal] = {}

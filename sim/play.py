@@ -218,7 +218,6 @@ class Game:
             agent_model.step()
         mine, theirs = result_for(self.model, self.actor), result_for(agent_model, self.actor)
         self.write("\n══ Debrief ══")
-        self.write(f"{'':28}{'you':>18}{'the agent':>18}")
         rows = (
             ("deepest government deal", mine.level, theirs.level),
             ("signed across blocs", "yes" if mine.cross_bloc else "no", "yes" if theirs.cross_bloc else "no"),
@@ -226,8 +225,11 @@ class Game:
             ("its utility (0 = no deal)", f"{mine.utility:+.3f}", f"{theirs.utility:+.3f}"),
             ("business standard", mine.business, theirs.business),
         )
+        rows = [(label, a.replace("_", " "), b.replace("_", " ")) for label, a, b in rows]
+        width = 2 + max(len(v) for row in rows for v in row[1:] + ("the agent",))  # columns never touch
+        self.write(f"{'':28}{'you':>{width}}{'the agent':>{width}}")
         for label, a, b in rows:
-            self.write(f"{label:28}{a.replace('_', ' '):>18}{b.replace('_', ' '):>18}")
+            self.write(f"{label:28}{a:>{width}}{b:>{width}}")
         verdict = (
             "better than"
             if mine.utility > theirs.utility + 1e-9

@@ -103,9 +103,8 @@ class GovernmentTable:
         tabled = model.tabled_proposal
         if tabled is not None and tabled[0] in {g.actor_id for g in members}:
             x = np.asarray(tabled[1], dtype=float)  # a member tabled its own text this round
-        noise = model.coefficients.perception_noise
-        # each member reads the proposal with its own noise (one row per member)
-        perceived = np.clip(x + model.rng.normal(0.0, noise, positions.shape), 0.0, 1.0) if noise > 0 else x[None, :]
+        # each member reads the proposal through its own persistent misreading (one row per member)
+        perceived = np.clip(x + np.array([g.misreading for g in members]), 0.0, 1.0)
         # D_i and the focal bonus depend on what each member reads, not on depth or partners
         distances = distance(perceived, positions, salience)
         bonuses = model.focal_bonuses(np.broadcast_to(perceived, positions.shape))

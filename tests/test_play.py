@@ -8,6 +8,9 @@ import sys
 
 from conftest import ROOT
 
+from sim.play import build_model, result_for
+from sim.scenario import load_scenario
+
 
 def play(stdin: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -30,12 +33,24 @@ def debrief(stdout: str) -> dict[str, tuple[str, str]]:
     return rows
 
 
+def agent_result(actor: str, seed: int):
+    """The agent's own play, computed through the library (what the debrief must show)."""
+    scenario = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
+    model = build_model(scenario, seed)
+    for _ in range(scenario.rounds):
+        model.step()
+    return result_for(model, actor)
+
+
 def test_rejecting_every_round_blocks_every_consensus_deal():
-    proc = play("r\n" * 12, "--as", "eu")
+    proc = play("r\n" * 12, "--as", "eu", "--seed", "2")
     assert proc.returncode == 0, proc.stderr
     rows = debrief(proc.stdout)
-    assert rows["deepest government deal"] == ("none", "declaration")
-    assert rows["European Union signed up to"] == ("none", "declaration")
+    agent = agent_result("eu", 2)
+    assert agent.level == "voluntary_commitments"  # on this seed the agent gets a deal …
+    assert rows["deepest government deal"] == ("none", "voluntary commitments")  # … the blocker gets none
+    assert rows["European Union signed up to"] == ("none", "voluntary commitments")
+    assert rows["its utility (0 = no deal)"][1] == f"{agent.utility:+.3f}"
     assert rows["its utility (0 = no deal)"][0] == "+0.000"
     assert "You did worse than the agent for European Union." in proc.stdout
     assert proc.stdout.count("European Union rejects") >= 12 * 4  # every level, every round
