@@ -6,7 +6,7 @@ keyword arguments, steps it, and collects its DataCollector. The sweep runs the 
 model through its chunked executor and writes Parquet parts. Prints runs per second
 of each (median of repeats, wall time including process start-up) and the ratio.
 
-    python benchmarks/bench_sweep.py [--repeats 3] [--iterations 20] [--processes 2]
+    python benchmarks/bench_sweep.py [--repeats 3] [--iterations 100] [--processes 2]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def time_sweep(iterations: int, processes: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--iterations", type=int, default=20, help="replications per grid point")
+    parser.add_argument("--iterations", type=int, default=100, help="replications per grid point")
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     rounds = load_scenario(SCENARIO).rounds
