@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sim.agents import Government
 from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories
-from sim.utility import Appraisal, cross_shares
+from sim.utility import Appraisal, cross_share_tuple
 
 AppraiseFn = Callable[[Government, float], Appraisal]
 """Given a government and its cross-bloc share X_i, its appraisal of the offer."""
@@ -33,8 +33,8 @@ class Vote:
 
 
 def _appraise_all(members: Sequence[Government], appraise: AppraiseFn) -> dict[str, Appraisal]:
-    shares = cross_shares([g.bloc for g in members])
-    return {g.actor_id: appraise(g, float(x)) for g, x in zip(members, shares, strict=True)}
+    shares = cross_share_tuple(tuple(g.bloc for g in members))
+    return {g.actor_id: appraise(g, x) for g, x in zip(members, shares, strict=True)}
 
 
 def _shrink(members: Sequence[Government], appraise: AppraiseFn) -> tuple[list[Government], dict[str, Appraisal]]:

@@ -129,12 +129,15 @@ def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.nda
 
 def cross_shares(blocs: np.ndarray) -> np.ndarray:
     """X_i for each member of a group of signatories: share of the others in another bloc."""
-    return np.array(_cross_shares(tuple(str(b) for b in blocs)))
+    return np.array(cross_share_tuple(tuple(str(b) for b in blocs)))
 
 
 @lru_cache(maxsize=4096)
-def _cross_shares(blocs: tuple[str, ...]) -> tuple[float, ...]:
-    # cached: a run asks about the same few tables over and over
+def cross_share_tuple(blocs: tuple[str, ...]) -> tuple[float, ...]:
+    """:func:`cross_shares` as plain floats for a tuple of blocs.
+
+    Cached: a run asks about the same few tables over and over.
+    """
     n = len(blocs)
     if n <= 1:
         return (0.0,) * n
