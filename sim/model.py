@@ -162,23 +162,23 @@ class NegotiationModel(mesa.Model):
         if result.level is None:
             return
         self.table_deals.append(result)
-        for level in self.ladder:
-            if level.depth > result.level.depth:
-                break
-            deal = self.deals.get(level.name)
-            if deal is None:
-                self.deals[level.name] = Deal(
-                    level.name, level.depth, self.round, set(result.signatories), result.content
-                )
-            else:
-                deal.signatories |= set(result.signatories)
-        if (
-            self.relief_depth is not None
-            and self.relief == 0.0
-            and result.level.depth >= self.relief_depth
-            and self._is_cross_bloc(result.signatories)
-        ):
-            self.relief = self.coefficients.relief
+        for agreed, signatories in result.agreements:
+            # signing a deeper text commits to everything shallower
+            for level in self.ladder:
+                if level.depth > agreed.depth:
+                    break
+                deal = self.deals.get(level.name)
+                if deal is None:
+                    self.deals[level.name] = Deal(level.name, level.depth, self.round, set(signatories), result.content)
+                else:
+                    deal.signatories |= set(signatories)
+            if (
+                self.relief_depth is not None
+                and self.relief == 0.0
+                and agreed.depth >= self.relief_depth
+                and self._is_cross_bloc(signatories)
+            ):
+                self.relief = self.coefficients.relief
 
     def _is_cross_bloc(self, ids: Iterable[str]) -> bool:
         return len({self.bloc_of[i] for i in ids}) >= 2

@@ -52,13 +52,23 @@ class TableConstants:
 
 @dataclass
 class TableRound:
-    """What one table achieved in one round."""
+    """What one table achieved in one round.
+
+    ``level`` and ``signatories`` are the deepest text agreed; ``wider`` holds shallower
+    texts of the same round that more members signed (never under consensus).
+    """
 
     table: tuple[str, ...]
     content: np.ndarray
     level: Level | None
     signatories: list[str]
     offers: list[Offer] = field(default_factory=list)
+    wider: list[tuple[Level, list[str]]] = field(default_factory=list)
+
+    @property
+    def agreements(self) -> list[tuple[Level, list[str]]]:
+        """Every text agreed this round, deepest first, with its signatories."""
+        return ([(self.level, self.signatories)] if self.level is not None else []) + self.wider
 
 
 class GovernmentTable:
@@ -112,6 +122,10 @@ class GovernmentTable:
         table = fixed.table
         offers: list[Offer] = []
         agreed: Level | None = None
+        signatories: list[str] = []
+        # Under qualified majority or required signatories, the deepest text may leave some
+        # members out; the walk then goes on down the ladder for shallower texts more sign.
+        wider: list[tuple[Level, list[str]]] = []
         for level in reversed(model.spec.ladder):
 
             def appraise(
@@ -123,18 +137,24 @@ class GovernmentTable:
 
             vote = decide(model.spec.decision_rule, members, appraise)
             offers.append(Offer(round_no, table, level.name, level.depth, x, vote))
-            if vote.passed:
-                agreed = level
-                break
+            if not vote.passed:
+                continue
+            signers = [g.actor_id for g in vote.signatories]
+            if agreed is None:
+                agreed, signatories = level, signers
+            elif len(signers) > len(wider[-1][1] if wider else signatories):
+                wider.append((level, signers))  # a shallower text that more of the table signs
+            if len(signers) == len(members):
+                break  # everyone signs: no broader text to look for
         self._concede(members, offers, x)
-        signatories = [g.actor_id for g in offers[-1].vote.signatories] if agreed else []
-        return TableRound(table, x, agreed, signatories, offers)
+        return TableRound(table, x, agreed, signatories, offers, wider)
 
     def _concede(self, members: Sequence[Government], offers: list[Offer], x: np.ndarray) -> None:
-        """Those who rejected the deepest level still failing move towards the proposal."""
-        frontier = offers[-2] if offers[-1].vote.passed and len(offers) > 1 else offers[-1]
-        if frontier.vote.passed:
+        """Those who rejected the level just above the deepest agreed one move towards the proposal."""
+        first = next((i for i, o in enumerate(offers) if o.vote.passed), None)
+        if first == 0:
             return  # the deepest level passed: nothing left to concede
+        frontier = offers[-1] if first is None else offers[first - 1]
         coef = self.model.coefficients
         for g, share in zip(members, self._fixed(members).rival_share, strict=True):
             appraisal = frontier.vote.appraisals.get(g.actor_id)

@@ -269,3 +269,32 @@ def test_company_groups_are_mesa_agents_over_the_forum_arrays():
     assert west_share == pytest.approx(model.business_shares[model.forum.blocs.index("west")])
     assert china.mean_position().shape == (len(model.forum.tech),)
     assert all(isinstance(g, mesa.Agent) for g in groups.values())
+
+
+def test_a_majority_text_leaves_room_for_a_wider_shallower_one():
+    text = (
+        THREE.replace("bloc: east, capability: 3,", "bloc: east, capability: 3, legitimacy: 0.3,")
+        .replace("bloc: west, capability: 3,", "bloc: west, capability: 3, gain: 1.0,")  # the West wants depth
+        .replace("bloc: west, capability: 2,", "bloc: west, capability: 2, gain: 1.0,")
+        + "decision_rule: {rule: qualified_majority, threshold: 0.6}\n"
+        + "model: {kappa0_government: 0.05, kappa1_government: 1.0, perception_noise: 0.0}\n"
+    )
+    assert text.count("gain: 1.0") == 2 and "legitimacy: 0.3" in text
+    model = NegotiationModel(scenario(text, tension=0.9), rng=1)
+    result = model.table.negotiate(model.governments, 1)
+    (deep, deep_signers), *wider = result.agreements
+    assert deep.name == "binding" and sorted(deep_signers) == ["eu", "us"]  # the West alone: 5/8 of capability
+    assert wider and sorted(wider[-1][1]) == ["cn", "eu", "us"]  # and a shallower text everyone signs
+    assert wider[-1][0].depth < deep.depth
+    model._record(result)
+    assert model.deals["binding"].signatories == {"us", "eu"}
+    assert model.deals[wider[-1][0].name].signatories == {"us", "eu", "cn"}
+    assert model._is_cross_bloc(model.deals["declaration"].signatories)
+
+
+def test_under_consensus_one_text_per_round():
+    model = NegotiationModel(scenario(THREE, tension=0.5), rng=2)
+    for _ in range(4):
+        result = model.table.negotiate(model.governments, 1)
+        assert result.wider == []
+        assert result.level is None or sorted(result.signatories) == ["cn", "eu", "us"]
