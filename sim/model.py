@@ -176,11 +176,12 @@ class NegotiationModel(mesa.Model):
                 self.relief_depth is not None
                 and self.relief == 0.0
                 and agreed.depth >= self.relief_depth
-                and self._is_cross_bloc(signatories)
+                and self.is_cross_bloc(signatories)
             ):
                 self.relief = self.coefficients.relief
 
-    def _is_cross_bloc(self, ids: Iterable[str]) -> bool:
+    def is_cross_bloc(self, ids: Iterable[str]) -> bool:
+        """Whether the governments ``ids`` span two or more blocs."""
         return len({self.bloc_of[i] for i in ids}) >= 2
 
     def _log_offers(self, result: TableRound) -> None:
@@ -222,7 +223,7 @@ class NegotiationModel(mesa.Model):
         best = 0
         for i, level in enumerate(self.ladder, start=1):
             deal = self.deals.get(level.name)
-            if deal and (not cross_bloc or self._is_cross_bloc(deal.signatories)):
+            if deal and (not cross_bloc or self.is_cross_bloc(deal.signatories)):
                 best = i
         return best
 

@@ -34,7 +34,7 @@ def classify(model: NegotiationModel) -> dict:
     sub_round = None
     for level in model.ladder:
         deal = model.deals.get(level.name)
-        cross = bool(deal) and model._is_cross_bloc(deal.signatories)
+        cross = bool(deal) and model.is_cross_bloc(deal.signatories)
         out[f"{level.name}_agreed"] = deal is not None
         out[f"{level.name}_cross_bloc"] = cross
         out[f"{level.name}_round"] = deal.round if deal else 0

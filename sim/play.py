@@ -69,7 +69,7 @@ def result_for(model: NegotiationModel, actor: str) -> Result:
         if deal and actor in deal.signatories:
             best = (level, deal)
     deepest = max((lv for lv in model.ladder if lv.name in model.deals), key=lambda lv: lv.depth, default=None)
-    cross = any(model._is_cross_bloc(d.signatories) for d in model.deals.values())
+    cross = any(model.is_cross_bloc(d.signatories) for d in model.deals.values())
     if best is None:
         utility = 0.0
     else:

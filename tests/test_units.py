@@ -289,7 +289,7 @@ def test_a_majority_text_leaves_room_for_a_wider_shallower_one():
     model._record(result)
     assert model.deals["binding"].signatories == {"us", "eu"}
     assert model.deals[wider[-1][0].name].signatories == {"us", "eu", "cn"}
-    assert model._is_cross_bloc(model.deals["declaration"].signatories)
+    assert model.is_cross_bloc(model.deals["declaration"].signatories)
 
 
 def test_under_consensus_one_text_per_round():

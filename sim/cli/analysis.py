@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from sim.cli import OutOpt, RepsOpt, ScenarioArg, SeedOpt, app, err, fail, out, progress_bar
 from sim.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from sim.sweep import SweepPlan, SweepResult
+
+
+def run_with_progress(plan: SweepPlan, **options: object) -> SweepResult:
+    """Run a planned sweep under a progress bar; input problems exit 2, Ctrl-C keeps finished parts."""
+    from sim.sweep import run_sweep
+
+    try:
+        with progress_bar("runs") as (advance, set_total):
+
+            def on_total(total: int, done: int) -> None:
+                set_total(total)
+                if done:  # a resumed sweep starts where it stopped
+                    advance(done)
+
+            return run_sweep(plan, progress=advance, on_total=on_total, **options)
+    except InputError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        err.print("Interrupted: finished chunks are kept; run the same command with the same --out to resume.")
+        raise typer.Exit(130) from None
 
 
 @app.command()
@@ -29,31 +52,13 @@ def sweep(
     out_dir: OutOpt = None,
 ) -> None:
     """Sweep fields of a scenario over a grid or a Latin hypercube; resumable (same --out)."""
-    from sim.sweep import plan_sweep, run_sweep
+    from sim.sweep import plan_sweep
 
     try:
         plan = plan_sweep(scenario, vary=vary, replications=replications, seed=seed, sample=sample, n=n)
-        with progress_bar("runs") as (advance, set_total):
-
-            def on_total(total: int, done: int) -> None:
-                set_total(total)
-                if done:
-                    advance(done)
-
-            result = run_sweep(
-                plan,
-                out=out_dir,
-                workers=workers,
-                scheduler=scheduler,
-                dask_local=dask_local,
-                progress=advance,
-                on_total=on_total,
-            )
     except InputError as exc:
         fail(exc)
-    except KeyboardInterrupt:
-        err.print("Interrupted: finished chunks are kept; run the same command with the same --out to resume.")
-        raise typer.Exit(130) from None
+    result = run_with_progress(plan, out=out_dir, workers=workers, scheduler=scheduler, dask_local=dask_local)
     rate = f", {result.computed / result.elapsed:,.0f} runs/s" if result.computed and result.elapsed else ""
     out.print(
         f"{len(plan.points)} points × {plan.replications} replications: {result.computed} runs computed now "
@@ -159,24 +164,14 @@ def sensitivity(
     from sim.output import default_out
     from sim.sensitivity import design, indices
     from sim.sensitivity_report import TITLES, write_indices
-    from sim.sweep import run_sweep
 
     try:
         des = design(scenario, method=method, n=n, replications=replications, seed=seed, vary=vary or [])
-        target = out_dir or default_out(des.plan.scenario.name, "sensitivity")
-        with progress_bar("runs") as (advance, set_total):
-            result = run_sweep(
-                des.plan,
-                out=target,
-                workers=workers,
-                progress=advance,
-                on_total=lambda total, done: (set_total(total), advance(done) if done else None),
-            )
     except InputError as exc:
         fail(exc)
-    except KeyboardInterrupt:
-        err.print("Interrupted: finished chunks are kept; run the same command with the same --out to resume.")
-        raise typer.Exit(130) from None
+    result = run_with_progress(
+        des.plan, out=out_dir or default_out(des.plan.scenario.name, "sensitivity"), workers=workers
+    )
     found = indices(des, result.summary)
     staging = Path(result.out) / ".indices"
     shutil.rmtree(staging, ignore_errors=True)
