@@ -158,7 +158,7 @@ def design(
         "points": points,
         "replications": replications,
         "seed": master,
-        "chunk": chunk_size(replications),
+        "chunk": chunk_size(replications, len(points)),
     }
     plan = SweepPlan(scenario, str(scenario_file), points, scenarios, replications, master, spec["chunk"], spec)
     return SensitivityDesign(method, problem, x, plan)

@@ -25,6 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.batch import run_batch
 from sim.errors import InputError, Problem
 from sim.executors import make_executor
 from sim.output import default_out, manifest, write_json
@@ -43,6 +44,7 @@ class Chunk:
     master: int
     start: int
     stop: int
+    engine: str = "batch"
 
     @property
     def name(self) -> str:
@@ -50,17 +52,31 @@ class Chunk:
         return f"p{self.point_index:06d}-r{self.start:07d}-{self.stop:07d}.parquet"
 
 
+ENGINES = ("batch", "mesa")
+"""``batch``: all replications of a chunk at once (:mod:`sim.batch`); ``mesa``: one Mesa model each.
+
+Both give identical rows; ``batch`` falls back to ``mesa`` for a chunk it cannot take."""
+
+
 def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
     """Run one chunk in a worker; a failing replication becomes a row with its error."""
+    seeds = [replication_seed(chunk.master, chunk.point_index, r) for r in range(chunk.start, chunk.stop)]
+    outcomes = None
+    if chunk.engine == "batch":
+        try:
+            outcomes = run_batch(chunk.scenario, seeds)
+        except Exception:  # noqa: BLE001 - the Mesa model reruns them one by one and records which failed
+            outcomes = None
     rows = []
-    for r in range(chunk.start, chunk.stop):
+    for i, r in enumerate(range(chunk.start, chunk.stop)):
         row = {"point": chunk.point_index, "replication": r, "seed": f"{chunk.master}:{chunk.point_index}:{r}"}
         row.update(chunk.point)
         try:
-            rep = run_replication(
-                chunk.scenario, replication_seed(chunk.master, chunk.point_index, r), r, False, collect_rounds=False
-            )
-            row.update(rep.outcome)
+            if outcomes is None:
+                outcomes_r = run_replication(chunk.scenario, seeds[i], r, False, collect_rounds=False).outcome
+            else:
+                outcomes_r = outcomes[i]
+            row.update(outcomes_r)
             row["error"] = ""
         except Exception as exc:  # noqa: BLE001 - one failure must not stop a sweep; it is recorded
             row["error"] = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)!r}"
@@ -126,7 +142,7 @@ def plan_sweep(
         raise InputError([Problem("--sample", 0, "", f"unknown sample {sample!r}; use grid or lhs")])
     scenarios = scenarios_for(scenario, points)
     reps = scenario.replications if replications is None else replications
-    chunk = chunk_size(reps)
+    chunk = chunk_size(reps, len(points))
     spec = {
         "scenario": scenario.name,
         "scenario_sha256": scenario_hash(scenario),
@@ -166,10 +182,10 @@ def prepare_folder(out: Path, spec: dict) -> None:
     os.replace(tmp, marker)
 
 
-def chunks_of(plan: SweepPlan) -> list[Chunk]:
+def chunks_of(plan: SweepPlan, engine: str = "batch") -> list[Chunk]:
     """Every chunk of the sweep, grid point by grid point."""
     return [
-        Chunk(g, point, scenario, plan.master, start, min(start + plan.chunk, plan.replications))
+        Chunk(g, point, scenario, plan.master, start, min(start + plan.chunk, plan.replications), engine)
         for g, (point, scenario) in enumerate(zip(plan.points, plan.scenarios, strict=True))
         for start in range(0, plan.replications, plan.chunk)
     ]
@@ -196,15 +212,22 @@ def run_sweep(
     dask_local: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int, int], None] | None = None,
+    engine: str = "batch",
 ) -> SweepResult:
-    """Compute the missing chunks of ``plan`` into ``out``, then summarise and plot."""
+    """Compute the missing chunks of ``plan`` into ``out``, then summarise and plot.
+
+    ``engine`` (one of :data:`ENGINES`) does not change a single row, so a sweep may be
+    resumed with the other one.
+    """
+    if engine not in ENGINES:
+        raise InputError([Problem("--engine", 0, "", f"unknown engine {engine!r}; use {' or '.join(ENGINES)}")])
     from sim.sweep_report import summarise_sweep, write_sweep_outputs
 
     target = Path(out) if out else default_out(plan.scenario.name, "sweep")
     prepare_folder(target, plan.spec)
     parts = target / "parts"
     done = {p.name for p in parts.glob("*.parquet")}
-    todo = [c for c in chunks_of(plan) if c.name not in done]
+    todo = [c for c in chunks_of(plan, engine) if c.name not in done]
     total = len(plan.points) * plan.replications
     if on_total:
         on_total(total, total - sum(c.stop - c.start for c in todo))
@@ -234,6 +257,7 @@ def run_sweep(
         runs_per_second=round(computed / elapsed, 1) if elapsed > 0 and computed else None,
         executor=executor.name,
         workers=used,
+        engine=engine,
     )
     write_sweep_outputs(target, plan, summary, info)
     return SweepResult(target, table, summary, elapsed, computed, used)

@@ -64,6 +64,8 @@ def parse_vary(text: str) -> Axis:
     if any(v == "" for v in values):
         raise InputError([Problem("--vary", 0, path, f"{spec!r}: empty value in the list")])
     numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(numbers) == len(values) and any(isinstance(v, float) for v in values):
+        values = tuple(float(v) for v in values)  # 0,0.5,1 is one float column, not ints and floats
     low, high = (min(numbers), max(numbers)) if len(numbers) == len(values) else (None, None)
     return Axis(path, values, low, high)
 
@@ -160,6 +162,20 @@ def scenarios_for(scenario: Scenario, points: list[dict]) -> list[Scenario]:
     return out
 
 
-def chunk_size(replications: int) -> int:
-    """Replications per task: a few tasks per grid point, never tiny (fixed by R alone, so resumes agree)."""
-    return max(1, min(replications, max(10, math.ceil(replications / 4))))
+MAX_CHUNK = 100
+"""Replications per task at most: the batched engine gains little beyond this, and a
+killed sweep loses at most one chunk per worker."""
+MIN_TASKS = 32
+"""Tasks a sweep is cut into at least (while chunks stay >= 10 replications), so that
+up to a few dozen workers share the work evenly."""
+
+
+def chunk_size(replications: int, points: int = 1) -> int:
+    """Replications per task, fixed by the plan alone (so a resumed sweep cuts the same chunks).
+
+    Large chunks amortise the batched engine's per-round overhead over more
+    replications; enough tasks keep every worker busy. Between 10 and
+    :data:`MAX_CHUNK`, never more than ``replications``.
+    """
+    even = math.ceil(replications * points / MIN_TASKS)
+    return max(1, min(replications, MAX_CHUNK, max(10, even)))

@@ -29,9 +29,9 @@ def normalise(salience: np.ndarray) -> np.ndarray:
 def distance(x: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:
     """Salience-weighted absolute distance ``Σ_k s_k |x_k − p_k|`` on [0, 1], row-wise."""
     gap = np.abs(np.asarray(x) - position)
-    if salience.ndim == 1:
-        return gap @ salience  # one actor, or many positions against one salience row
-    return np.einsum("ij,ij->i", salience, gap)
+    # One reduction for every shape (not ``gap @ salience``, whose BLAS order differs):
+    # the batched engine sums over the same last axis and must agree to the last bit.
+    return np.einsum("...j,...j->...", np.broadcast_to(salience, gap.shape), gap)
 
 
 class Appraisal(NamedTuple):

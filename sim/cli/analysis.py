@@ -50,6 +50,9 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(help="address of a Dask scheduler, tcp://HOST:PORT")] = None,
     dask_local: Annotated[int | None, typer.Option(min=1, help="start a Dask LocalCluster on 127.0.0.1")] = None,
     out_dir: OutOpt = None,
+    engine: Annotated[
+        str, typer.Option(help="batch (replications of a chunk at once) or mesa (one Mesa model each); same rows")
+    ] = "batch",
 ) -> None:
     """Sweep fields of a scenario over a grid or a Latin hypercube; resumable (same --out)."""
     from sim.sweep import plan_sweep
@@ -58,7 +61,9 @@ def sweep(
         plan = plan_sweep(scenario, vary=vary, replications=replications, seed=seed, sample=sample, n=n)
     except InputError as exc:
         fail(exc)
-    result = run_with_progress(plan, out=out_dir, workers=workers, scheduler=scheduler, dask_local=dask_local)
+    result = run_with_progress(
+        plan, out=out_dir, workers=workers, scheduler=scheduler, dask_local=dask_local, engine=engine
+    )
     rate = f", {result.computed / result.elapsed:,.0f} runs/s" if result.computed and result.elapsed else ""
     out.print(
         f"{len(plan.points)} points × {plan.replications} replications: {result.computed} runs computed now "

@@ -1,0 +1,596 @@
+"""The batched engine: many replications of one scenario advanced together.
+
+A sweep asks for thousands of runs of a small model (a handful of governments, a
+forum of tens of companies, a dozen rounds). Run one at a time, nearly all the cost
+is Python overhead per array operation. Here every state array carries a leading
+replication axis (``R``), so one numpy call serves a whole chunk of replications.
+
+This engine is a second implementation of :class:`~sim.model.NegotiationModel`, not a
+different model: replication ``r`` draws from its own generator, in the same order,
+and every floating-point operation is the one the Mesa model performs, so each
+outcome row is identical to the Mesa model's for the same seed (checked row for row
+by ``tests/test_batch.py``). The Mesa model stays the reference and the API (demo,
+play, event log, per-round data); this one serves sweeps and sensitivity runs, which
+need outcomes only.
+
+Replications whose realised scenarios differ in *structure* (ladder order, tables,
+decision rule) cannot share arrays; :func:`run_batch` then returns ``None`` and the
+caller runs them one by one on the Mesa model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.distributions import realize
+from sim.forum import BusinessForum
+from sim.model import Deal
+from sim.outcomes import classify
+from sim.protocols import make_protocol
+from sim.scenario import Consensus, QualifiedMajority, Scenario
+from sim.utility import compromise_point, normalise
+
+# Mesa's Model.__init__ draws one stdlib seed from the generator it is given; the
+# Mesa model's later draws come after it, so ours must too.
+_MESA_SEED_HIGH = np.iinfo(np.int32).max
+_RIVALRY, _CONTENT = 1, 2
+_REASONS = {_RIVALRY: "rivalry", _CONTENT: "content"}
+
+
+class _NoDeals:
+    """Stands in for the model when asking a protocol which tables meet."""
+
+    @staticmethod
+    def best_deal_among(ids: set[str]) -> None:
+        return None
+
+
+def _tables(scenario: Scenario) -> tuple[tuple[tuple[int, ...], ...], ...]:
+    """Government indices at each table, round by round (protocol tables, then forced ones)."""
+    govs = [SimpleNamespace(actor_id=a.id, bloc=a.bloc, capability=a.capability) for a in scenario.governments]
+    index = {g.actor_id: i for i, g in enumerate(govs)}
+    protocol = make_protocol(scenario, govs)
+    rounds = []
+    for round_no in range(1, scenario.rounds + 1):
+        tables = [tuple(index[g.actor_id] for g in t) for t in protocol.tables(_NoDeals, round_no)]
+        tables += [tuple(index[i] for i in e.table) for e in scenario.events if e.round == round_no and e.table]
+        rounds.append(tuple(tables))
+    return tuple(rounds)
+
+
+def structure(scenario: Scenario) -> tuple:
+    """Everything that must be equal across replications for them to share arrays."""
+    return (
+        tuple((lv.name, lv.depth) for lv in scenario.ladder),
+        scenario.decision_rule.rule,
+        tuple(getattr(scenario.decision_rule, "signatories", ())),
+        _tables(scenario),
+    )
+
+
+@dataclass
+class _Table:
+    """Per-table constants (the same governments always sit at a table the same way)."""
+
+    idx: np.ndarray
+    weight: np.ndarray  # (R, m) proposal weight: capability, the chair's multiplied up
+    rival_share: np.ndarray  # (R, m) rival-bloc share of the others' capability (for trust)
+    same_bloc: np.ndarray  # (m, m) whether members i and j share a bloc
+    cross: np.ndarray  # (m,) X_i when every member signs
+    required: np.ndarray | None = None  # (m,) members the 'required' rule names
+
+
+class _Reading(NamedTuple):
+    """What members make of this round's proposal, whatever its depth: arrays (R, m), tension (R, 1)."""
+
+    legitimacy: np.ndarray
+    gain: np.ndarray
+    bonus: np.ndarray  # focal gain of a cross-bloc industry standard near what they read
+    distance: np.ndarray  # D_i of what each member reads the proposal as
+    tension: np.ndarray
+
+
+class _Vote(NamedTuple):
+    """A text put to a table, per replication: passed (R,), the rest (R, m)."""
+
+    passed: np.ndarray
+    signers: np.ndarray
+    accepts: np.ndarray
+    reason: np.ndarray  # why each rejecter rejects (_RIVALRY or _CONTENT), as of its last appraisal
+    blockers: np.ndarray  # members the rule counts as blocking a failed text
+
+
+@dataclass
+class _TableResult:
+    x: np.ndarray  # (R, K) proposal
+    agreed: np.ndarray  # (R,) ladder index of the deepest text agreed, -1 for none
+    signers: np.ndarray  # (R, m) its signatories
+    wider: list = field(default_factory=list)  # [(level index, (R,) mask, (R, m) signers)]
+
+
+class BatchRun:
+    """``R`` replications of one scenario, stepped together; outcomes as the Mesa model's."""
+
+    def __init__(self, scenario: Scenario, seeds: Sequence[np.random.SeedSequence]):
+        """Realise each replication's scenario and draw its forum and misreadings, in the Mesa model's order."""
+        self.rngs = [np.random.default_rng(s) for s in seeds]
+        self.specs = [realize(scenario, rng) for rng in self.rngs]
+        shapes = {structure(s) for s in self.specs}
+        if len(shapes) != 1:
+            raise _HeterogeneousError
+        forums, misreadings = [], []
+        for spec, rng in zip(self.specs, self.rngs, strict=True):
+            rng.integers(_MESA_SEED_HIGH)
+            forums.append(BusinessForum(spec, spec.companies, rng))
+            noise = spec.model.perception_noise
+            k = len(spec.issues)
+            misreadings.append([rng.normal(0.0, noise, k) if noise > 0 else np.zeros(k) for _ in spec.governments])
+        first = self.specs[0]
+        self.spec = first
+        self.reps, self.ids = len(self.specs), first.issue_ids
+        self.ladder = first.ladder
+        self.depth = [lv.depth for lv in self.ladder]
+        self.tables = _tables(first)
+        self.rule = first.decision_rule
+        if isinstance(self.rule, QualifiedMajority):
+            self.threshold = self.per_rep(lambda s: s.decision_rule.threshold)
+        self.gov_ids = [a.id for a in first.governments]
+        self.gov_bloc = [a.bloc for a in first.governments]
+        self._init_governments(misreadings)
+        self._init_forum(forums)
+        self._init_state()
+        self.protocol = None  # west_first: the bloc that converges first, and when its phase ends
+        if first.protocol == "west_first":
+            stand_ins = [SimpleNamespace(actor_id=i, bloc=b) for i, b in zip(self.gov_ids, self.gov_bloc, strict=True)]
+            self.protocol = make_protocol(first, stand_ins)
+        self._table_cache: dict[tuple[int, ...], _Table] = {}
+
+    # -- set-up -------------------------------------------------------------------------
+    def per_rep(self, get: Callable[[Scenario], float]) -> np.ndarray:
+        """One realised number per replication, as a float array (R,)."""
+        return np.array([float(get(s)) for s in self.specs])
+
+    def _init_governments(self, misreadings: list) -> None:
+        ids = self.ids
+        rows = [[np.array([a.position[k] for k in ids], dtype=float) for a in s.governments] for s in self.specs]
+        self.pos = np.array(rows)
+        self.ideal = self.pos.copy()
+        self.sal = np.array(
+            [
+                [normalise(np.array([a.salience[k] for k in ids], dtype=float)) for a in s.governments]
+                for s in self.specs
+            ]
+        )
+        gov = [list(s.governments) for s in self.specs]
+        self.cap = np.array([[float(a.capability) for a in g] for g in gov])
+        self.flex = np.array([[float(a.flexibility) for a in g] for g in gov])
+        self.leg = np.array([[float(a.legitimacy) for a in g] for g in gov])
+        self.gain = np.array([[float(a.gain) for a in g] for g in gov])
+        self.mis = np.array(misreadings, dtype=float).reshape(self.pos.shape)
+        c = [s.model for s in self.specs]
+        self.k0 = np.array([x.kappa0_government for x in c])[:, None]
+        self.k1 = np.array([x.kappa1_government for x in c])[:, None]
+        self.trust_cross = np.array([x.trust_cross_bloc for x in c])[:, None]
+        self.gov_bound = np.array([x.confidence_bound for x in c])[:, None]
+        self.chair_factor = np.array([x.chair_weight for x in c])
+        self.focal_gain = np.array([x.focal_gain for x in c])[:, None]
+        self.relief_amount = np.array([x.relief for x in c])
+        relief = self.spec.model.relief_level
+        self.relief_depth = next((lv.depth for lv in self.ladder if lv.name == relief), None) if relief else None
+
+    def _init_forum(self, forums: list[BusinessForum]) -> None:
+        f0 = forums[0]
+        self.tech, self.blocs, self.n = f0.tech, f0.blocs, f0.size
+        self.c_bloc, self.c_home, self.bloc_size = f0.bloc, f0.home, f0.bloc_size
+        self.c_pos = np.array([f.positions for f in forums])
+        self.c_sal = np.array([f.salience for f in forums])
+        self.c_weight = np.array([f.weight for f in forums])
+        self.c_leg = np.array([f.legitimacy for f in forums])
+        self.c_gain = np.array([f.gain for f in forums])
+        self.c_sw = np.array([f._standard_w for f in forums])
+        self.c_st = np.array([f._standard_total for f in forums])
+        self.c_plain = np.array([f._standard_plain for f in forums])
+        self.standard = np.array([f.standard for f in forums])
+        self.adopted = np.ones((self.reps, self.n), dtype=bool)
+        self.bloc_onehot = (self.c_bloc[:, None] == np.arange(len(self.blocs))[None, :]).astype(np.int64)
+        b = [s.business for s in self.specs]
+        self.openness = np.array([x.openness for x in b])
+        self.convergence = np.array([x.convergence for x in b])[:, None, None]
+        self.c_bound = np.array([x.confidence_bound for x in b])
+        self.home_pull = np.array([x.home_pull for x in b])[:, None, None]
+        self.std_depth = np.array([x.standard_depth for x in b])
+        self.restriction_cost = np.array([x.restriction_cost for x in b])
+        self.quorum = np.array([x.quorum for x in b])[:, None]
+        self.restriction0 = np.array([x.restriction for x in b])
+        self.per_tension = np.array([x.restriction_per_tension for x in b])
+        c = [s.model for s in self.specs]
+        self.k0c = np.array([x.kappa0_company for x in c])
+        self.k1c = np.array([x.kappa1_company for x in c])
+
+    def _init_state(self) -> None:
+        reps, levels, n_gov = self.reps, len(self.ladder), len(self.gov_ids)
+        self.tension = self.per_rep(lambda s: s.tension)
+        self.shift = np.zeros(reps)
+        self.relief = np.zeros(reps)
+        self.round = 0
+        self.deal_round = np.zeros((reps, levels), dtype=np.int64)  # 0: no deal at this level
+        self.deal_signers = np.zeros((reps, levels, n_gov), dtype=bool)
+        self.deal_content = np.zeros((reps, levels, len(self.ids)))
+        self.blocker_code = np.zeros((reps, levels, n_gov), dtype=np.int8)  # last failed offer's blockers
+        self.blocker_set = np.zeros((reps, levels), dtype=bool)
+        self.shares = np.zeros((reps, len(self.blocs)))
+        self.cross_now = np.zeros(reps, dtype=bool)
+        self.within_now = np.zeros(reps, dtype=bool)
+        self.cross_round = np.zeros(reps, dtype=np.int64)  # 0: never
+        self.best_key = np.full((reps, 2), -np.inf)  # west_first: (depth, round) of the bloc's best deal
+        self.best_content = np.zeros((reps, len(self.ids)))
+        self.events = [
+            (
+                e.round,
+                np.array([float(s.events[i].tension_change) for s in self.specs]),
+                np.array([float(s.events[i].restriction_change) for s in self.specs]),
+            )
+            for i, e in enumerate(self.spec.events)
+        ]
+
+    @property
+    def restriction(self) -> np.ndarray:
+        """Restrictions on cross-bloc business contact now (R,), as the Mesa model computes them."""
+        value = self.restriction0 + self.per_tension * self.tension + self.shift - self.relief
+        return np.minimum(np.maximum(value, 0.0), 1.0)
+
+    # -- one round ------------------------------------------------------------------------
+    def run(self) -> list[dict]:
+        """Run every round; the outcome row of each replication, in seed order."""
+        for _ in range(self.spec.rounds):
+            self.step()
+        return [classify(view) for view in self.views()]
+
+    def step(self) -> None:
+        """One round of both tracks, for every replication."""
+        self.round += 1
+        for round_no, dt, dr in self.events:
+            if round_no == self.round:
+                self.tension = np.minimum(np.maximum(self.tension + dt, 0.0), 1.0)
+                self.shift = self.shift + dr
+        if self.protocol is not None and self.round == self.protocol.first_phase + 1:
+            self._coalition_position()
+        for members in self.tables[self.round - 1]:
+            self._record(members, self._negotiate(members))
+        self._business_round()
+
+    def _coalition_position(self) -> None:
+        """west_first: the bloc meets the rest holding its best deal (where it has one)."""
+        has = np.isfinite(self.best_key[:, 0])
+        members = [i for i, b in enumerate(self.gov_bloc) if b == self.protocol.bloc]
+        for i in members:
+            self.pos[has, i] = self.best_content[has]
+
+    def _table(self, members: tuple[int, ...]) -> _Table:
+        found = self._table_cache.get(members)
+        if found is None:
+            idx = np.array(members)
+            cap = self.cap[:, idx]
+            chair = np.array([self.gov_ids[i] == self.spec.chair for i in members])
+            weight = np.where(chair[None, :], cap * self.chair_factor[:, None], cap)
+            rivals = []
+            for i in members:
+                acc = np.zeros(self.reps)
+                for o in members:
+                    if self.gov_bloc[o] != self.gov_bloc[i]:
+                        acc = acc + self.cap[:, o]
+                rivals.append(acc)
+            rivals = np.array(rivals).T
+            others = cap.sum(axis=1)[:, None] - cap
+            blocs = [self.gov_bloc[i] for i in members]
+            same = np.array([[a == b for b in blocs] for a in blocs])
+            m = len(members)
+            cross = np.array([(m - blocs.count(b)) / (m - 1) if m > 1 else 0.0 for b in blocs])
+            required = None
+            if not isinstance(self.rule, Consensus | QualifiedMajority):
+                required = np.array([self.gov_ids[i] in self.rule.signatories for i in members])
+            found = _Table(
+                idx,
+                weight,
+                np.divide(rivals, others, out=np.zeros_like(others), where=others > 0),
+                same,
+                cross,
+                required,
+            )
+            self._table_cache[members] = found
+        return found
+
+    def _proposal(self, t: _Table, positions: np.ndarray) -> np.ndarray:
+        sal = self.sal[:, t.idx]
+        w = t.weight[:, :, None] * sal
+        total = w.sum(axis=1)
+        x = (w * positions).sum(axis=1) / np.where(total > 0, total, 1.0)
+        bad = ~np.all(total > 0, axis=1)
+        for r in np.flatnonzero(bad):  # an issue nobody at the table cares about: the Mesa fallback
+            x[r] = compromise_point(positions[r], sal[r], t.weight[r])
+        return x
+
+    def _negotiate(self, members: tuple[int, ...]) -> _TableResult:
+        t = self._table(members)
+        reps, m = self.reps, len(members)
+        positions = self.pos[:, t.idx]
+        sal = self.sal[:, t.idx]
+        x = self._proposal(t, positions)
+        perceived = np.clip(x[:, None, :] + self.mis[:, t.idx], 0.0, 1.0)
+        gap = np.abs(perceived - positions)
+        dist = np.einsum("...j,...j->...", sal, gap)
+        reading = _Reading(
+            self.leg[:, t.idx], self.gain[:, t.idx], self._focal_bonus(perceived), dist, self.tension[:, None]
+        )
+        walking = np.ones(reps, dtype=bool)
+        agreed = np.full(reps, -1)
+        signers = np.zeros((reps, m), dtype=bool)
+        best_count = np.zeros(reps, dtype=np.int64)
+        result = _TableResult(x, agreed, signers)
+        frontier_reject = np.zeros((reps, m), dtype=bool)  # rejecters of the offer just above the deepest agreed
+        last_reject = np.zeros((reps, m), dtype=bool)
+        for level in range(len(self.ladder) - 1, -1, -1):
+            passed, sign, accepts, reason, blockers = self._vote(t, reading, self.depth[level])
+            offered = walking.copy()
+            # blockers of a failed offer replace the level's record
+            failed = offered & ~passed
+            codes = np.zeros((reps, len(self.gov_ids)), dtype=np.int8)
+            codes[:, t.idx] = np.where(blockers, reason, 0)
+            self.blocker_code[failed, level] = codes[failed]
+            self.blocker_set[failed, level] = True
+            first = offered & passed & (agreed < 0)
+            frontier_reject[first] = last_reject[first]
+            agreed[first] = level
+            signers[first] = sign[first]
+            count = sign.sum(axis=1)
+            prev = np.where(first, count, best_count)
+            more = offered & passed & ~first & (count > best_count)
+            if more.any():
+                result.wider.append((level, more, sign.copy()))
+            best_count = np.where(more, count, prev)
+            last_reject = np.where(offered[:, None], ~accepts, last_reject)
+            walking &= ~(passed & (count == m))
+        none = agreed < 0
+        frontier_reject[none] = last_reject[none]
+        frontier_reject[agreed == len(self.ladder) - 1] = False  # the deepest passed: nothing to concede
+        self._concede(t, frontier_reject, x)
+        return result
+
+    def _focal_bonus(self, perceived: np.ndarray) -> np.ndarray:
+        bound = self.c_bound[:, None]
+        on = (self.cross_now & (self.c_bound > 0))[:, None]
+        if not on.any():
+            return np.zeros(perceived.shape[:2])
+        gap = np.abs(perceived[:, :, self.tech] - self.standard[:, None, :]).mean(axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bonus = self.focal_gain * np.maximum(0.0, 1.0 - gap / bound)
+        return np.where(on, bonus, 0.0)
+
+    def _appraise(self, r: _Reading, d: float, cross: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each member signs at depth ``d`` given X_i = ``cross``, and why not (reason codes)."""
+        cooperation = d * (r.gain + r.bonus)
+        content = d * r.distance
+        rivalry = cross * r.tension * (self.k0 + self.k1 * d)
+        value = r.legitimacy + cooperation - content - rivalry  # the Mesa model's order of terms
+        reason = np.where(rivalry >= content - cooperation, _RIVALRY, _CONTENT).astype(np.int8)
+        return value >= 0.0, reason
+
+    def _vote(self, t: _Table, reading: _Reading, d: float) -> _Vote:
+        """Put the text at depth ``d`` to the table under the decision rule, in every replication."""
+        reps, m = self.reps, len(t.idx)
+        if isinstance(self.rule, Consensus):
+            accepts, reason = self._appraise(reading, d, t.cross[None, :])
+            blockers = ~accepts
+            passed = ~blockers.any(axis=1) & (m >= 2)
+            return _Vote(passed, accepts & passed[:, None], accepts, reason, blockers)
+        # fixed point: drop rejecters and ask the rest again (X_i depends on who signs)
+        current = np.ones((reps, m), dtype=bool)
+        accepts = np.zeros((reps, m), dtype=bool)
+        reason = np.zeros((reps, m), dtype=np.int8)
+        for _ in range(m):
+            n = current.sum(axis=1)[:, None]
+            same = current.astype(np.int64) @ t.same_bloc.T.astype(np.int64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cross = np.where(n > 1, (n - same) / (n - 1), 0.0)
+            acc, why = self._appraise(reading, d, cross)
+            accepts = np.where(current, acc, accepts)
+            reason = np.where(current, why, reason)
+            staying = current & acc
+            if np.array_equal(staying, current):
+                break
+            current = staying
+        n_sign = current.sum(axis=1)
+        refusals = ~current
+        if isinstance(self.rule, QualifiedMajority):
+            cap = self.cap[:, t.idx]
+            total = np.zeros(reps)
+            signed = np.zeros(reps)
+            for j in range(m):
+                total = total + cap[:, j]
+                signed = signed + np.where(current[:, j], cap[:, j], 0.0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.where(total > 0, signed / total, 0.0)
+            passed = (share >= self.threshold) & (n_sign >= 2)
+            blockers = refusals & ~passed[:, None]
+        else:
+            missing = refusals & t.required[None, :]
+            any_missing = missing.any(axis=1)
+            passed = ~any_missing & (n_sign >= 2)
+            blockers = np.where(any_missing[:, None], missing, refusals & ~passed[:, None])
+        return _Vote(passed, current & passed[:, None], accepts, reason, blockers)
+
+    def _concede(self, t: _Table, rejecters: np.ndarray, x: np.ndarray) -> None:
+        """Rejecters of the frontier offer move towards the proposal, as in the Mesa model."""
+        if not rejecters.any():
+            return
+        trust = (1.0 - t.rival_share) + t.rival_share * self.trust_cross * (1.0 - self.tension[:, None])
+        for j, i in enumerate(t.idx):
+            who = rejecters[:, j]
+            if not who.any():
+                continue
+            position, sal = self.pos[:, i], self.sal[:, i]
+            dist = np.einsum("...j,...j->...", sal, np.abs(x - position))
+            step = self.flex[:, i] * trust[:, j]
+            move = who & (dist <= self.gov_bound[:, 0]) & (step > 0)
+            moved = np.clip(position + step[:, None] * (x - position), 0.0, 1.0)
+            self.pos[move, i] = moved[move]
+
+    def _record(self, members: tuple[int, ...], result: _TableResult) -> None:
+        agreed = result.agreed
+        has = agreed >= 0
+        if not has.any():
+            return
+        idx = np.array(members)
+        n_gov = len(self.gov_ids)
+        full = np.zeros((self.reps, n_gov), dtype=bool)
+        full[:, idx] = result.signers
+        depth = np.array(self.depth)
+        agreed_depth = np.where(has, depth[np.maximum(agreed, 0)], -np.inf)
+        self._texts(has, agreed_depth, full, result.x)
+        for level, mask, sign in result.wider:
+            wide = np.zeros((self.reps, n_gov), dtype=bool)
+            wide[:, idx] = sign
+            self._texts(mask, np.full(self.reps, depth[level]), wide, result.x)
+        if self.protocol is not None:
+            bloc = np.array([b == self.protocol.bloc for b in self.gov_bloc])
+            within = has & ~(full & ~bloc[None, :]).any(axis=1)
+            key_better = (agreed_depth > self.best_key[:, 0]) | (
+                (agreed_depth == self.best_key[:, 0]) & (self.round > self.best_key[:, 1])
+            )
+            better = within & key_better
+            self.best_key[better] = np.stack([agreed_depth, np.full(self.reps, float(self.round))], axis=1)[better]
+            self.best_content[better] = result.x[better]
+
+    def _texts(self, mask: np.ndarray, depth: np.ndarray, signers: np.ndarray, x: np.ndarray) -> None:
+        """Record a text agreed in ``mask`` replications: it commits its signers to every shallower rung."""
+        for level, d in enumerate(self.depth):
+            rows = mask & (d <= depth)
+            if not rows.any():
+                continue
+            new = rows & (self.deal_round[:, level] == 0)
+            self.deal_round[new, level] = self.round
+            self.deal_content[new, level] = x[new]
+            self.deal_signers[rows, level] |= signers[rows]
+        if self.relief_depth is not None:
+            blocs = np.array([[b == c for c in dict.fromkeys(self.gov_bloc)] for b in self.gov_bloc])
+            cross = (signers.astype(np.int64) @ blocs.astype(np.int64) > 0).sum(axis=1) >= 2
+            ease = mask & (self.relief == 0.0) & (depth >= self.relief_depth) & cross
+            self.relief = np.where(ease, self.relief_amount, self.relief)
+
+    def _business_round(self) -> None:
+        if self.n == 0:
+            return
+        restriction = self.restriction
+        if self.n >= 2:
+            self._meet(restriction)
+        target = self.pos[:, :, self.tech][:, self.c_home]
+        self.c_pos += self.home_pull * (target - self.c_pos)
+        self._adopt(restriction)
+        reached = self.shares >= self.quorum
+        self.within_now = reached.any(axis=1)
+        self.cross_now = reached.all(axis=1) & (len(self.blocs) >= 2)
+        first = (self.cross_round == 0) & self.cross_now
+        self.cross_round[first] = self.round
+
+    def _meet(self, restriction: np.ndarray) -> None:
+        reps, n = self.reps, self.n
+        h = n // 2
+        orders = np.empty((reps, n), dtype=np.int64)
+        draws = np.empty((reps, h))
+        for r, rng in enumerate(self.rngs):  # each replication's own stream, in the Mesa model's order
+            orders[r] = rng.permutation(n)
+            draws[r] = rng.random(h)
+        a, b = orders[:, 0 : n - 1 : 2], orders[:, 1:n:2]
+        cross = self.c_bloc[a] != self.c_bloc[b]
+        p_cross = (self.openness * (1.0 - restriction))[:, None]
+        met = ~cross | (draws < p_cross)
+        flat = self.c_pos.reshape(reps * n, -1)
+        offset = (np.arange(reps) * n)[:, None]
+        fa, fb = (a + offset).ravel(), (b + offset).ravel()
+        pa, pb = flat[fa], flat[fb]
+        k = self.c_pos.shape[2]
+        gap = np.abs(pa - pb).sum(axis=1).reshape(reps, h)
+        close = (met & (gap <= (self.c_bound * k)[:, None])).ravel()
+        step = np.repeat(self.convergence[:, 0, 0], h)[close][:, None] * (pb[close] - pa[close])
+        flat[fa[close]] += step
+        flat[fb[close]] -= step
+
+    def _adopt(self, restriction: np.ndarray) -> None:
+        d = self.std_depth
+        standard = (self.c_sw * self.c_pos).sum(axis=1) / np.where(self.c_st > 0, self.c_st, 1.0)
+        for r in np.flatnonzero(~self.c_plain):
+            standard[r] = compromise_point(self.c_pos[r], self.c_sal[r], self.c_weight[r])
+        self.standard = standard
+        adopted = self.adopted.astype(np.int64)
+        per_bloc = adopted @ self.bloc_onehot  # (R, B)
+        total = per_bloc.sum(axis=1)[:, None]
+        others = total - adopted
+        rivals = total - per_bloc[:, self.c_bloc]
+        x_share = np.divide(rivals, others, out=np.zeros(others.shape), where=others > 0)
+        unit = self.tension * (self.k0c + self.k1c * d) + restriction * self.restriction_cost
+        rival_cost = x_share * unit[:, None]
+        gap = np.abs(standard[:, None, :] - self.c_pos)
+        dist = np.einsum("...j,...j->...", self.c_sal, gap)
+        value = self.c_leg + d[:, None] * (self.c_gain - dist) - rival_cost
+        self.adopted = value >= 0.0
+        self.shares = (self.adopted.astype(np.int64) @ self.bloc_onehot) / np.maximum(self.bloc_size, 1)
+
+    # -- outcomes ---------------------------------------------------------------------------
+    def views(self) -> list[SimpleNamespace]:
+        """Per replication, the attributes :func:`sim.outcomes.classify` reads from a Mesa model."""
+        out = []
+        bloc_of = dict(zip(self.gov_ids, self.gov_bloc, strict=True))
+        for r, spec in enumerate(self.specs):
+            deals = {}
+            for level, lv in enumerate(self.ladder):
+                if self.deal_round[r, level]:
+                    who = {self.gov_ids[g] for g in np.flatnonzero(self.deal_signers[r, level])}
+                    deals[lv.name] = Deal(
+                        lv.name, lv.depth, int(self.deal_round[r, level]), who, self.deal_content[r, level]
+                    )
+            blockers = {
+                lv.name: {self.gov_ids[g]: _REASONS[int(c)] for g, c in enumerate(self.blocker_code[r, level]) if c}
+                for level, lv in enumerate(self.ladder)
+                if self.blocker_set[r, level]
+            }
+            governments = [
+                SimpleNamespace(
+                    actor_id=i, bloc=b, ideal=self.ideal[r, g], salience=self.sal[r, g], capability=self.cap[r, g]
+                )
+                for g, (i, b) in enumerate(zip(self.gov_ids, self.gov_bloc, strict=True))
+            ]
+            out.append(
+                SimpleNamespace(
+                    spec=spec,
+                    ladder=self.ladder,
+                    deals=deals,
+                    blockers=blockers,
+                    governments=governments,
+                    is_cross_bloc=lambda ids, b=bloc_of: len({b[i] for i in ids}) >= 2,
+                    business_cross_now=bool(self.cross_now[r]),
+                    business_within_now=bool(self.within_now[r]),
+                    business_cross_round=int(self.cross_round[r]) or None,
+                    forum=SimpleNamespace(blocs=self.blocs),
+                    business_shares=self.shares[r],
+                    round=self.round,
+                )
+            )
+        return out
+
+
+class _HeterogeneousError(Exception):
+    """Replications of one chunk differ in structure and cannot share arrays."""
+
+
+def run_batch(scenario: Scenario, seeds: Sequence[np.random.SeedSequence]) -> list[dict] | None:
+    """Outcome rows of the replications seeded by ``seeds``, or ``None`` if they cannot be batched."""
+    try:
+        engine = BatchRun(scenario, seeds)
+    except _HeterogeneousError:
+        return None
+    return engine.run()
