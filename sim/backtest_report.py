@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sim.backtest import BacktestResult  # noqa: E402
-from sim.output import write_csv, write_json  # noqa: E402
+from sim.backtest import BacktestResult
+from sim.output import write_csv, write_json
 
 LABELS = {
     "engine": "simrun engine",
@@ -60,7 +57,8 @@ def plot_predicted_vs_actual(result: BacktestResult, path: Path) -> None:
     """Scatter of predicted against recorded outcomes for the engine and the weighted mean."""
     actual = np.array([i.outcome for i in result.issues])
     even = np.array([i.proposal % 2 == 0 for i in result.issues])
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharey=True)
+    fig = Figure(figsize=(10, 4.8), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
     for ax, name in zip(axes, ("engine", "weighted_mean"), strict=True):
         pred = np.array(result.predictions[name])
         rng = np.random.default_rng(0)  # jitter only for display: many outcomes sit on 0, 50, 100
@@ -81,6 +79,4 @@ def plot_predicted_vs_actual(result: BacktestResult, path: Path) -> None:
     axes[0].set_ylabel("recorded outcome (0–100)")
     axes[0].legend(fontsize=8)
     fig.suptitle(f"DEU III backtest: {len(result.issues)} EU legislative issues", fontsize=11)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)

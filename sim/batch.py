@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.distributions import realize
-from sim.forum import BusinessForum
+from sim.forum import Layout, layout
 from sim.model import Deal
 from sim.outcomes import classify
 from sim.protocols import make_protocol
@@ -42,6 +42,20 @@ _RIVALRY, _CONTENT = 1, 2
 _REASONS = {_RIVALRY: "rivalry", _CONTENT: "content"}
 
 
+def _row_sum(x: np.ndarray) -> np.ndarray:
+    """``x.sum(axis=-1)``, bit for bit, but faster over a short last axis.
+
+    Below 8 terms numpy adds a row's terms one after another, so adding the columns in
+    order gives the same floats; from 8 on it sums pairwise, and we let it.
+    """
+    if x.shape[-1] >= 8 or x.shape[-1] == 0:
+        return x.sum(axis=-1)
+    total = x[..., 0].copy()
+    for j in range(1, x.shape[-1]):
+        total += x[..., j]
+    return total
+
+
 class _NoDeals:
     """Stands in for the model when asking a protocol which tables meet."""
 
@@ -52,6 +66,27 @@ class _NoDeals:
 
 def _tables(scenario: Scenario) -> tuple[tuple[tuple[int, ...], ...], ...]:
     """Government indices at each table, round by round (protocol tables, then forced ones)."""
+    o = scenario.protocol_options
+    key = (
+        scenario.protocol,
+        (o.first_phase_rounds, o.first_bloc, tuple(o.pair or ())),
+        scenario.rounds,
+        scenario.chair,
+        tuple((a.id, a.bloc, a.capability) for a in scenario.governments),
+        tuple((e.round, tuple(e.table)) for e in scenario.events),
+    )
+    found = _PLANS.get(key)
+    if found is None:
+        if len(_PLANS) > 256:
+            _PLANS.clear()
+        found = _PLANS[key] = _plan_tables(scenario)
+    return found
+
+
+_PLANS: dict[tuple, tuple] = {}
+
+
+def _plan_tables(scenario: Scenario) -> tuple[tuple[tuple[int, ...], ...], ...]:
     govs = [SimpleNamespace(actor_id=a.id, bloc=a.bloc, capability=a.capability) for a in scenario.governments]
     index = {g.actor_id: i for i, g in enumerate(govs)}
     protocol = make_protocol(scenario, govs)
@@ -123,14 +158,16 @@ class BatchRun:
         shapes = {structure(s) for s in self.specs}
         if len(shapes) != 1:
             raise _HeterogeneousError
-        forums, misreadings = [], []
+        first = self.specs[0]
+        plan = layout(first, first.companies)
+        companies = (sum(plan.sizes), len(plan.tech))
+        scatter, misreadings = [], []
         for spec, rng in zip(self.specs, self.rngs, strict=True):
             rng.integers(_MESA_SEED_HIGH)
-            forums.append(BusinessForum(spec, spec.companies, rng))
+            scatter.append(rng.normal(0.0, 1.0, companies))  # companies around their group's position
             noise = spec.model.perception_noise
             k = len(spec.issues)
             misreadings.append([rng.normal(0.0, noise, k) if noise > 0 else np.zeros(k) for _ in spec.governments])
-        first = self.specs[0]
         self.spec = first
         self.reps, self.ids = len(self.specs), first.issue_ids
         self.ladder = first.ladder
@@ -142,7 +179,7 @@ class BatchRun:
         self.gov_ids = [a.id for a in first.governments]
         self.gov_bloc = [a.bloc for a in first.governments]
         self._init_governments(misreadings)
-        self._init_forum(forums)
+        self._init_forum(plan, np.array(scatter).reshape(len(self.specs), *companies))
         self._init_state()
         self.protocol = None  # west_first: the bloc that converges first, and when its phase ends
         if first.protocol == "west_first":
@@ -183,24 +220,41 @@ class BatchRun:
         relief = self.spec.model.relief_level
         self.relief_depth = next((lv.depth for lv in self.ladder if lv.name == relief), None) if relief else None
 
-    def _init_forum(self, forums: list[BusinessForum]) -> None:
-        f0 = forums[0]
-        self.tech, self.blocs, self.n = f0.tech, f0.blocs, f0.size
-        self.c_bloc, self.c_home, self.bloc_size = f0.bloc, f0.home, f0.bloc_size
-        self.c_pos = np.array([f.positions for f in forums])
-        self.c_sal = np.array([f.salience for f in forums])
-        self.c_weight = np.array([f.weight for f in forums])
-        self.c_leg = np.array([f.legitimacy for f in forums])
-        self.c_gain = np.array([f.gain for f in forums])
-        self.c_sw = np.array([f._standard_w for f in forums])
-        self.c_st = np.array([f._standard_total for f in forums])
-        self.c_plain = np.array([f._standard_plain for f in forums])
-        self.standard = np.array([f.standard for f in forums])
+    def _init_forum(self, plan: Layout, scatter: np.ndarray) -> None:
+        """The forum's arrays, as :class:`~sim.forum.BusinessForum` builds them, for every replication."""
+        self.tech, self.blocs, self.n = plan.tech, plan.blocs, sum(plan.sizes)
+        self.c_bloc, self.c_home = plan.bloc, plan.home
+        self.bloc_size = np.bincount(self.c_bloc, minlength=len(self.blocs))
+        reps, n, k = self.reps, self.n, len(plan.tech)
+
+        def per_company(get: Callable, width: int = 1) -> np.ndarray:
+            values = np.array([[get(g) for g in s.companies] for s in self.specs], dtype=float)
+            return np.repeat(values.reshape(reps, len(plan.sizes), width), plan.sizes, axis=1)
+
+        centre = per_company(lambda g: [g.position[i] for i in plan.tech_ids], k)
+        spread = per_company(lambda g: g.spread)
+        self.c_pos = np.clip(centre + scatter * spread, 0.0, 1.0)
+        self.c_sal = normalise(per_company(lambda g: [g.salience[i] for i in plan.tech_ids], k))
+        self.c_weight = per_company(lambda g: g.capability / g.count)[:, :, 0]
+        self.c_leg = per_company(lambda g: g.legitimacy)[:, :, 0]
+        self.c_gain = per_company(lambda g: g.gain)[:, :, 0]
+        self.c_sw = self.c_weight[:, :, None] * self.c_sal
+        self.c_st = self.c_sw.sum(axis=1)
+        self.c_plain = np.all(self.c_st > 0, axis=1)
+        self.standard = np.zeros((reps, k))
+        if n:
+            self.standard = (self.c_sw * self.c_pos).sum(axis=1) / np.where(self.c_st > 0, self.c_st, 1.0)
+            for r in np.flatnonzero(~self.c_plain):
+                self.standard[r] = compromise_point(self.c_pos[r], self.c_sal[r], self.c_weight[r])
         self.adopted = np.ones((self.reps, self.n), dtype=bool)
-        self.bloc_onehot = (self.c_bloc[:, None] == np.arange(len(self.blocs))[None, :]).astype(np.int64)
+        # per pair of companies met in a round (the Mesa model's scalars, repeated)
+        b = [s.business for s in self.specs]
+        self.pair_convergence = np.repeat([x.convergence for x in b], n // 2)
+        self.pair_bound = np.repeat([x.confidence_bound * k for x in b], n // 2)
+        # company rows offset by replication, for counting by (replication, bloc) in one bincount
+        self.c_bloc_flat = (self.c_bloc[None, :] + len(self.blocs) * np.arange(reps)[:, None]).ravel()
         b = [s.business for s in self.specs]
         self.openness = np.array([x.openness for x in b])
-        self.convergence = np.array([x.convergence for x in b])[:, None, None]
         self.c_bound = np.array([x.confidence_bound for x in b])
         self.home_pull = np.array([x.home_pull for x in b])[:, None, None]
         self.std_depth = np.array([x.standard_depth for x in b])
@@ -500,25 +554,27 @@ class BatchRun:
     def _meet(self, restriction: np.ndarray) -> None:
         reps, n = self.reps, self.n
         h = n // 2
-        orders = np.empty((reps, n), dtype=np.int64)
+        orders = np.tile(np.arange(n), (reps, 1))
         draws = np.empty((reps, h))
-        for r, rng in enumerate(self.rngs):  # each replication's own stream, in the Mesa model's order
-            orders[r] = rng.permutation(n)
-            draws[r] = rng.random(h)
+        for rng, order, draw in zip(self.rngs, orders, draws, strict=True):
+            # each replication's own stream, in the Mesa model's order; permutation(n) is
+            # arange(n) shuffled, and filling rows in place spares an allocation per draw
+            rng.shuffle(order)
+            rng.random(out=draw)
         a, b = orders[:, 0 : n - 1 : 2], orders[:, 1:n:2]
         cross = self.c_bloc[a] != self.c_bloc[b]
         p_cross = (self.openness * (1.0 - restriction))[:, None]
-        met = ~cross | (draws < p_cross)
+        met = (~cross | (draws < p_cross)).ravel()
         flat = self.c_pos.reshape(reps * n, -1)
         offset = (np.arange(reps) * n)[:, None]
         fa, fb = (a + offset).ravel(), (b + offset).ravel()
-        pa, pb = flat[fa], flat[fb]
-        k = self.c_pos.shape[2]
-        gap = np.abs(pa - pb).sum(axis=1).reshape(reps, h)
-        close = (met & (gap <= (self.c_bound * k)[:, None])).ravel()
-        step = np.repeat(self.convergence[:, 0, 0], h)[close][:, None] * (pb[close] - pa[close])
-        flat[fa[close]] += step
-        flat[fb[close]] -= step
+        pa, pb = np.take(flat, fa, axis=0), np.take(flat, fb, axis=0)
+        diff = pb - pa
+        close = met & (_row_sum(np.abs(diff)) <= self.pair_bound)
+        # pairs that do not converge take a zero step (x + 0.0 == x), which spares selecting the others
+        step = diff * np.where(close, self.pair_convergence, 0.0)[:, None]
+        flat[fa] = pa + step
+        flat[fb] = pb - step
 
     def _adopt(self, restriction: np.ndarray) -> None:
         d = self.std_depth
@@ -527,7 +583,7 @@ class BatchRun:
             standard[r] = compromise_point(self.c_pos[r], self.c_sal[r], self.c_weight[r])
         self.standard = standard
         adopted = self.adopted.astype(np.int64)
-        per_bloc = adopted @ self.bloc_onehot  # (R, B)
+        per_bloc = self._count_by_bloc(self.adopted)
         total = per_bloc.sum(axis=1)[:, None]
         others = total - adopted
         rivals = total - per_bloc[:, self.c_bloc]
@@ -538,7 +594,12 @@ class BatchRun:
         dist = np.einsum("...j,...j->...", self.c_sal, gap)
         value = self.c_leg + d[:, None] * (self.c_gain - dist) - rival_cost
         self.adopted = value >= 0.0
-        self.shares = (self.adopted.astype(np.int64) @ self.bloc_onehot) / np.maximum(self.bloc_size, 1)
+        self.shares = self._count_by_bloc(self.adopted) / np.maximum(self.bloc_size, 1)
+
+    def _count_by_bloc(self, adopted: np.ndarray) -> np.ndarray:
+        """Adopting companies per (replication, bloc), as integers (R, B)."""
+        blocs = len(self.blocs)
+        return np.bincount(self.c_bloc_flat[adopted.ravel()], minlength=self.reps * blocs).reshape(self.reps, blocs)
 
     # -- outcomes ---------------------------------------------------------------------------
     def views(self) -> list[SimpleNamespace]:

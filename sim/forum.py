@@ -11,7 +11,7 @@ for trading across restrictions) is >= 0. Cost is O(companies) per round.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -21,19 +21,46 @@ if TYPE_CHECKING:
     from sim.scenario import Actor, Scenario
 
 
+class Layout(NamedTuple):
+    """Who the companies are, which does not change with any drawn number.
+
+    ``tech`` indexes the technical issues (all issues if none is marked technical);
+    ``sizes`` are the groups' company counts; ``bloc`` and ``home`` give, per company,
+    its bloc's index in ``blocs`` and its home government's index among the governments.
+    """
+
+    tech: list[int]
+    tech_ids: list[str]
+    blocs: list[str]
+    sizes: list[int]
+    bloc: np.ndarray
+    home: np.ndarray
+
+
+def layout(scenario: Scenario, groups: list[Actor]) -> Layout:
+    """The forum's :class:`Layout` for the company groups ``groups`` of ``scenario``."""
+    tech = [i for i, issue in enumerate(scenario.issues) if issue.technical] or list(range(len(scenario.issues)))
+    blocs = list(dict.fromkeys(g.bloc for g in groups))
+    gov_ids = [g.id for g in scenario.governments]
+    sizes = [g.count for g in groups]
+    return Layout(
+        tech,
+        [scenario.issue_ids[i] for i in tech],
+        blocs,
+        sizes,
+        np.repeat(np.array([blocs.index(g.bloc) for g in groups], dtype=int), sizes),
+        np.repeat(np.array([gov_ids.index(g.home) for g in groups], dtype=int), sizes),
+    )
+
+
 class BusinessForum:
     """State of all companies: positions on the technical issues, homes, blocs, adoption."""
 
     def __init__(self, scenario: Scenario, groups: list[Actor], rng: np.random.Generator):
         """Draw each company of each (realised) group around the group's position with sd ``spread``."""
         self.business = scenario.business
-        self.tech = [i for i, issue in enumerate(scenario.issues) if issue.technical] or list(
-            range(len(scenario.issues))
-        )
-        tech_ids = [scenario.issue_ids[i] for i in self.tech]
-        self.blocs = list(dict.fromkeys(g.bloc for g in groups))
-        gov_ids = [g.id for g in scenario.governments]
-        sizes = [g.count for g in groups]
+        plan = layout(scenario, groups)
+        self.tech, tech_ids, self.blocs, sizes = plan.tech, plan.tech_ids, plan.blocs, plan.sizes
         self.rows = np.cumsum([0, *sizes])
         n = int(self.rows[-1])
         self.size = n
@@ -49,8 +76,7 @@ class BusinessForum:
         self.weight = per_company([g.capability / g.count for g in groups])
         self.legitimacy = per_company([g.legitimacy for g in groups])
         self.gain = per_company([g.gain for g in groups])
-        self.bloc = per_company([self.blocs.index(g.bloc) for g in groups], int)
-        self.home = per_company([gov_ids.index(g.home) for g in groups], int)
+        self.bloc, self.home = plan.bloc, plan.home
         self.bloc_size = np.bincount(self.bloc, minlength=len(self.blocs))
         self.adopted = np.ones(n, dtype=bool)
         # weights of the standard (capability share × salience) never change: precompute

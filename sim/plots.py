@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from sim.scenario import Scenario  # noqa: E402
-from sim.stats import wilson  # noqa: E402
+from sim.scenario import Scenario
+from sim.stats import wilson
 
 COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 
@@ -34,7 +31,8 @@ def plot_agreement(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
     x = np.arange(1, n + 1)
     gov = _by_round(rounds, "gov_level", n)
     cross = _by_round(rounds, "gov_cross_level", n)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    (left, right) = fig.subplots(1, 2, sharey=True)
     for i, level in enumerate(scenario.ladder, start=1):
         colour = COLOURS[(i - 1) % len(COLOURS)]
         left.plot(x, (gov >= i).mean(axis=0), color=colour, lw=2, label=f"{level.label or level.name}")
@@ -66,9 +64,7 @@ def plot_agreement(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{scenario.title or scenario.name}", fontsize=11)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> None:
@@ -78,7 +74,8 @@ def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
     issues = scenario.issues
     cols = min(3, len(issues))
     rows_n = -(-len(issues) // cols)
-    fig, axes = plt.subplots(rows_n, cols, figsize=(4.4 * cols, 3.2 * rows_n), squeeze=False, sharex=True)
+    fig = Figure(figsize=(4.4 * cols, 3.2 * rows_n), layout="constrained")
+    axes = fig.subplots(rows_n, cols, squeeze=False, sharex=True)
     for ax, issue in zip(axes.flat, issues, strict=False):
         for j, gov in enumerate(scenario.governments):
             values = _by_round(rounds, f"pos_{gov.id}_{issue.id}", n)
@@ -97,6 +94,4 @@ def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
     for ax in axes[-1]:
         ax.set_xlabel("round")
     fig.suptitle("Stated positions of the governments over rounds (mean, 10–90% band)", fontsize=11)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)

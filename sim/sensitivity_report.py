@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sim.output import write_csv, write_json  # noqa: E402
+from sim.output import write_csv, write_json
 
 TITLES = {"government": "substantive government agreement across blocs", "business": "cross-bloc business standard"}
 
@@ -30,7 +27,8 @@ def plot_indices(method: str, found: dict[str, list[dict]], path: Path) -> None:
     label = "Morris μ* (mean |change in probability| per unit of the input's range)"
     if method != "morris":
         label = "Sobol total index S_T (share of variance, with interactions)"
-    fig, axes = plt.subplots(1, len(found), figsize=(6.5 * len(found), 0.45 * len(found["government"]) + 1.8))
+    fig = Figure(figsize=(6.5 * len(found), 0.45 * len(found["government"]) + 1.8), layout="constrained")
+    axes = fig.subplots(1, len(found))
     for ax, (output, items) in zip(np.atleast_1d(axes), found.items(), strict=True):
         items = items[::-1]
         y = np.arange(len(items))
@@ -40,6 +38,4 @@ def plot_indices(method: str, found: dict[str, list[dict]], path: Path) -> None:
         ax.set_xlabel(label, fontsize=9)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle("Which inputs drive the probability of agreement (95% confidence intervals)", fontsize=11)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)

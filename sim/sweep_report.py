@@ -9,17 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-
-from sim.output import write_csv, write_json  # noqa: E402
-from sim.plots import COLOURS  # noqa: E402
-from sim.stats import estimate  # noqa: E402
+from sim.output import write_csv, write_json
+from sim.plots import COLOURS
+from sim.stats import estimate
 
 
 def measures(scenario) -> dict:  # noqa: ANN001 - a Scenario
@@ -79,7 +76,8 @@ def plot_sweep(plan, summary: list[dict], path: Path) -> None:  # noqa: ANN001 -
     categories = list(dict.fromkeys(r[x_path] for r in summary))
     cols = min(3, len(tests))
     rows_n = -(-len(tests) // cols)
-    fig, grid = plt.subplots(rows_n, cols, figsize=(4.6 * cols, 3.8 * rows_n), sharey=True, squeeze=False)
+    fig = Figure(figsize=(4.6 * cols, 3.8 * rows_n), layout="constrained")
+    grid = fig.subplots(rows_n, cols, sharey=True, squeeze=False)
     axes = list(grid.flat)[: len(tests)]
     for spare in list(grid.flat)[len(tests) :]:
         spare.axis("off")
@@ -110,9 +108,7 @@ def plot_sweep(plan, summary: list[dict], path: Path) -> None:  # noqa: ANN001 -
     if group_path:
         axes[0].legend(fontsize=8)
     fig.suptitle(f"{plan.scenario.title or plan.scenario.name}: sweep over {', '.join(paths)}", fontsize=11)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def write_sweep_outputs(out: Path, plan, summary: list[dict], info: dict) -> None:  # noqa: ANN001
