@@ -194,14 +194,11 @@ class BatchRun:
 
     def _init_governments(self, misreadings: list) -> None:
         ids = self.ids
-        rows = [[np.array([a.position[k] for k in ids], dtype=float) for a in s.governments] for s in self.specs]
-        self.pos = np.array(rows)
+        self.pos = np.array([[[a.position[k] for k in ids] for a in s.governments] for s in self.specs], dtype=float)
         self.ideal = self.pos.copy()
-        self.sal = np.array(
-            [
-                [normalise(np.array([a.salience[k] for k in ids], dtype=float)) for a in s.governments]
-                for s in self.specs
-            ]
+        # normalised row by row, as each Government normalises its own (same sums, same floats)
+        self.sal = normalise(
+            np.array([[[a.salience[k] for k in ids] for a in s.governments] for s in self.specs], dtype=float)
         )
         gov = [list(s.governments) for s in self.specs]
         self.cap = np.array([[float(a.capability) for a in g] for g in gov])
@@ -233,30 +230,34 @@ class BatchRun:
 
         centre = per_company(lambda g: [g.position[i] for i in plan.tech_ids], k)
         spread = per_company(lambda g: g.spread)
-        self.c_pos = np.clip(centre + scatter * spread, 0.0, 1.0)
-        self.c_sal = normalise(per_company(lambda g: [g.salience[i] for i in plan.tech_ids], k))
-        self.c_weight = per_company(lambda g: g.capability / g.count)[:, :, 0]
-        self.c_leg = per_company(lambda g: g.legitimacy)[:, :, 0]
-        self.c_gain = per_company(lambda g: g.gain)[:, :, 0]
+
+        # Company arrays are stored company-major, (n, R[, K]): a sum over companies then adds
+        # whole rows one after another, exactly as the Mesa model sums its (n, K) arrays.
+        def company_major(x: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(np.swapaxes(x, 0, 1))
+
+        self.c_pos = company_major(np.clip(centre + scatter * spread, 0.0, 1.0))
+        self.c_sal = company_major(normalise(per_company(lambda g: [g.salience[i] for i in plan.tech_ids], k)))
+        self.c_weight = company_major(per_company(lambda g: g.capability / g.count)[:, :, 0])
+        self.c_leg = company_major(per_company(lambda g: g.legitimacy)[:, :, 0])
+        self.c_gain = company_major(per_company(lambda g: g.gain)[:, :, 0])
         self.c_sw = self.c_weight[:, :, None] * self.c_sal
-        self.c_st = self.c_sw.sum(axis=1)
+        self.c_st = self.c_sw.sum(axis=0)
         self.c_plain = np.all(self.c_st > 0, axis=1)
         self.standard = np.zeros((reps, k))
         if n:
-            self.standard = (self.c_sw * self.c_pos).sum(axis=1) / np.where(self.c_st > 0, self.c_st, 1.0)
-            for r in np.flatnonzero(~self.c_plain):
-                self.standard[r] = compromise_point(self.c_pos[r], self.c_sal[r], self.c_weight[r])
-        self.adopted = np.ones((self.reps, self.n), dtype=bool)
+            self.standard = self._standard()
+        self.adopted = np.ones((n, reps), dtype=bool)
         # per pair of companies met in a round (the Mesa model's scalars, repeated)
         b = [s.business for s in self.specs]
         self.pair_convergence = np.repeat([x.convergence for x in b], n // 2)
         self.pair_bound = np.repeat([x.confidence_bound * k for x in b], n // 2)
         # company rows offset by replication, for counting by (replication, bloc) in one bincount
-        self.c_bloc_flat = (self.c_bloc[None, :] + len(self.blocs) * np.arange(reps)[:, None]).ravel()
+        self.c_bloc_flat = (self.c_bloc[:, None] + len(self.blocs) * np.arange(reps)[None, :]).ravel()
         b = [s.business for s in self.specs]
         self.openness = np.array([x.openness for x in b])
         self.c_bound = np.array([x.confidence_bound for x in b])
-        self.home_pull = np.array([x.home_pull for x in b])[:, None, None]
+        self.home_pull = np.array([x.home_pull for x in b])[:, None]  # against (n, R, K)
         self.std_depth = np.array([x.standard_depth for x in b])
         self.restriction_cost = np.array([x.restriction_cost for x in b])
         self.quorum = np.array([x.quorum for x in b])[:, None]
@@ -542,7 +543,7 @@ class BatchRun:
         restriction = self.restriction
         if self.n >= 2:
             self._meet(restriction)
-        target = self.pos[:, :, self.tech][:, self.c_home]
+        target = np.swapaxes(self.pos[:, :, self.tech], 0, 1)[self.c_home]  # (n, R, K)
         self.c_pos += self.home_pull * (target - self.c_pos)
         self._adopt(restriction)
         reached = self.shares >= self.quorum
@@ -565,9 +566,9 @@ class BatchRun:
         cross = self.c_bloc[a] != self.c_bloc[b]
         p_cross = (self.openness * (1.0 - restriction))[:, None]
         met = (~cross | (draws < p_cross)).ravel()
-        flat = self.c_pos.reshape(reps * n, -1)
-        offset = (np.arange(reps) * n)[:, None]
-        fa, fb = (a + offset).ravel(), (b + offset).ravel()
+        flat = self.c_pos.reshape(n * reps, -1)  # row a * R + r: company a in replication r
+        rep = np.arange(reps)[:, None]
+        fa, fb = (a * reps + rep).ravel(), (b * reps + rep).ravel()
         pa, pb = np.take(flat, fa, axis=0), np.take(flat, fb, axis=0)
         diff = pb - pa
         close = met & (_row_sum(np.abs(diff)) <= self.pair_bound)
@@ -578,23 +579,27 @@ class BatchRun:
 
     def _adopt(self, restriction: np.ndarray) -> None:
         d = self.std_depth
-        standard = (self.c_sw * self.c_pos).sum(axis=1) / np.where(self.c_st > 0, self.c_st, 1.0)
-        for r in np.flatnonzero(~self.c_plain):
-            standard[r] = compromise_point(self.c_pos[r], self.c_sal[r], self.c_weight[r])
-        self.standard = standard
-        adopted = self.adopted.astype(np.int64)
-        per_bloc = self._count_by_bloc(self.adopted)
-        total = per_bloc.sum(axis=1)[:, None]
+        self.standard = standard = self._standard()
+        adopted = self.adopted.astype(np.int64)  # (n, R)
+        per_bloc = self._count_by_bloc(self.adopted)  # (R, B)
+        total = per_bloc.sum(axis=1)
         others = total - adopted
-        rivals = total - per_bloc[:, self.c_bloc]
+        rivals = total - per_bloc[:, self.c_bloc].T
         x_share = np.divide(rivals, others, out=np.zeros(others.shape), where=others > 0)
         unit = self.tension * (self.k0c + self.k1c * d) + restriction * self.restriction_cost
-        rival_cost = x_share * unit[:, None]
-        gap = np.abs(standard[:, None, :] - self.c_pos)
+        rival_cost = x_share * unit
+        gap = np.abs(self.c_pos - standard)  # |x − p| as the Mesa model's |p − x|: the same floats
         dist = np.einsum("...j,...j->...", self.c_sal, gap)
-        value = self.c_leg + d[:, None] * (self.c_gain - dist) - rival_cost
+        value = self.c_leg + d * (self.c_gain - dist) - rival_cost
         self.adopted = value >= 0.0
         self.shares = self._count_by_bloc(self.adopted) / np.maximum(self.bloc_size, 1)
+
+    def _standard(self) -> np.ndarray:
+        """The forum's standard per replication (R, K): capability × salience weighted mean."""
+        standard = (self.c_sw * self.c_pos).sum(axis=0) / np.where(self.c_st > 0, self.c_st, 1.0)
+        for r in np.flatnonzero(~self.c_plain):  # an issue no company weighs: the Mesa fallback
+            standard[r] = compromise_point(self.c_pos[:, r], self.c_sal[:, r], self.c_weight[:, r])
+        return standard
 
     def _count_by_bloc(self, adopted: np.ndarray) -> np.ndarray:
         """Adopting companies per (replication, bloc), as integers (R, B)."""

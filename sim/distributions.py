@@ -9,6 +9,7 @@ belief about a share cannot produce a share above 1).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import numpy as np
@@ -158,32 +159,46 @@ def realize(value: Any, rng: np.random.Generator) -> Any:
     key = id(value)
     cached = _PATHS.get(key)
     if cached is None or cached[0] is not value:
-        cached = (value, uncertain_paths(value))
+        paths = uncertain_paths(value)
+        cached = (value, paths, _tree(paths))
         if len(_PATHS) > 64:
             _PATHS.clear()
         _PATHS[key] = cached
-    paths = cached[1]
+    _, paths, tree = cached
     if not paths:
         return value
-    draws = {path: dist.draw(rng) for path, dist in paths}
-    return _replace(value, (), draws)
+    if paths[0][0] == ():  # ``value`` is itself a distribution
+        return paths[0][1].draw(rng)
+    draws = iter([dist.draw(rng) for _, dist in paths])
+    return _replace(value, tree, draws)
 
 
-def _replace(value: Any, prefix: tuple, draws: dict[tuple, float]) -> Any:
-    if prefix in draws:
-        return draws[prefix]
-    depth = len(prefix)
-    below = {p[depth] for p in draws if p[:depth] == prefix and len(p) > depth}
-    if not below:
-        return value
+def _tree(paths: list) -> dict:
+    """The paths as nested dicts, keys in the order of the paths; a leaf is ``None``."""
+    tree: dict = {}
+    for path, _ in paths:
+        if not path:
+            continue
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = None
+    return tree
+
+
+def _replace(value: Any, tree: dict | None, draws: Iterator[float]) -> Any:
+    """Copy of ``value`` with the leaves of ``tree`` replaced by ``draws``, taken in tree order."""
+    if tree is None:
+        return next(draws)
     if isinstance(value, BaseModel):
-        return value.model_copy(update={k: _replace(getattr(value, k), prefix + (k,), draws) for k in below})
+        return value.model_copy(update={k: _replace(getattr(value, k), sub, draws) for k, sub in tree.items()})
     if isinstance(value, dict):
-        return {k: (_replace(v, prefix + (k,), draws) if k in below else v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        items = [(_replace(v, prefix + (i,), draws) if i in below else v) for i, v in enumerate(value)]
-        return type(value)(items)
-    return value
+        update = {k: _replace(value[k], sub, draws) for k, sub in tree.items()}
+        return {k: update.get(k, v) for k, v in value.items()}
+    items = list(value)
+    for i, sub in tree.items():
+        items[i] = _replace(items[i], sub, draws)
+    return type(value)(items)
 
 
 def expected(value: Any) -> Any:
