@@ -56,6 +56,12 @@ def _row_sum(x: np.ndarray) -> np.ndarray:
     return total
 
 
+def _as_rows(x: np.ndarray) -> np.ndarray:
+    """A C-contiguous (N, K) array viewed as N opaque elements of one row each."""
+    x = np.ascontiguousarray(x)
+    return x.view(np.dtype((np.void, x.dtype.itemsize * x.shape[1]))).ravel()
+
+
 class _NoDeals:
     """Stands in for the model when asking a protocol which tables meet."""
 
@@ -574,8 +580,11 @@ class BatchRun:
         close = met & (_row_sum(np.abs(diff)) <= self.pair_bound)
         # pairs that do not converge take a zero step (x + 0.0 == x), which spares selecting the others
         step = diff * np.where(close, self.pair_convergence, 0.0)[:, None]
-        flat[fa] = pa + step
-        flat[fb] = pb - step
+        # write rows back through a one-element-per-row view: np.put is several times faster
+        # than assigning rows by fancy index, and moves the same bytes
+        rows = _as_rows(flat)
+        np.put(rows, fa, _as_rows(pa + step))
+        np.put(rows, fb, _as_rows(pb - step))
 
     def _adopt(self, restriction: np.ndarray) -> None:
         d = self.std_depth

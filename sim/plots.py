@@ -14,6 +14,25 @@ from sim.stats import wilson
 COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 
 
+def fixed_margins(
+    fig: Figure, *, left: float, right: float, top: float, bottom: float, wspace: float = 0.1, hspace: float = 0.2
+) -> None:
+    """Place a figure's subplots with margins given in inches (spaces as a share of a panel).
+
+    For grids whose labels are known in advance: constrained layout would measure every
+    tick label first, which costs about as much as drawing the figure.
+    """
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        wspace=wspace,
+        hspace=hspace,
+    )
+
+
 def _by_round(rounds: dict[str, list], column: str, n_rounds: int) -> np.ndarray:
     """(replications × rounds) array of one column."""
     return np.asarray(rounds[column], dtype=float).reshape(-1, n_rounds)

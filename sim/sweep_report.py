@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from sim.output import write_csv, write_json
-from sim.plots import COLOURS
+from sim.plots import COLOURS, fixed_margins
 from sim.stats import estimate
 
 
@@ -76,7 +76,9 @@ def plot_sweep(plan, summary: list[dict], path: Path) -> None:  # noqa: ANN001 -
     categories = list(dict.fromkeys(r[x_path] for r in summary))
     cols = min(3, len(tests))
     rows_n = -(-len(tests) // cols)
-    fig = Figure(figsize=(4.6 * cols, 3.8 * rows_n), layout="constrained")
+    fig = Figure(figsize=(4.6 * cols, 3.8 * rows_n))
+    # known labels, so fixed margins (inches): room for the two-line y label and rotated categories
+    fixed_margins(fig, left=0.95, right=0.2, top=0.6, bottom=0.55 if numeric else 0.85, wspace=0.08, hspace=0.4)
     grid = fig.subplots(rows_n, cols, sharey=True, squeeze=False)
     axes = list(grid.flat)[: len(tests)]
     for spare in list(grid.flat)[len(tests) :]:
@@ -94,13 +96,17 @@ def plot_sweep(plan, summary: list[dict], path: Path) -> None:  # noqa: ANN001 -
             text = f"{group_path} = {group}" if group_path else None
             if lhs:
                 ax.errorbar(x, p, yerr=[p - lo, hi - p], fmt="o", ms=3, color=colour, alpha=0.6, label=text)
+            elif not numeric:  # categories: points with intervals, side by side (no line between them)
+                shift = (j - (len(groups) - 1) / 2) * 0.12
+                ax.errorbar(x + shift, p, yerr=[p - lo, hi - p], fmt="o", ms=5, capsize=3, color=colour, label=text)
             else:
                 ax.plot(x, p, "-o", ms=3, color=colour, lw=2, label=text)
                 ax.fill_between(x, lo, hi, color=colour, alpha=0.18)
         ax.set_title(label, fontsize=10)
         ax.set_xlabel(x_path)
         if not numeric:
-            ax.set_xticks(range(len(categories)), [str(c) for c in categories], rotation=20)
+            ax.set_xticks(range(len(categories)), [str(c) for c in categories], rotation=20, ha="right")
+            ax.set_xlim(-0.5, len(categories) - 0.5)
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
     for row in grid:
