@@ -158,9 +158,9 @@ def design(
         "points": points,
         "replications": replications,
         "seed": master,
-        "chunk": chunk_size(replications, len(points)),
     }
-    plan = SweepPlan(scenario, str(scenario_file), points, scenarios, replications, master, spec["chunk"], spec)
+    chunk = chunk_size(replications, len(points))
+    plan = SweepPlan(scenario, str(scenario_file), points, scenarios, replications, master, chunk, spec)
     return SensitivityDesign(method, problem, x, plan)
 
 

@@ -19,7 +19,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from sim.batch import run_batch
 from sim.errors import InputError, Problem
-from sim.executors import make_executor
+from sim.executors import available_cores, make_executor
 from sim.output import default_out, manifest, write_json
 from sim.runner import replication_seed, run_replication
 from sim.scenario import Scenario, load_scenario, scenario_hash
@@ -151,16 +151,20 @@ def plan_sweep(
         "points": points,
         "replications": reps,
         "seed": master,
-        "chunk": chunk,
     }
     return SweepPlan(scenario, str(scenario_file), points, scenarios, reps, master, chunk, spec)
 
 
-def prepare_folder(out: Path, spec: dict) -> None:
-    """Create the sweep folder, or check that an existing one holds this very sweep."""
+def prepare_folder(out: Path, spec: dict, chunk: int) -> int:
+    """Create the sweep folder, or check that an existing one holds this very sweep.
+
+    Returns the chunk size to use: ``chunk`` for a new folder, the folder's own when
+    resuming (so the missing parts are exactly the chunks that were not finished).
+    """
     marker = out / "sweep.json"
     if marker.exists():
         held = json.loads(marker.read_text())
+        stored = held.pop("chunk", chunk)
         if held != json.loads(json.dumps(spec)):
             differs = [k for k in spec if held.get(k) != json.loads(json.dumps(spec[k]))]
             raise InputError(
@@ -173,13 +177,14 @@ def prepare_folder(out: Path, spec: dict) -> None:
                     )
                 ]
             )
-        return
+        return int(stored)
     if out.exists() and any(out.iterdir()):
         raise InputError([Problem(str(out), 0, "--out", "exists, is not empty and holds no sweep; use another folder")])
     (out / "parts").mkdir(parents=True, exist_ok=True)
     tmp = out / ".sweep.json.tmp"
-    write_json(tmp, spec)
+    write_json(tmp, {**spec, "chunk": chunk})
     os.replace(tmp, marker)
+    return chunk
 
 
 def chunks_of(plan: SweepPlan, engine: str = "batch") -> list[Chunk]:
@@ -224,7 +229,9 @@ def run_sweep(
     from sim.sweep_report import summarise_sweep, write_sweep_outputs
 
     target = Path(out) if out else default_out(plan.scenario.name, "sweep")
-    prepare_folder(target, plan.spec)
+    expected = dask_local or workers or (available_cores() if scheduler is None else None)
+    chunk = prepare_folder(target, plan.spec, chunk_size(plan.replications, len(plan.points), expected))
+    plan = replace(plan, chunk=chunk)
     parts = target / "parts"
     done = {p.name for p in parts.glob("*.parquet")}
     todo = [c for c in chunks_of(plan, engine) if c.name not in done]
@@ -258,6 +265,7 @@ def run_sweep(
         executor=executor.name,
         workers=used,
         engine=engine,
+        chunk=chunk,
     )
     write_sweep_outputs(target, plan, summary, info)
     return SweepResult(target, table, summary, elapsed, computed, used)

@@ -165,17 +165,20 @@ def scenarios_for(scenario: Scenario, points: list[dict]) -> list[Scenario]:
 MAX_CHUNK = 100
 """Replications per task at most: the batched engine gains little beyond this, and a
 killed sweep loses at most one chunk per worker."""
-MIN_TASKS = 32
-"""Tasks a sweep is cut into at least (while chunks stay >= 10 replications), so that
-up to a few dozen workers share the work evenly."""
+TASKS_PER_WORKER = 4
+"""Tasks a sweep is cut into per worker at least (while chunks stay >= 10 replications),
+so that the last tasks to finish keep every worker busy."""
 
 
-def chunk_size(replications: int, points: int = 1) -> int:
-    """Replications per task, fixed by the plan alone (so a resumed sweep cuts the same chunks).
+def chunk_size(replications: int, points: int = 1, workers: int | None = None) -> int:
+    """Replications per task for a new sweep: between 10 and :data:`MAX_CHUNK`, equal-sized.
 
     Large chunks amortise the batched engine's per-round overhead over more
-    replications; enough tasks keep every worker busy. Between 10 and
-    :data:`MAX_CHUNK`, never more than ``replications``.
+    replications; enough tasks (:data:`TASKS_PER_WORKER` per worker, 8 workers if not
+    known) keep every worker busy. Rows never depend on it; a resumed sweep keeps the
+    chunking its folder was started with.
     """
-    even = math.ceil(replications * points / MIN_TASKS)
-    return max(1, min(replications, MAX_CHUNK, max(10, even)))
+    tasks = TASKS_PER_WORKER * (workers or 8)
+    per_point = math.ceil(tasks / max(points, 1))
+    chunk = max(1, min(replications, MAX_CHUNK, max(10, math.ceil(replications / per_point))))
+    return math.ceil(replications / math.ceil(replications / chunk))  # equal chunks: 50 + 50, not 69 + 31

@@ -236,7 +236,8 @@ def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_result(tmp_path):
     proc.communicate()
     parts = killed / "parts"
     finished = len(list(parts.glob("*.parquet")))
-    assert 2 <= finished < 6 * 4, finished  # killed mid-way (6 points x 4 chunks)
+    chunk = json.loads((killed / "sweep.json").read_text())["chunk"]
+    assert 2 <= finished < 6 * -(-40 // chunk), (finished, chunk)  # killed mid-way (6 points x chunks of each)
     assert not (killed / "summary.csv").exists()
     rerun = subprocess.run(_sweep_command(killed), cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
@@ -258,3 +259,31 @@ def test_ctrl_c_stops_cleanly_and_keeps_parts(tmp_path):
     assert proc.returncode == 130, stderr
     assert "resume" in stderr and "Traceback" not in stderr
     assert list((out / "parts").glob("*.parquet"))
+
+
+def test_chunks_are_equal_sized_and_sized_for_the_workers():
+    from sim.sweep_spec import MAX_CHUNK, chunk_size
+
+    assert chunk_size(100, 22, workers=2) == 100  # 22 tasks already keep 2 workers busy
+    assert chunk_size(100, 1, workers=2) == 13  # 8 tasks of 13 (the last 9), not 10 + ... + 10
+    assert chunk_size(200, 1, workers=2) == 25
+    assert chunk_size(1000, 1, workers=2) == MAX_CHUNK
+    assert chunk_size(5, 1, workers=64) == 5  # never more than the replications, never below 10 otherwise
+    for reps in range(1, 400, 7):
+        for points in (1, 3, 22):
+            chunk = chunk_size(reps, points, workers=2)
+            sizes = [min(chunk, reps - start) for start in range(0, reps, chunk)]
+            assert max(sizes) - min(sizes) < len(sizes) and max(sizes) <= MAX_CHUNK
+
+
+def test_a_resumed_sweep_keeps_the_chunking_it_started_with(tmp_path, small_plan):
+    first = run_sweep(small_plan, out=tmp_path / "s", workers=1)
+    spec = json.loads((tmp_path / "s" / "sweep.json").read_text())
+    spec["chunk"] = 5  # as if it had been started elsewhere with other workers
+    (tmp_path / "s" / "sweep.json").write_text(json.dumps(spec))
+    for p in (tmp_path / "s" / "parts").glob("*.parquet"):
+        p.unlink()
+    again = run_sweep(small_plan, out=tmp_path / "s", workers=2)
+    names = sorted(p.name for p in (tmp_path / "s" / "parts").glob("*.parquet"))
+    assert names[0].endswith("-r0000000-0000005.parquet")
+    assert repr(again.rows.to_pylist()) == repr(first.rows.to_pylist())
