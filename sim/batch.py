@@ -184,6 +184,9 @@ class BatchRun:
             self.threshold = self.per_rep(lambda s: s.decision_rule.threshold)
         self.gov_ids = [a.id for a in first.governments]
         self.gov_bloc = [a.bloc for a in first.governments]
+        blocs = list(dict.fromkeys(self.gov_bloc))
+        self.gov_in_bloc = np.array([[b == c for c in blocs] for b in self.gov_bloc], dtype=float)  # (G, B)
+        self.depth_array = np.array(self.depth)
         self._init_governments(misreadings)
         self._init_forum(plan, np.array(scatter).reshape(len(self.specs), *companies))
         self._init_state()
@@ -427,7 +430,8 @@ class BatchRun:
         on = (self.cross_now & (self.c_bound > 0))[:, None]
         if not on.any():
             return np.zeros(perceived.shape[:2])
-        gap = np.abs(perceived[:, :, self.tech] - self.standard[:, None, :]).mean(axis=2)
+        # the mean over technical issues, as numpy's mean computes it: the sum, then / count
+        gap = _row_sum(np.abs(np.take(perceived, self.tech, axis=2) - self.standard[:, None, :])) / len(self.tech)
         with np.errstate(divide="ignore", invalid="ignore"):
             bonus = self.focal_gain * np.maximum(0.0, 1.0 - gap / bound)
         return np.where(on, bonus, 0.0)
@@ -529,17 +533,13 @@ class BatchRun:
 
     def _texts(self, mask: np.ndarray, depth: np.ndarray, signers: np.ndarray, x: np.ndarray) -> None:
         """Record a text agreed in ``mask`` replications: it commits its signers to every shallower rung."""
-        for level, d in enumerate(self.depth):
-            rows = mask & (d <= depth)
-            if not rows.any():
-                continue
-            new = rows & (self.deal_round[:, level] == 0)
-            self.deal_round[new, level] = self.round
-            self.deal_content[new, level] = x[new]
-            self.deal_signers[rows, level] |= signers[rows]
+        rows = mask[:, None] & (self.depth_array[None, :] <= depth[:, None])  # (R, L): rungs it covers
+        new = rows & (self.deal_round == 0)
+        self.deal_round[new] = self.round
+        self.deal_content = np.where(new[:, :, None], x[:, None, :], self.deal_content)
+        self.deal_signers |= rows[:, :, None] & signers[:, None, :]
         if self.relief_depth is not None:
-            blocs = np.array([[b == c for c in dict.fromkeys(self.gov_bloc)] for b in self.gov_bloc])
-            cross = (signers.astype(np.int64) @ blocs.astype(np.int64) > 0).sum(axis=1) >= 2
+            cross = ((signers @ self.gov_in_bloc) > 0).sum(axis=1) >= 2
             ease = mask & (self.relief == 0.0) & (depth >= self.relief_depth) & cross
             self.relief = np.where(ease, self.relief_amount, self.relief)
 
@@ -616,10 +616,22 @@ class BatchRun:
         return np.bincount(self.c_bloc_flat[adopted.ravel()], minlength=self.reps * blocs).reshape(self.reps, blocs)
 
     # -- outcomes ---------------------------------------------------------------------------
+    def _governments(self, r: int) -> list[SimpleNamespace]:
+        """Replication ``r``'s governments as the outcome baselines read them (initial positions)."""
+        return [
+            SimpleNamespace(
+                actor_id=i, bloc=b, ideal=self.ideal[r, g], salience=self.sal[r, g], capability=self.cap[r, g]
+            )
+            for g, (i, b) in enumerate(zip(self.gov_ids, self.gov_bloc, strict=True))
+        ]
+
     def views(self) -> list[SimpleNamespace]:
         """Per replication, the attributes :func:`sim.outcomes.classify` reads from a Mesa model."""
         out = []
         bloc_of = dict(zip(self.gov_ids, self.gov_bloc, strict=True))
+        # what the baselines read, shared when no replication drew different numbers for it
+        same = all((a == a[:1]).all() for a in (self.ideal, self.sal, self.cap))
+        shared = self._governments(0) if same else None
         for r, spec in enumerate(self.specs):
             deals = {}
             for level, lv in enumerate(self.ladder):
@@ -633,12 +645,7 @@ class BatchRun:
                 for level, lv in enumerate(self.ladder)
                 if self.blocker_set[r, level]
             }
-            governments = [
-                SimpleNamespace(
-                    actor_id=i, bloc=b, ideal=self.ideal[r, g], salience=self.sal[r, g], capability=self.cap[r, g]
-                )
-                for g, (i, b) in enumerate(zip(self.gov_ids, self.gov_bloc, strict=True))
-            ]
+            governments = shared or self._governments(r)
             out.append(
                 SimpleNamespace(
                     spec=spec,

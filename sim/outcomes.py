@@ -88,24 +88,26 @@ def _baselines(model: NegotiationModel, deepest: Level | None) -> dict:
     sal = np.array([g.salience for g in govs])
     cap = np.array([g.capability for g in govs])
     q = np.array([i.status_quo for i in model.spec.issues])
-    preds = dict(_predict(pos.tobytes(), sal.tobytes(), cap.tobytes(), q.tobytes(), pos.shape))
-    nothing = np.full(len(q), np.nan)
-    preds["deal"] = model.deals[deepest.name].content if deepest is not None else nothing
-    out = {}
-    for name, x in preds.items():
-        for issue, value in zip(model.spec.issue_ids, x, strict=True):
-            out[f"{name}_{issue}"] = round(float(value), 6)
+    ids = tuple(model.spec.issue_ids)
+    out = dict(_predict(pos.tobytes(), sal.tobytes(), cap.tobytes(), q.tobytes(), pos.shape, ids))
+    deal = model.deals[deepest.name].content if deepest is not None else np.full(len(q), np.nan)
+    out.update(_fields("deal", ids, deal))
     return out
 
 
+def _fields(name: str, issue_ids: tuple[str, ...], x: np.ndarray) -> dict:
+    return {f"{name}_{issue}": round(float(value), 6) for issue, value in zip(issue_ids, x, strict=True)}
+
+
 @lru_cache(maxsize=256)
-def _predict(pos: bytes, sal: bytes, cap: bytes, q: bytes, shape: tuple) -> tuple:
-    """Baselines for one set of inputs; cached because fixed inputs repeat across replications."""
+def _predict(pos: bytes, sal: bytes, cap: bytes, q: bytes, shape: tuple, issue_ids: tuple[str, ...]) -> tuple:
+    """Baseline fields for one set of inputs; cached because fixed inputs repeat across replications."""
     pos_a = np.frombuffer(pos).reshape(shape)
     sal_a = np.frombuffer(sal).reshape(shape)
     cap_a, q_a = np.frombuffer(cap), np.frombuffer(q)
-    return (
-        ("weighted_mean", baselines.weighted_mean(pos_a, sal_a, cap_a)),
-        ("median", baselines.median(pos_a)),
-        ("nash", baselines.nash_bargaining(pos_a, sal_a, cap_a, q_a)),
-    )
+    predictions = {
+        "weighted_mean": baselines.weighted_mean(pos_a, sal_a, cap_a),
+        "median": baselines.median(pos_a),
+        "nash": baselines.nash_bargaining(pos_a, sal_a, cap_a, q_a),
+    }
+    return tuple(item for name, x in predictions.items() for item in _fields(name, issue_ids, x).items())
