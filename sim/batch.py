@@ -13,6 +13,9 @@ by ``tests/test_batch.py``). The Mesa model stays the reference and the API (dem
 play, event log, per-round data); this one serves sweeps and sensitivity runs, which
 need outcomes only.
 
+This module runs the government track and the rounds; the business forum's arrays
+live in :mod:`sim.batch_forum`.
+
 Replications whose realised scenarios differ in *structure* (ladder order, tables,
 decision rule) cannot share arrays; :func:`run_batch` then returns ``None`` and the
 caller runs them one by one on the Mesa model.
@@ -27,8 +30,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.batch_forum import ForumBatch
 from sim.distributions import realize
-from sim.forum import Layout, layout
+from sim.forum import layout
 from sim.model import Deal
 from sim.outcomes import classify
 from sim.protocols import make_protocol
@@ -40,26 +44,6 @@ from sim.utility import compromise_point, normalise
 _MESA_SEED_HIGH = np.iinfo(np.int32).max
 _RIVALRY, _CONTENT = 1, 2
 _REASONS = {_RIVALRY: "rivalry", _CONTENT: "content"}
-
-
-def _row_sum(x: np.ndarray) -> np.ndarray:
-    """``x.sum(axis=-1)``, bit for bit, but faster over a short last axis.
-
-    Below 8 terms numpy adds a row's terms one after another, so adding the columns in
-    order gives the same floats; from 8 on it sums pairwise, and we let it.
-    """
-    if x.shape[-1] >= 8 or x.shape[-1] == 0:
-        return x.sum(axis=-1)
-    total = x[..., 0].copy()
-    for j in range(1, x.shape[-1]):
-        total += x[..., j]
-    return total
-
-
-def _as_rows(x: np.ndarray) -> np.ndarray:
-    """A C-contiguous (N, K) array viewed as N opaque elements of one row each."""
-    x = np.ascontiguousarray(x)
-    return x.view(np.dtype((np.void, x.dtype.itemsize * x.shape[1]))).ravel()
 
 
 class _NoDeals:
@@ -188,7 +172,7 @@ class BatchRun:
         self.gov_in_bloc = np.array([[b == c for c in blocs] for b in self.gov_bloc], dtype=float)  # (G, B)
         self.depth_array = np.array(self.depth)
         self._init_governments(misreadings)
-        self._init_forum(plan, np.array(scatter).reshape(len(self.specs), *companies))
+        self.forum = ForumBatch(self.specs, plan, np.array(scatter).reshape(len(self.specs), *companies))
         self._init_state()
         self.protocol = None  # west_first: the bloc that converges first, and when its phase ends
         if first.protocol == "west_first":
@@ -226,59 +210,11 @@ class BatchRun:
         relief = self.spec.model.relief_level
         self.relief_depth = next((lv.depth for lv in self.ladder if lv.name == relief), None) if relief else None
 
-    def _init_forum(self, plan: Layout, scatter: np.ndarray) -> None:
-        """The forum's arrays, as :class:`~sim.forum.BusinessForum` builds them, for every replication."""
-        self.tech, self.blocs, self.n = plan.tech, plan.blocs, sum(plan.sizes)
-        self.c_bloc, self.c_home = plan.bloc, plan.home
-        self.bloc_size = np.bincount(self.c_bloc, minlength=len(self.blocs))
-        reps, n, k = self.reps, self.n, len(plan.tech)
-
-        def per_company(get: Callable, width: int = 1) -> np.ndarray:
-            values = np.array([[get(g) for g in s.companies] for s in self.specs], dtype=float)
-            return np.repeat(values.reshape(reps, len(plan.sizes), width), plan.sizes, axis=1)
-
-        centre = per_company(lambda g: [g.position[i] for i in plan.tech_ids], k)
-        spread = per_company(lambda g: g.spread)
-
-        # Company arrays are stored company-major, (n, R[, K]): a sum over companies then adds
-        # whole rows one after another, exactly as the Mesa model sums its (n, K) arrays.
-        def company_major(x: np.ndarray) -> np.ndarray:
-            return np.ascontiguousarray(np.swapaxes(x, 0, 1))
-
-        self.c_pos = company_major(np.clip(centre + scatter * spread, 0.0, 1.0))
-        self.c_sal = company_major(normalise(per_company(lambda g: [g.salience[i] for i in plan.tech_ids], k)))
-        self.c_weight = company_major(per_company(lambda g: g.capability / g.count)[:, :, 0])
-        self.c_leg = company_major(per_company(lambda g: g.legitimacy)[:, :, 0])
-        self.c_gain = company_major(per_company(lambda g: g.gain)[:, :, 0])
-        self.c_sw = self.c_weight[:, :, None] * self.c_sal
-        self.c_st = self.c_sw.sum(axis=0)
-        self.c_plain = np.all(self.c_st > 0, axis=1)
-        self.standard = np.zeros((reps, k))
-        if n:
-            self.standard = self._standard()
-        self.adopted = np.ones((n, reps), dtype=bool)
-        # per pair of companies met in a round (the Mesa model's scalars, repeated)
-        b = [s.business for s in self.specs]
-        self.pair_convergence = np.repeat([x.convergence for x in b], n // 2)
-        self.pair_bound = np.repeat([x.confidence_bound * k for x in b], n // 2)
-        # company rows offset by replication, for counting by (replication, bloc) in one bincount
-        self.c_bloc_flat = (self.c_bloc[:, None] + len(self.blocs) * np.arange(reps)[None, :]).ravel()
-        b = [s.business for s in self.specs]
-        self.openness = np.array([x.openness for x in b])
-        self.c_bound = np.array([x.confidence_bound for x in b])
-        self.home_pull = np.array([x.home_pull for x in b])[:, None]  # against (n, R, K)
-        self.std_depth = np.array([x.standard_depth for x in b])
-        self.restriction_cost = np.array([x.restriction_cost for x in b])
-        self.quorum = np.array([x.quorum for x in b])[:, None]
-        self.restriction0 = np.array([x.restriction for x in b])
-        self.per_tension = np.array([x.restriction_per_tension for x in b])
-        c = [s.model for s in self.specs]
-        self.k0c = np.array([x.kappa0_company for x in c])
-        self.k1c = np.array([x.kappa1_company for x in c])
-
     def _init_state(self) -> None:
         reps, levels, n_gov = self.reps, len(self.ladder), len(self.gov_ids)
         self.tension = self.per_rep(lambda s: s.tension)
+        self.restriction0 = self.per_rep(lambda s: s.business.restriction)
+        self.per_tension = self.per_rep(lambda s: s.business.restriction_per_tension)
         self.shift = np.zeros(reps)
         self.relief = np.zeros(reps)
         self.round = 0
@@ -287,10 +223,6 @@ class BatchRun:
         self.deal_content = np.zeros((reps, levels, len(self.ids)))
         self.blocker_code = np.zeros((reps, levels, n_gov), dtype=np.int8)  # last failed offer's blockers
         self.blocker_set = np.zeros((reps, levels), dtype=bool)
-        self.shares = np.zeros((reps, len(self.blocs)))
-        self.cross_now = np.zeros(reps, dtype=bool)
-        self.within_now = np.zeros(reps, dtype=bool)
-        self.cross_round = np.zeros(reps, dtype=np.int64)  # 0: never
         self.best_key = np.full((reps, 2), -np.inf)  # west_first: (depth, round) of the bloc's best deal
         self.best_content = np.zeros((reps, len(self.ids)))
         self.events = [
@@ -326,7 +258,7 @@ class BatchRun:
             self._coalition_position()
         for members in self.tables[self.round - 1]:
             self._record(members, self._negotiate(members))
-        self._business_round()
+        self.forum.round(self.rngs, self.round, self.restriction, self.tension, self.pos)
 
     def _coalition_position(self) -> None:
         """west_first: the bloc meets the rest holding its best deal (where it has one)."""
@@ -389,7 +321,11 @@ class BatchRun:
         gap = np.abs(perceived - positions)
         dist = np.einsum("...j,...j->...", sal, gap)
         reading = _Reading(
-            self.leg[:, t.idx], self.gain[:, t.idx], self._focal_bonus(perceived), dist, self.tension[:, None]
+            self.leg[:, t.idx],
+            self.gain[:, t.idx],
+            self.forum.focal_bonus(perceived, self.focal_gain),
+            dist,
+            self.tension[:, None],
         )
         walking = np.ones(reps, dtype=bool)
         agreed = np.full(reps, -1)
@@ -424,17 +360,6 @@ class BatchRun:
         frontier_reject[agreed == len(self.ladder) - 1] = False  # the deepest passed: nothing to concede
         self._concede(t, frontier_reject, x)
         return result
-
-    def _focal_bonus(self, perceived: np.ndarray) -> np.ndarray:
-        bound = self.c_bound[:, None]
-        on = (self.cross_now & (self.c_bound > 0))[:, None]
-        if not on.any():
-            return np.zeros(perceived.shape[:2])
-        # the mean over technical issues, as numpy's mean computes it: the sum, then / count
-        gap = _row_sum(np.abs(np.take(perceived, self.tech, axis=2) - self.standard[:, None, :])) / len(self.tech)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bonus = self.focal_gain * np.maximum(0.0, 1.0 - gap / bound)
-        return np.where(on, bonus, 0.0)
 
     def _appraise(self, r: _Reading, d: float, cross: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Whether each member signs at depth ``d`` given X_i = ``cross``, and why not (reason codes)."""
@@ -543,78 +468,6 @@ class BatchRun:
             ease = mask & (self.relief == 0.0) & (depth >= self.relief_depth) & cross
             self.relief = np.where(ease, self.relief_amount, self.relief)
 
-    def _business_round(self) -> None:
-        if self.n == 0:
-            return
-        restriction = self.restriction
-        if self.n >= 2:
-            self._meet(restriction)
-        target = np.swapaxes(self.pos[:, :, self.tech], 0, 1)[self.c_home]  # (n, R, K)
-        self.c_pos += self.home_pull * (target - self.c_pos)
-        self._adopt(restriction)
-        reached = self.shares >= self.quorum
-        self.within_now = reached.any(axis=1)
-        self.cross_now = reached.all(axis=1) & (len(self.blocs) >= 2)
-        first = (self.cross_round == 0) & self.cross_now
-        self.cross_round[first] = self.round
-
-    def _meet(self, restriction: np.ndarray) -> None:
-        reps, n = self.reps, self.n
-        h = n // 2
-        orders = np.tile(np.arange(n), (reps, 1))
-        draws = np.empty((reps, h))
-        for rng, order, draw in zip(self.rngs, orders, draws, strict=True):
-            # each replication's own stream, in the Mesa model's order; permutation(n) is
-            # arange(n) shuffled, and filling rows in place spares an allocation per draw
-            rng.shuffle(order)
-            rng.random(out=draw)
-        a, b = orders[:, 0 : n - 1 : 2], orders[:, 1:n:2]
-        cross = self.c_bloc[a] != self.c_bloc[b]
-        p_cross = (self.openness * (1.0 - restriction))[:, None]
-        met = (~cross | (draws < p_cross)).ravel()
-        flat = self.c_pos.reshape(n * reps, -1)  # row a * R + r: company a in replication r
-        rep = np.arange(reps)[:, None]
-        fa, fb = (a * reps + rep).ravel(), (b * reps + rep).ravel()
-        pa, pb = np.take(flat, fa, axis=0), np.take(flat, fb, axis=0)
-        diff = pb - pa
-        close = met & (_row_sum(np.abs(diff)) <= self.pair_bound)
-        # pairs that do not converge take a zero step (x + 0.0 == x), which spares selecting the others
-        step = diff * np.where(close, self.pair_convergence, 0.0)[:, None]
-        # write rows back through a one-element-per-row view: np.put is several times faster
-        # than assigning rows by fancy index, and moves the same bytes
-        rows = _as_rows(flat)
-        np.put(rows, fa, _as_rows(pa + step))
-        np.put(rows, fb, _as_rows(pb - step))
-
-    def _adopt(self, restriction: np.ndarray) -> None:
-        d = self.std_depth
-        self.standard = standard = self._standard()
-        adopted = self.adopted.astype(np.int64)  # (n, R)
-        per_bloc = self._count_by_bloc(self.adopted)  # (R, B)
-        total = per_bloc.sum(axis=1)
-        others = total - adopted
-        rivals = total - per_bloc[:, self.c_bloc].T
-        x_share = np.divide(rivals, others, out=np.zeros(others.shape), where=others > 0)
-        unit = self.tension * (self.k0c + self.k1c * d) + restriction * self.restriction_cost
-        rival_cost = x_share * unit
-        gap = np.abs(self.c_pos - standard)  # |x − p| as the Mesa model's |p − x|: the same floats
-        dist = np.einsum("...j,...j->...", self.c_sal, gap)
-        value = self.c_leg + d * (self.c_gain - dist) - rival_cost
-        self.adopted = value >= 0.0
-        self.shares = self._count_by_bloc(self.adopted) / np.maximum(self.bloc_size, 1)
-
-    def _standard(self) -> np.ndarray:
-        """The forum's standard per replication (R, K): capability × salience weighted mean."""
-        standard = (self.c_sw * self.c_pos).sum(axis=0) / np.where(self.c_st > 0, self.c_st, 1.0)
-        for r in np.flatnonzero(~self.c_plain):  # an issue no company weighs: the Mesa fallback
-            standard[r] = compromise_point(self.c_pos[:, r], self.c_sal[:, r], self.c_weight[:, r])
-        return standard
-
-    def _count_by_bloc(self, adopted: np.ndarray) -> np.ndarray:
-        """Adopting companies per (replication, bloc), as integers (R, B)."""
-        blocs = len(self.blocs)
-        return np.bincount(self.c_bloc_flat[adopted.ravel()], minlength=self.reps * blocs).reshape(self.reps, blocs)
-
     # -- outcomes ---------------------------------------------------------------------------
     def _governments(self, r: int) -> list[SimpleNamespace]:
         """Replication ``r``'s governments as the outcome baselines read them (initial positions)."""
@@ -654,11 +507,11 @@ class BatchRun:
                     blockers=blockers,
                     governments=governments,
                     is_cross_bloc=lambda ids, b=bloc_of: len({b[i] for i in ids}) >= 2,
-                    business_cross_now=bool(self.cross_now[r]),
-                    business_within_now=bool(self.within_now[r]),
-                    business_cross_round=int(self.cross_round[r]) or None,
-                    forum=SimpleNamespace(blocs=self.blocs),
-                    business_shares=self.shares[r],
+                    business_cross_now=bool(self.forum.cross_now[r]),
+                    business_within_now=bool(self.forum.within_now[r]),
+                    business_cross_round=int(self.forum.cross_round[r]) or None,
+                    forum=self.forum,
+                    business_shares=self.forum.shares[r],
                     round=self.round,
                 )
             )
