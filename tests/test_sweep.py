@@ -81,6 +81,21 @@ def test_bad_paths_and_values_are_refused_before_anything_runs(tmp_path, vary, m
     assert not out.exists()
 
 
+def test_an_unknown_engine_is_refused_before_anything_runs(tmp_path):
+    out = tmp_path / "sweep"
+    proc = simrun("sweep", BLETCHLEY, "--vary", "tension=0.5", "-n", "2", "--engine", "gpu", "--out", str(out))
+    assert proc.returncode == 2 and "unknown engine 'gpu'; use batch or mesa" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()
+
+
+def test_both_engines_write_the_same_rows(tmp_path, small_plan):
+    batch = run_sweep(small_plan, out=tmp_path / "b", workers=1)
+    mesa = run_sweep(small_plan, out=tmp_path / "m", workers=1, engine="mesa")
+    assert repr(batch.rows.to_pylist()) == repr(mesa.rows.to_pylist())
+    assert (tmp_path / "b" / "summary.csv").read_bytes() == (tmp_path / "m" / "summary.csv").read_bytes()
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["engine"] == "batch"
+
+
 # -- seeds ---------------------------------------------------------------------------------
 def test_seed_derivation_by_point_and_replication():
     a = replication_seed(7, 2, 5)
