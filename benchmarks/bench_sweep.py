@@ -5,8 +5,9 @@ batch_run is what a Mesa user would reach for: it builds one model per run from
 keyword arguments, steps it, and collects its DataCollector. The sweep runs the same
 model through its chunked executor and writes Parquet parts, once with its batched
 engine (the default) and once with one Mesa model per replication (``--engine mesa``),
-which give identical rows. Prints runs per second of each (median of repeats, wall
-time including process start-up) and the ratios to batch_run.
+which give identical rows. Prints runs per second of each (median of repeats; wall
+time including worker start-up, outputs and plots; each timing in a fresh interpreter,
+its imports done beforehand) and the ratios to batch_run.
 
     python benchmarks/bench_sweep.py [--repeats 3] [--iterations 100] [--processes 2]
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +28,7 @@ from sim.distributions import realize
 from sim.model import NegotiationModel
 from sim.scenario import load_scenario
 from sim.sweep import plan_sweep, run_sweep
+from sim.sweep_report import plot_sweep  # noqa: F401 - imported up front, as batch_run's modules are
 from sim.sweep_spec import apply_point
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,24 +83,46 @@ def time_sweep(iterations: int, processes: int, engine: str = "batch") -> float:
     return elapsed
 
 
+TOOLS = {
+    "sweep": lambda n, p, rounds: time_sweep(n, p, "batch"),
+    "sweep_mesa": lambda n, p, rounds: time_sweep(n, p, "mesa"),
+    "batch_run": lambda n, p, rounds: time_batch_run(n, p, rounds),
+}
+
+
+def measure_in_fresh_process(tool: str, iterations: int, processes: int) -> float:
+    """Seconds one tool takes, timed inside a new interpreter (imports excluded).
+
+    Each measurement gets its own process: batch_run leaves a tqdm monitor thread
+    behind and forces its start method, and either would change how the next tool's
+    workers start if they shared a process.
+    """
+    command = [sys.executable, __file__, "--one", tool, "--iterations", str(iterations), "--processes", str(processes)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--iterations", type=int, default=100, help="replications per grid point")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--one", choices=sorted(TOOLS), help=argparse.SUPPRESS)  # a single timing, in this process
     args = parser.parse_args()
     rounds = load_scenario(SCENARIO).rounds
+    if args.one:
+        print(TOOLS[args.one](args.iterations, args.processes, rounds))
+        return
     runs = len(TENSIONS) * len(PROTOCOLS) * args.iterations
     # interleave the tools in each repeat, so a noisy spell on the machine hits all of them
-    times: dict[str, list[float]] = {"sweep": [], "sweep_mesa": [], "batch_run": []}
+    times: dict[str, list[float]] = {tool: [] for tool in TOOLS}
     for _ in range(args.repeats):
-        times["sweep"].append(time_sweep(args.iterations, args.processes, "batch"))
-        times["sweep_mesa"].append(time_sweep(args.iterations, args.processes, "mesa"))
-        times["batch_run"].append(time_batch_run(args.iterations, args.processes, rounds))
+        for tool in TOOLS:
+            times[tool].append(measure_in_fresh_process(tool, args.iterations, args.processes))
     s, m, b = (statistics.median(times[k]) for k in ("sweep", "sweep_mesa", "batch_run"))
     print(
         f"{runs} runs ({len(TENSIONS)} tensions x {len(PROTOCOLS)} protocols x {args.iterations}), {rounds} rounds, "
-        f"{args.processes} processes, median of {args.repeats}"
+        f"{args.processes} processes, median of {args.repeats}, each timing in a fresh process"
     )
     print(f"{'tool':34} {'wall s':>8} {'runs/s':>8} {'vs batch_run':>13}")
     print(f"{'simrun sweep (batch engine)':34} {s:8.2f} {runs / s:8.1f} {b / s:12.2f}x")
