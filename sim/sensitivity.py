@@ -78,6 +78,10 @@ def input_ranges(scenario: Scenario, extra: list[str]) -> dict[str, tuple[float,
     return ranges
 
 
+DEFAULT_N = {"morris": 40, "sobol": 64}
+"""Sample size per method when none is given (Morris trajectories, Sobol base sample)."""
+
+
 def sample(method: str, problem: dict, n: int, seed: int) -> np.ndarray:
     """SALib sample: Morris with ``n`` trajectories, or Sobol (Saltelli) with base ``n``."""
     if method == "morris":
@@ -137,12 +141,17 @@ def design(
     scenario_file: str | Path,
     *,
     method: str = "morris",
-    n: int = 10,
+    n: int | None = None,
     replications: int = 50,
     seed: int | None = None,
     vary: list[str] | None = None,
 ) -> SensitivityDesign:
-    """Validate inputs, draw the SALib sample and plan its evaluation (nothing runs yet)."""
+    """Validate inputs, draw the SALib sample and plan its evaluation (nothing runs yet).
+
+    ``n`` defaults to :data:`DEFAULT_N` for the method: 40 Morris trajectories, or a
+    Sobol base sample of 64 (Saltelli's sequence wants a power of two).
+    """
+    n = DEFAULT_N.get(method, 40) if n is None else n
     scenario = load_scenario(scenario_file)
     master = scenario.seed if seed is None else seed
     ranges = input_ranges(scenario, vary or [])

@@ -78,3 +78,14 @@ def test_sobol_on_request_end_to_end(tmp_path):
     rows = meta["indices"]["government"]
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(rows[0])
     assert rows == sorted(rows, key=lambda r: -r["ST"])  # most influential first
+
+
+def test_default_sample_sizes_per_method():
+    from sim.sensitivity import design
+
+    morris = design(BLETCHLEY)  # 40 trajectories of (inputs + 1) points
+    inputs = morris.problem["num_vars"]
+    assert len(morris.plan.points) == 40 * (inputs + 1)
+    sobol = design(BLETCHLEY, method="sobol")  # Saltelli, first order: 64 × (inputs + 2)
+    assert len(sobol.plan.points) == 64 * (inputs + 2)
+    assert len(design(BLETCHLEY, n=4).plan.points) == 4 * (inputs + 1)

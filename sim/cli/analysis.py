@@ -151,7 +151,9 @@ def backtest(
 def sensitivity(
     scenario: ScenarioArg,
     method: Annotated[str, typer.Option(help="morris (screening, default) or sobol (variance shares)")] = "morris",
-    n: Annotated[int, typer.Option("--n", min=2, help="Morris trajectories, or Sobol base sample size")] = 10,
+    n: Annotated[
+        int | None, typer.Option("--n", min=2, help="Morris trajectories (default 40), or Sobol base sample (64)")
+    ] = None,
     replications: Annotated[int, typer.Option("--replications", "-r", min=1, help="replications per point")] = 50,
     vary: Annotated[
         list[str] | None, typer.Option("--vary", help="extra input range PATH=low:high (repeatable)")
