@@ -522,10 +522,29 @@ class _HeterogeneousError(Exception):
     """Replications of one chunk differ in structure and cannot share arrays."""
 
 
+COMPANY_ROWS = 1_000_000
+"""Companies × replications held at once: each forum array then takes about 8 MB per
+issue, so a batch of a 100,000-company forum stays within a few hundred MB (it is cut
+into batches of 10 replications), while small forums batch whole chunks."""
+
+
+def batch_size(scenario: Scenario) -> int:
+    """Replications to advance together for ``scenario`` (at least 1), bounded by :data:`COMPANY_ROWS`."""
+    companies = sum(a.count for a in scenario.companies)
+    return max(1, COMPANY_ROWS // max(companies, 1))
+
+
 def run_batch(scenario: Scenario, seeds: Sequence[np.random.SeedSequence]) -> list[dict] | None:
-    """Outcome rows of the replications seeded by ``seeds``, or ``None`` if they cannot be batched."""
-    try:
-        engine = BatchRun(scenario, seeds)
-    except _HeterogeneousError:
-        return None
-    return engine.run()
+    """Outcome rows of the replications seeded by ``seeds``, or ``None`` if they cannot be batched.
+
+    Replications are independent, so cutting them into batches (for memory) changes no row.
+    """
+    size = batch_size(scenario)
+    rows: list[dict] = []
+    for first in range(0, len(seeds), size):
+        try:
+            engine = BatchRun(scenario, seeds[first : first + size])
+        except _HeterogeneousError:
+            return None
+        rows += engine.run()
+    return rows

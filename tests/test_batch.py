@@ -162,3 +162,16 @@ def test_a_chunk_the_batched_engine_fails_on_is_rerun_on_the_mesa_model(monkeypa
     monkeypatch.setattr(sweep_module, "run_batch", broken)
     fallback = run_chunk(Chunk(0, {"tension": 0.5}, scenario, 9, 0, 6))[1]
     assert repr(fallback) == repr(good) and all(r["error"] == "" for r in fallback)
+
+
+def test_large_forums_are_cut_into_smaller_batches_without_changing_a_row(monkeypatch):
+    import sim.batch as batch_module
+
+    scenario = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
+    seeds = [replication_seed(6, 0, r) for r in range(10)]
+    whole = run_batch(scenario, seeds)
+    companies = sum(a.count for a in scenario.companies)
+    monkeypatch.setattr(batch_module, "COMPANY_ROWS", 3 * companies)  # batches of 3, 3, 3 and 1
+    assert batch_module.batch_size(scenario) == 3
+    assert repr(run_batch(scenario, seeds)) == repr(whole)
+    assert repr(whole) == repr(mesa_rows(scenario, seeds))
