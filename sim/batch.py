@@ -13,8 +13,9 @@ by ``tests/test_batch.py``). The Mesa model stays the reference and the API (dem
 play, event log, per-round data); this one serves sweeps and sensitivity runs, which
 need outcomes only.
 
-This module runs the government track and the rounds; the business forum's arrays
-live in :mod:`sim.batch_forum`.
+This module sets the replications up, runs the rounds and records what was agreed,
+as :mod:`sim.model` does; a round at a table is :mod:`sim.batch_table` (as
+:mod:`sim.tracks`), the business forum :mod:`sim.batch_forum` (as :mod:`sim.forum`).
 
 Replications whose realised scenarios differ in *structure* (ladder order, tables,
 decision rule) cannot share arrays; :func:`run_batch` then returns ``None`` and the
@@ -24,26 +25,23 @@ caller runs them one by one on the Mesa model.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import NamedTuple
 
 import numpy as np
 
 from sim.batch_forum import ForumBatch
+from sim.batch_table import REASONS, TableBatch, TableResult
 from sim.distributions import realize
 from sim.forum import layout
 from sim.model import Deal
 from sim.outcomes import classify
 from sim.protocols import make_protocol
-from sim.scenario import Consensus, QualifiedMajority, Scenario
-from sim.utility import compromise_point, normalise
+from sim.scenario import QualifiedMajority, Scenario
+from sim.utility import normalise
 
 # Mesa's Model.__init__ draws one stdlib seed from the generator it is given; the
 # Mesa model's later draws come after it, so ours must too.
 _MESA_SEED_HIGH = np.iinfo(np.int32).max
-_RIVALRY, _CONTENT = 1, 2
-_REASONS = {_RIVALRY: "rivalry", _CONTENT: "content"}
 
 
 class _NoDeals:
@@ -98,46 +96,6 @@ def structure(scenario: Scenario) -> tuple:
     )
 
 
-@dataclass
-class _Table:
-    """Per-table constants (the same governments always sit at a table the same way)."""
-
-    idx: np.ndarray
-    weight: np.ndarray  # (R, m) proposal weight: capability, the chair's multiplied up
-    rival_share: np.ndarray  # (R, m) rival-bloc share of the others' capability (for trust)
-    same_bloc: np.ndarray  # (m, m) whether members i and j share a bloc
-    cross: np.ndarray  # (m,) X_i when every member signs
-    required: np.ndarray | None = None  # (m,) members the 'required' rule names
-
-
-class _Reading(NamedTuple):
-    """What members make of this round's proposal, whatever its depth: arrays (R, m), tension (R, 1)."""
-
-    legitimacy: np.ndarray
-    gain: np.ndarray
-    bonus: np.ndarray  # focal gain of a cross-bloc industry standard near what they read
-    distance: np.ndarray  # D_i of what each member reads the proposal as
-    tension: np.ndarray
-
-
-class _Vote(NamedTuple):
-    """A text put to a table, per replication: passed (R,), the rest (R, m)."""
-
-    passed: np.ndarray
-    signers: np.ndarray
-    accepts: np.ndarray
-    reason: np.ndarray  # why each rejecter rejects (_RIVALRY or _CONTENT), as of its last appraisal
-    blockers: np.ndarray  # members the rule counts as blocking a failed text
-
-
-@dataclass
-class _TableResult:
-    x: np.ndarray  # (R, K) proposal
-    agreed: np.ndarray  # (R,) ladder index of the deepest text agreed, -1 for none
-    signers: np.ndarray  # (R, m) its signatories
-    wider: list = field(default_factory=list)  # [(level index, (R,) mask, (R, m) signers)]
-
-
 class BatchRun:
     """``R`` replications of one scenario, stepped together; outcomes as the Mesa model's."""
 
@@ -178,7 +136,7 @@ class BatchRun:
         if first.protocol == "west_first":
             stand_ins = [SimpleNamespace(actor_id=i, bloc=b) for i, b in zip(self.gov_ids, self.gov_bloc, strict=True)]
             self.protocol = make_protocol(first, stand_ins)
-        self._table_cache: dict[tuple[int, ...], _Table] = {}
+        self.table = TableBatch(self)
 
     # -- set-up -------------------------------------------------------------------------
     def per_rep(self, get: Callable[[Scenario], float]) -> np.ndarray:
@@ -257,7 +215,7 @@ class BatchRun:
         if self.protocol is not None and self.round == self.protocol.first_phase + 1:
             self._coalition_position()
         for members in self.tables[self.round - 1]:
-            self._record(members, self._negotiate(members))
+            self._record(members, self.table.negotiate(members))
         self.forum.round(self.rngs, self.round, self.restriction, self.tension, self.pos)
 
     def _coalition_position(self) -> None:
@@ -267,170 +225,11 @@ class BatchRun:
         for i in members:
             self.pos[has, i] = self.best_content[has]
 
-    def _table(self, members: tuple[int, ...]) -> _Table:
-        found = self._table_cache.get(members)
-        if found is None:
-            idx = np.array(members)
-            cap = self.cap[:, idx]
-            chair = np.array([self.gov_ids[i] == self.spec.chair for i in members])
-            weight = np.where(chair[None, :], cap * self.chair_factor[:, None], cap)
-            rivals = []
-            for i in members:
-                acc = np.zeros(self.reps)
-                for o in members:
-                    if self.gov_bloc[o] != self.gov_bloc[i]:
-                        acc = acc + self.cap[:, o]
-                rivals.append(acc)
-            rivals = np.array(rivals).T
-            others = cap.sum(axis=1)[:, None] - cap
-            blocs = [self.gov_bloc[i] for i in members]
-            same = np.array([[a == b for b in blocs] for a in blocs])
-            m = len(members)
-            cross = np.array([(m - blocs.count(b)) / (m - 1) if m > 1 else 0.0 for b in blocs])
-            required = None
-            if not isinstance(self.rule, Consensus | QualifiedMajority):
-                required = np.array([self.gov_ids[i] in self.rule.signatories for i in members])
-            found = _Table(
-                idx,
-                weight,
-                np.divide(rivals, others, out=np.zeros_like(others), where=others > 0),
-                same,
-                cross,
-                required,
-            )
-            self._table_cache[members] = found
-        return found
-
-    def _proposal(self, t: _Table, positions: np.ndarray) -> np.ndarray:
-        sal = self.sal[:, t.idx]
-        w = t.weight[:, :, None] * sal
-        total = w.sum(axis=1)
-        x = (w * positions).sum(axis=1) / np.where(total > 0, total, 1.0)
-        bad = ~np.all(total > 0, axis=1)
-        for r in np.flatnonzero(bad):  # an issue nobody at the table cares about: the Mesa fallback
-            x[r] = compromise_point(positions[r], sal[r], t.weight[r])
-        return x
-
-    def _negotiate(self, members: tuple[int, ...]) -> _TableResult:
-        t = self._table(members)
-        reps, m = self.reps, len(members)
-        positions = self.pos[:, t.idx]
-        sal = self.sal[:, t.idx]
-        x = self._proposal(t, positions)
-        perceived = np.clip(x[:, None, :] + self.mis[:, t.idx], 0.0, 1.0)
-        gap = np.abs(perceived - positions)
-        dist = np.einsum("...j,...j->...", sal, gap)
-        reading = _Reading(
-            self.leg[:, t.idx],
-            self.gain[:, t.idx],
-            self.forum.focal_bonus(perceived, self.focal_gain),
-            dist,
-            self.tension[:, None],
-        )
-        walking = np.ones(reps, dtype=bool)
-        agreed = np.full(reps, -1)
-        signers = np.zeros((reps, m), dtype=bool)
-        best_count = np.zeros(reps, dtype=np.int64)
-        result = _TableResult(x, agreed, signers)
-        frontier_reject = np.zeros((reps, m), dtype=bool)  # rejecters of the offer just above the deepest agreed
-        last_reject = np.zeros((reps, m), dtype=bool)
-        for level in range(len(self.ladder) - 1, -1, -1):
-            passed, sign, accepts, reason, blockers = self._vote(t, reading, self.depth[level])
-            offered = walking.copy()
-            # blockers of a failed offer replace the level's record
-            failed = offered & ~passed
-            codes = np.zeros((reps, len(self.gov_ids)), dtype=np.int8)
-            codes[:, t.idx] = np.where(blockers, reason, 0)
-            self.blocker_code[failed, level] = codes[failed]
-            self.blocker_set[failed, level] = True
-            first = offered & passed & (agreed < 0)
-            frontier_reject[first] = last_reject[first]
-            agreed[first] = level
-            signers[first] = sign[first]
-            count = sign.sum(axis=1)
-            prev = np.where(first, count, best_count)
-            more = offered & passed & ~first & (count > best_count)
-            if more.any():
-                result.wider.append((level, more, sign.copy()))
-            best_count = np.where(more, count, prev)
-            last_reject = np.where(offered[:, None], ~accepts, last_reject)
-            walking &= ~(passed & (count == m))
-        none = agreed < 0
-        frontier_reject[none] = last_reject[none]
-        frontier_reject[agreed == len(self.ladder) - 1] = False  # the deepest passed: nothing to concede
-        self._concede(t, frontier_reject, x)
-        return result
-
-    def _appraise(self, r: _Reading, d: float, cross: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Whether each member signs at depth ``d`` given X_i = ``cross``, and why not (reason codes)."""
-        cooperation = d * (r.gain + r.bonus)
-        content = d * r.distance
-        rivalry = cross * r.tension * (self.k0 + self.k1 * d)
-        value = r.legitimacy + cooperation - content - rivalry  # the Mesa model's order of terms
-        reason = np.where(rivalry >= content - cooperation, _RIVALRY, _CONTENT).astype(np.int8)
-        return value >= 0.0, reason
-
-    def _vote(self, t: _Table, reading: _Reading, d: float) -> _Vote:
-        """Put the text at depth ``d`` to the table under the decision rule, in every replication."""
-        reps, m = self.reps, len(t.idx)
-        if isinstance(self.rule, Consensus):
-            accepts, reason = self._appraise(reading, d, t.cross[None, :])
-            blockers = ~accepts
-            passed = ~blockers.any(axis=1) & (m >= 2)
-            return _Vote(passed, accepts & passed[:, None], accepts, reason, blockers)
-        # fixed point: drop rejecters and ask the rest again (X_i depends on who signs)
-        current = np.ones((reps, m), dtype=bool)
-        accepts = np.zeros((reps, m), dtype=bool)
-        reason = np.zeros((reps, m), dtype=np.int8)
-        for _ in range(m):
-            n = current.sum(axis=1)[:, None]
-            same = current.astype(np.int64) @ t.same_bloc.T.astype(np.int64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cross = np.where(n > 1, (n - same) / (n - 1), 0.0)
-            acc, why = self._appraise(reading, d, cross)
-            accepts = np.where(current, acc, accepts)
-            reason = np.where(current, why, reason)
-            staying = current & acc
-            if np.array_equal(staying, current):
-                break
-            current = staying
-        n_sign = current.sum(axis=1)
-        refusals = ~current
-        if isinstance(self.rule, QualifiedMajority):
-            cap = self.cap[:, t.idx]
-            total = np.zeros(reps)
-            signed = np.zeros(reps)
-            for j in range(m):
-                total = total + cap[:, j]
-                signed = signed + np.where(current[:, j], cap[:, j], 0.0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                share = np.where(total > 0, signed / total, 0.0)
-            passed = (share >= self.threshold) & (n_sign >= 2)
-            blockers = refusals & ~passed[:, None]
-        else:
-            missing = refusals & t.required[None, :]
-            any_missing = missing.any(axis=1)
-            passed = ~any_missing & (n_sign >= 2)
-            blockers = np.where(any_missing[:, None], missing, refusals & ~passed[:, None])
-        return _Vote(passed, current & passed[:, None], accepts, reason, blockers)
-
-    def _concede(self, t: _Table, rejecters: np.ndarray, x: np.ndarray) -> None:
-        """Rejecters of the frontier offer move towards the proposal, as in the Mesa model."""
-        if not rejecters.any():
-            return
-        trust = (1.0 - t.rival_share) + t.rival_share * self.trust_cross * (1.0 - self.tension[:, None])
-        for j, i in enumerate(t.idx):
-            who = rejecters[:, j]
-            if not who.any():
-                continue
-            position, sal = self.pos[:, i], self.sal[:, i]
-            dist = np.einsum("...j,...j->...", sal, np.abs(x - position))
-            step = self.flex[:, i] * trust[:, j]
-            move = who & (dist <= self.gov_bound[:, 0]) & (step > 0)
-            moved = np.clip(position + step[:, None] * (x - position), 0.0, 1.0)
-            self.pos[move, i] = moved[move]
-
-    def _record(self, members: tuple[int, ...], result: _TableResult) -> None:
+    def _record(self, members: tuple[int, ...], result: TableResult) -> None:
+        """What a table round leaves behind: blockers of refused rungs, deals, relief, west_first's best."""
+        # blockers of a refused rung replace its record, as in the Mesa model
+        self.blocker_code[result.failed] = result.codes[result.failed]
+        self.blocker_set |= result.failed
         agreed = result.agreed
         has = agreed >= 0
         if not has.any():
@@ -494,7 +293,7 @@ class BatchRun:
                         lv.name, lv.depth, int(self.deal_round[r, level]), who, self.deal_content[r, level]
                     )
             blockers = {
-                lv.name: {self.gov_ids[g]: _REASONS[int(c)] for g, c in enumerate(self.blocker_code[r, level]) if c}
+                lv.name: {self.gov_ids[g]: REASONS[int(c)] for g, c in enumerate(self.blocker_code[r, level]) if c}
                 for level, lv in enumerate(self.ladder)
                 if self.blocker_set[r, level]
             }
