@@ -144,6 +144,7 @@ class BatchRun:
         return np.array([float(get(s)) for s in self.specs])
 
     def _init_governments(self, misreadings: list) -> None:
+        """The governments' arrays (R, G[, K]) and coefficients (R, 1), as each Government holds them."""
         ids = self.ids
         self.pos = np.array([[[a.position[k] for k in ids] for a in s.governments] for s in self.specs], dtype=float)
         self.ideal = self.pos.copy()
@@ -169,6 +170,7 @@ class BatchRun:
         self.relief_depth = next((lv.depth for lv in self.ladder if lv.name == relief), None) if relief else None
 
     def _init_state(self) -> None:
+        """What changes over a run: tension, restrictions, deals, blockers, west_first's best deal."""
         reps, levels, n_gov = self.reps, len(self.ladder), len(self.gov_ids)
         self.tension = self.per_rep(lambda s: s.tension)
         self.restriction0 = self.per_rep(lambda s: s.business.restriction)
@@ -238,7 +240,7 @@ class BatchRun:
         n_gov = len(self.gov_ids)
         full = np.zeros((self.reps, n_gov), dtype=bool)
         full[:, idx] = result.signers
-        depth = np.array(self.depth)
+        depth = self.depth_array
         agreed_depth = np.where(has, depth[np.maximum(agreed, 0)], -np.inf)
         self._texts(has, agreed_depth, full, result.x)
         for level, mask, sign in result.wider:
