@@ -19,7 +19,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -58,15 +58,21 @@ ENGINES = ("batch", "mesa")
 Both give identical rows; ``batch`` falls back to ``mesa`` for a chunk it cannot take."""
 
 
-def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
-    """Run one chunk in a worker; a failing replication becomes a row with its error."""
+def run_chunk(chunk: Chunk) -> tuple[str, list[dict], str]:
+    """Run one chunk in a worker; a failing replication becomes a row with its error.
+
+    Returns the part's name, its rows, and why the chunk ran on the Mesa model although
+    the batched engine was asked for ("" when it did not).
+    """
     seeds = [replication_seed(chunk.master, chunk.point_index, r) for r in range(chunk.start, chunk.stop)]
-    outcomes = None
+    outcomes, fallback = None, ""
     if chunk.engine == "batch":
         try:
             outcomes = run_batch(chunk.scenario, seeds)
-        except Exception:  # noqa: BLE001 - the Mesa model reruns them one by one and records which failed
-            outcomes = None
+            if outcomes is None:
+                fallback = "replications differ in structure (ladder, tables or rule)"
+        except Exception as exc:  # noqa: BLE001 - the Mesa model reruns them one by one and records which failed
+            fallback = f"batched engine failed: {type(exc).__name__}: {exc}"
     rows = []
     for i, r in enumerate(range(chunk.start, chunk.stop)):
         row = {"point": chunk.point_index, "replication": r, "seed": f"{chunk.master}:{chunk.point_index}:{r}"}
@@ -81,7 +87,7 @@ def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
         except Exception as exc:  # noqa: BLE001 - one failure must not stop a sweep; it is recorded
             row["error"] = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)!r}"
         rows.append(row)
-    return chunk.name, rows
+    return chunk.name, rows, fallback
 
 
 def write_part(parts: Path, name: str, rows: list[dict]) -> None:
@@ -206,6 +212,7 @@ class SweepResult:
     elapsed: float
     computed: int
     workers: int
+    fallbacks: dict[str, str] = field(default_factory=dict)  # chunks run on the Mesa model instead, and why
 
 
 def run_sweep(
@@ -241,8 +248,11 @@ def run_sweep(
     start = time.perf_counter()
     with make_executor(workers, scheduler, dask_local) as executor:
         used = executor.workers
-        for name, rows in executor.imap_unordered(run_chunk, todo):
+        fallbacks: dict[str, str] = {}
+        for name, rows, fallback in executor.imap_unordered(run_chunk, todo):
             write_part(parts, name, rows)
+            if fallback:
+                fallbacks[name] = fallback
             if progress:
                 progress(len(rows))
     elapsed = time.perf_counter() - start
@@ -266,6 +276,7 @@ def run_sweep(
         workers=used,
         engine=engine,
         chunk=chunk,
+        mesa_fallbacks=dict(sorted(fallbacks.items())),
     )
     write_sweep_outputs(target, plan, summary, info)
-    return SweepResult(target, table, summary, elapsed, computed, used)
+    return SweepResult(target, table, summary, elapsed, computed, used, fallbacks)

@@ -7,6 +7,7 @@ order, so the rows must be identical, not merely close.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -147,7 +148,8 @@ def test_replications_of_different_structure_are_not_batched():
     assert run_batch(scenario, seeds) is None
     # the sweep then runs them on the Mesa model: same rows as the reference
     chunk = Chunk(0, {}, scenario, 4, 0, 12)
-    rows = run_chunk(chunk)[1]
+    _, rows, why = run_chunk(chunk)
+    assert why.startswith("replications differ in structure")
     reference = mesa_rows(scenario, seeds)
     assert [repr({k: r[k] for k in m}) for r, m in zip(rows, reference, strict=True)] == [repr(m) for m in reference]
 
@@ -160,8 +162,27 @@ def test_a_chunk_the_batched_engine_fails_on_is_rerun_on_the_mesa_model(monkeypa
         raise RuntimeError("batched engine failed")
 
     monkeypatch.setattr(sweep_module, "run_batch", broken)
-    fallback = run_chunk(Chunk(0, {"tension": 0.5}, scenario, 9, 0, 6))[1]
+    name, fallback, why = run_chunk(Chunk(0, {"tension": 0.5}, scenario, 9, 0, 6))
     assert repr(fallback) == repr(good) and all(r["error"] == "" for r in fallback)
+    assert why == "batched engine failed: RuntimeError: batched engine failed"
+
+
+def test_a_sweep_records_the_chunks_that_fell_back_to_the_mesa_model(tmp_path, monkeypatch):
+    from sim.sweep import plan_sweep, run_sweep
+
+    plan = plan_sweep(ROOT / "scenarios" / "bletchley.yaml", vary=["tension=0.2,0.8"], replications=4, seed=3)
+    clean = run_sweep(plan, out=tmp_path / "clean", workers=1)
+    assert clean.fallbacks == {}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sweep_module, "run_batch", broken)
+    fell = run_sweep(plan, out=tmp_path / "fell", workers=1)
+    manifest = json.loads((tmp_path / "fell" / "manifest.json").read_text())
+    assert sorted(manifest["mesa_fallbacks"]) == sorted(p.name for p in (tmp_path / "fell" / "parts").iterdir())
+    assert set(fell.fallbacks.values()) == {"batched engine failed: RuntimeError: boom"}
+    assert repr(fell.rows.to_pylist()) == repr(clean.rows.to_pylist())  # nothing lost, nothing different
 
 
 def test_large_forums_are_cut_into_smaller_batches_without_changing_a_row(monkeypatch):
@@ -175,3 +196,19 @@ def test_large_forums_are_cut_into_smaller_batches_without_changing_a_row(monkey
     assert batch_module.batch_size(scenario) == 3
     assert repr(run_batch(scenario, seeds)) == repr(whole)
     assert repr(whole) == repr(mesa_rows(scenario, seeds))
+
+
+def test_the_cli_warns_when_the_batched_engine_failed(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sweep_module, "run_batch", broken)
+    args = ["sweep", str(ROOT / "scenarios" / "bletchley.yaml"), "--vary", "tension=0.5", "-n", "3"]
+    result = CliRunner().invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert "ran on the Mesa model because the batched engine failed" in result.output
+    assert "RuntimeError: boom" in result.output
