@@ -15,7 +15,10 @@ need outcomes only.
 
 This module sets the replications up, runs the rounds and records what was agreed,
 as :mod:`sim.model` does; a round at a table is :mod:`sim.batch_table` (as
-:mod:`sim.tracks`), the business forum :mod:`sim.batch_forum` (as :mod:`sim.forum`).
+:mod:`sim.tracks`), the business forum :mod:`sim.batch_forum` (as :mod:`sim.forum`),
+and :mod:`sim.batch_outcomes` hands each replication to the one classification both
+engines share. Who meets whom comes from :func:`sim.protocols.table_plan`, as it does
+for the Mesa model.
 
 Replications whose realised scenarios differ in *structure* (ladder order, tables,
 decision rule) cannot share arrays; :func:`run_batch` then returns ``None`` and the
@@ -30,12 +33,12 @@ from types import SimpleNamespace
 import numpy as np
 
 from sim.batch_forum import ForumBatch
-from sim.batch_table import REASONS, TableBatch, TableResult
+from sim.batch_outcomes import outcome_views
+from sim.batch_table import TableBatch, TableResult
 from sim.distributions import realize
 from sim.forum import layout
-from sim.model import Deal
 from sim.outcomes import classify
-from sim.protocols import make_protocol
+from sim.protocols import make_protocol, table_plan
 from sim.scenario import QualifiedMajority, Scenario
 from sim.utility import normalise
 
@@ -44,55 +47,13 @@ from sim.utility import normalise
 _MESA_SEED_HIGH = np.iinfo(np.int32).max
 
 
-class _NoDeals:
-    """Stands in for the model when asking a protocol which tables meet."""
-
-    @staticmethod
-    def best_deal_among(ids: set[str]) -> None:
-        return None
-
-
-def _tables(scenario: Scenario) -> tuple[tuple[tuple[int, ...], ...], ...]:
-    """Government indices at each table, round by round (protocol tables, then forced ones)."""
-    o = scenario.protocol_options
-    key = (
-        scenario.protocol,
-        (o.first_phase_rounds, o.first_bloc, tuple(o.pair or ())),
-        scenario.rounds,
-        scenario.chair,
-        tuple((a.id, a.bloc, a.capability) for a in scenario.governments),
-        tuple((e.round, tuple(e.table)) for e in scenario.events),
-    )
-    found = _PLANS.get(key)
-    if found is None:
-        if len(_PLANS) > 256:
-            _PLANS.clear()
-        found = _PLANS[key] = _plan_tables(scenario)
-    return found
-
-
-_PLANS: dict[tuple, tuple] = {}
-
-
-def _plan_tables(scenario: Scenario) -> tuple[tuple[tuple[int, ...], ...], ...]:
-    govs = [SimpleNamespace(actor_id=a.id, bloc=a.bloc, capability=a.capability) for a in scenario.governments]
-    index = {g.actor_id: i for i, g in enumerate(govs)}
-    protocol = make_protocol(scenario, govs)
-    rounds = []
-    for round_no in range(1, scenario.rounds + 1):
-        tables = [tuple(index[g.actor_id] for g in t) for t in protocol.tables(_NoDeals, round_no)]
-        tables += [tuple(index[i] for i in e.table) for e in scenario.events if e.round == round_no and e.table]
-        rounds.append(tuple(tables))
-    return tuple(rounds)
-
-
 def structure(scenario: Scenario) -> tuple:
     """Everything that must be equal across replications for them to share arrays."""
     return (
         tuple((lv.name, lv.depth) for lv in scenario.ladder),
         scenario.decision_rule.rule,
         tuple(getattr(scenario.decision_rule, "signatories", ())),
-        _tables(scenario),
+        table_plan(scenario),
     )
 
 
@@ -120,7 +81,7 @@ class BatchRun:
         self.reps, self.ids = len(self.specs), first.issue_ids
         self.ladder = first.ladder
         self.depth = [lv.depth for lv in self.ladder]
-        self.tables = _tables(first)
+        self.tables = table_plan(first)
         self.rule = first.decision_rule
         if isinstance(self.rule, QualifiedMajority):
             self.threshold = self.per_rep(lambda s: s.decision_rule.threshold)
@@ -205,7 +166,7 @@ class BatchRun:
         """Run every round; the outcome row of each replication, in seed order."""
         for _ in range(self.spec.rounds):
             self.step()
-        return [classify(view) for view in self.views()]
+        return [classify(view) for view in outcome_views(self)]
 
     def step(self) -> None:
         """One round of both tracks, for every replication."""
@@ -214,7 +175,7 @@ class BatchRun:
             if round_no == self.round:
                 self.tension = np.minimum(np.maximum(self.tension + dt, 0.0), 1.0)
                 self.shift = self.shift + dr
-        if self.protocol is not None and self.round == self.protocol.first_phase + 1:
+        if self.protocol is not None and self.round == self.protocol.coalition_round:
             self._coalition_position()
         for members in self.tables[self.round - 1]:
             self._record(members, self.table.negotiate(members))
@@ -268,55 +229,6 @@ class BatchRun:
             cross = ((signers @ self.gov_in_bloc) > 0).sum(axis=1) >= 2
             ease = mask & (self.relief == 0.0) & (depth >= self.relief_depth) & cross
             self.relief = np.where(ease, self.relief_amount, self.relief)
-
-    # -- outcomes ---------------------------------------------------------------------------
-    def _governments(self, r: int) -> list[SimpleNamespace]:
-        """Replication ``r``'s governments as the outcome baselines read them (initial positions)."""
-        return [
-            SimpleNamespace(
-                actor_id=i, bloc=b, ideal=self.ideal[r, g], salience=self.sal[r, g], capability=self.cap[r, g]
-            )
-            for g, (i, b) in enumerate(zip(self.gov_ids, self.gov_bloc, strict=True))
-        ]
-
-    def views(self) -> list[SimpleNamespace]:
-        """Per replication, the attributes :func:`sim.outcomes.classify` reads from a Mesa model."""
-        out = []
-        bloc_of = dict(zip(self.gov_ids, self.gov_bloc, strict=True))
-        # what the baselines read, shared when no replication drew different numbers for it
-        same = all((a == a[:1]).all() for a in (self.ideal, self.sal, self.cap))
-        shared = self._governments(0) if same else None
-        for r, spec in enumerate(self.specs):
-            deals = {}
-            for level, lv in enumerate(self.ladder):
-                if self.deal_round[r, level]:
-                    who = {self.gov_ids[g] for g in np.flatnonzero(self.deal_signers[r, level])}
-                    deals[lv.name] = Deal(
-                        lv.name, lv.depth, int(self.deal_round[r, level]), who, self.deal_content[r, level]
-                    )
-            blockers = {
-                lv.name: {self.gov_ids[g]: REASONS[int(c)] for g, c in enumerate(self.blocker_code[r, level]) if c}
-                for level, lv in enumerate(self.ladder)
-                if self.blocker_set[r, level]
-            }
-            governments = shared or self._governments(r)
-            out.append(
-                SimpleNamespace(
-                    spec=spec,
-                    ladder=self.ladder,
-                    deals=deals,
-                    blockers=blockers,
-                    governments=governments,
-                    is_cross_bloc=lambda ids, b=bloc_of: len({b[i] for i in ids}) >= 2,
-                    business_cross_now=bool(self.forum.cross_now[r]),
-                    business_within_now=bool(self.forum.within_now[r]),
-                    business_cross_round=int(self.forum.cross_round[r]) or None,
-                    forum=self.forum,
-                    business_shares=self.forum.shares[r],
-                    round=self.round,
-                )
-            )
-        return out
 
 
 class _HeterogeneousError(Exception):

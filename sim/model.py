@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.agents import CompanyGroup, Government
 from sim.forum import BusinessForum
-from sim.protocols import make_protocol
+from sim.protocols import make_protocol, tables_in_round
 from sim.scenario import Scenario
 from sim.tracks import GovernmentTable, TableRound
 
@@ -118,16 +118,17 @@ class NegotiationModel(mesa.Model):
             return None
         return max(found, key=lambda t: (t.level.depth, t.offers[-1].round)).content
 
+    def tables(self, round_no: int) -> list[list[Government]]:
+        """Who meets whom in ``round_no``: the protocol's tables, then forced ones (no side effects)."""
+        return tables_in_round(self.protocol, self.spec, round_no)
+
     # -- one round ------------------------------------------------------------------
     def step(self) -> None:
         """One round of both tracks."""
         self.round += 1
         self._apply_events()
-        tables = self.protocol.tables(self, self.round)
-        for event in self.spec.events:
-            if event.round == self.round and event.table:
-                tables = [*tables, [self.by_id[i] for i in event.table]]
-        for members in tables:
+        self.protocol.start_round(self, self.round)
+        for members in self.tables(self.round):
             self._record(self.table.negotiate(members, self.round))
         self.tabled_proposal = None
         self._business_round()

@@ -197,7 +197,7 @@ class Game:
         self.write(f"You are {self.me.name}. {self.scenario.title or self.scenario.name}. Seed {self.seed}.")
         self.write(HELP)
         for _ in range(self.scenario.rounds):
-            tables = [t for t in m.protocol.tables(m, m.round + 1) if self.me in t]
+            tables = [t for t in m.tables(m.round + 1) if self.me in t]
             if tables:
                 proposal = m.table.proposal(tables[0])
                 self.show_round(tables[0], proposal)

@@ -9,6 +9,7 @@ first phase, then meets the others as a coalition holding the position it agreed
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from sim.agents import Government
@@ -29,8 +30,11 @@ class Protocol:
         opts = scenario.protocol_options
         self.first_phase = opts.first_phase_rounds or max(1, scenario.rounds // 2)
 
-    def tables(self, model: NegotiationModel, round_no: int) -> list[list[Government]]:
-        """Tables meeting in ``round_no`` (1-based)."""
+    def start_round(self, model: NegotiationModel, round_no: int) -> None:
+        """What the format does before its tables meet in ``round_no`` (nothing, here)."""
+
+    def tables(self, round_no: int) -> list[list[Government]]:
+        """Tables meeting in ``round_no`` (1-based). No side effects: a player may look ahead."""
         return [self.governments]
 
 
@@ -50,16 +54,23 @@ class WestFirst(Protocol):
         self.bloc = scenario.protocol_options.first_bloc or chair_bloc or governments[0].bloc
         self.members = [g for g in governments if g.bloc == self.bloc]
 
-    def tables(self, model: NegotiationModel, round_no: int) -> list[list[Government]]:
-        """The bloc alone during the first phase; then all, the bloc holding its agreed position."""
-        if round_no <= self.first_phase:
-            return [self.members]
-        if round_no == self.first_phase + 1:
-            deal = model.best_deal_among({g.actor_id for g in self.members})
-            if deal is not None:
-                for g in self.members:
-                    g.position = deal.copy()
-        return [self.governments]
+    @property
+    def coalition_round(self) -> int:
+        """The round the bloc first meets the others, holding the text it agreed."""
+        return self.first_phase + 1
+
+    def start_round(self, model: NegotiationModel, round_no: int) -> None:
+        """At :attr:`coalition_round`, the bloc's members take its best deal as their position."""
+        if round_no != self.coalition_round:
+            return
+        deal = model.best_deal_among({g.actor_id for g in self.members})
+        if deal is not None:
+            for g in self.members:
+                g.position = deal.copy()
+
+    def tables(self, round_no: int) -> list[list[Government]]:
+        """The bloc alone during the first phase, then everyone."""
+        return [self.members] if round_no <= self.first_phase else [self.governments]
 
 
 class BilateralFirst(Protocol):
@@ -80,7 +91,7 @@ class BilateralFirst(Protocol):
             ids = [g.actor_id for g in leaders]
         self.pair = [g for g in governments if g.actor_id in ids]
 
-    def tables(self, model: NegotiationModel, round_no: int) -> list[list[Government]]:
+    def tables(self, round_no: int) -> list[list[Government]]:
         """The pair alone during the first phase, then everyone."""
         return [self.pair] if round_no <= self.first_phase and len(self.pair) == 2 else [self.governments]
 
@@ -95,3 +106,49 @@ PROTOCOLS: dict[str, type[Protocol]] = {
 def make_protocol(scenario: Scenario, governments: list[Government]) -> Protocol:
     """The protocol object the scenario names."""
     return PROTOCOLS[scenario.protocol](scenario, governments)
+
+
+def tables_in_round(protocol: Protocol, scenario: Scenario, round_no: int) -> list[list[Government]]:
+    """Tables meeting in ``round_no``: the protocol's, then those the scenario's events force."""
+    by_id = {g.actor_id: g for g in protocol.governments}
+    forced = [[by_id[i] for i in e.table] for e in scenario.events if e.round == round_no and e.table]
+    return [*protocol.tables(round_no), *forced]
+
+
+TablePlan = tuple[tuple[tuple[int, ...], ...], ...]
+"""Per round, the tables that meet, each as the indices of its governments."""
+_PLANS: dict[tuple, TablePlan] = {}
+
+
+def table_plan(scenario: Scenario) -> TablePlan:
+    """Who meets whom in every round: the protocol's tables, then the events' forced ones.
+
+    Cached per format: the batched engine asks once per replication, and only the
+    capabilities (which pick bilateral_first's pair) may differ between replications.
+    """
+    o = scenario.protocol_options
+    key = (
+        scenario.protocol,
+        (o.first_phase_rounds, o.first_bloc, tuple(o.pair or ())),
+        scenario.rounds,
+        scenario.chair,
+        tuple((a.id, a.bloc, a.capability) for a in scenario.governments),
+        tuple((e.round, tuple(e.table)) for e in scenario.events),
+    )
+    found = _PLANS.get(key)
+    if found is None:
+        if len(_PLANS) > 256:
+            _PLANS.clear()
+        found = _PLANS[key] = _plan(scenario)
+    return found
+
+
+def _plan(scenario: Scenario) -> TablePlan:
+    governments = [SimpleNamespace(actor_id=a.id, bloc=a.bloc, capability=a.capability) for a in scenario.governments]
+    index = {a.id: i for i, a in enumerate(scenario.governments)}
+    protocol = make_protocol(scenario, governments)
+    rounds = []
+    for round_no in range(1, scenario.rounds + 1):
+        tables = tables_in_round(protocol, scenario, round_no)
+        rounds.append(tuple(tuple(index[g.actor_id] for g in t) for t in tables))
+    return tuple(rounds)

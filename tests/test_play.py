@@ -12,9 +12,9 @@ from sim.play import build_model, result_for
 from sim.scenario import load_scenario
 
 
-def play(stdin: str, *args: str) -> subprocess.CompletedProcess:
+def play(stdin: str, *args: str, scenario: str = "scenarios/bletchley.yaml") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sim.cli", "play", "scenarios/bletchley.yaml", *args],
+        [sys.executable, "-m", "sim.cli", "play", scenario, *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -65,6 +65,16 @@ def test_all_auto_equals_the_agents_play_on_the_same_seed():
     for label, (you, agent) in rows.items():
         assert you == agent, label
     assert "You did as well as the agent for China." in proc.stdout
+
+
+def test_an_all_auto_game_under_west_first_ends_where_the_agent_does():
+    # The game looks at each round's tables before playing it; under west_first the
+    # coalition round also moves the West's positions, which looking must not do.
+    proc = play("", "--as", "eu", "--seed", "4", scenario="scenarios/west_first.yaml")
+    assert proc.returncode == 0, proc.stderr
+    rows = debrief(proc.stdout)
+    assert rows and all(you == agent for you, agent in rows.values()), rows
+    assert "You did as well as the agent for European Union." in proc.stdout
 
 
 def test_a_recorded_session_replays_identically_and_tabling_a_text_is_voted_on():

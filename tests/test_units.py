@@ -168,7 +168,7 @@ rounds: 6
 )
 def test_protocol_tables_by_round(protocol, expected):
     model = NegotiationModel(scenario(THREE, protocol=protocol), rng=1)
-    seen = [[g.actor_id for g in t[0]] for t in (model.protocol.tables(model, r) for r in range(1, 7))]
+    seen = [[g.actor_id for g in t[0]] for t in (model.protocol.tables(r) for r in range(1, 7))]
     assert seen == expected
 
 
@@ -179,8 +179,11 @@ def test_west_first_coalition_holds_its_agreed_position():
         model.step()
     deal = model.best_deal_among({"us", "eu"})
     assert deal is not None
-    tables = model.protocol.tables(model, 4)  # round 4: everyone meets, the West holding its deal
+    before = [g.position.copy() for g in model.governments]
+    tables = model.protocol.tables(4)  # round 4: everyone meets; looking ahead moves nobody
     assert [g.actor_id for g in tables[0]] == ["us", "eu", "cn"]
+    assert all(np.array_equal(g.position, p) for g, p in zip(model.governments, before, strict=True))
+    model.protocol.start_round(model, 4)  # the West now holds its deal
     assert model.by_id["us"].position == pytest.approx(deal)
     assert model.by_id["eu"].position == pytest.approx(deal)
     assert model.by_id["cn"].position == pytest.approx([0.6, 0.2])
