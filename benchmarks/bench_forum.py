@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def one_run(total: int, rounds: int) -> dict:
     """Run in this process: scale the company groups to ``total`` companies, time one replication."""
-    from sim.runner import replication_seed, run_replication
+    from sim.experiments.runner import replication_seed, run_replication
     from sim.scenario import load_scenario
 
     base = load_scenario(ROOT / "scenarios" / "bletchley.yaml")

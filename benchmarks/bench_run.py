@@ -15,8 +15,8 @@ import statistics
 import time
 from pathlib import Path
 
-from sim.batch import run_batch
-from sim.runner import replication_seed, run_replications
+from sim.experiments.runner import replication_seed, run_replications
+from sim.rules.batch import run_batch
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

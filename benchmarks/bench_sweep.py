@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.distributions import realize
+from sim.experiments.sweep import plan_sweep, run_sweep
+from sim.experiments.sweep_spec import apply_point
 from sim.model import NegotiationModel
+from sim.outputs.sweep_report import plot_sweep  # noqa: F401 - imported up front, as batch_run's modules are
 from sim.scenario import load_scenario
-from sim.sweep import plan_sweep, run_sweep
-from sim.sweep_report import plot_sweep  # noqa: F401 - imported up front, as batch_run's modules are
-from sim.sweep_spec import apply_point
+from sim.scenario.distributions import realize
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "bletchley.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.agents import Government
+from sim.model.agents import Government
 from sim.scenario import Actor, Scenario, scenario_from_text
 
 ISSUES = ["rules", "testing"]

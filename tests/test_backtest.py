@@ -10,8 +10,8 @@ import statistics
 import pytest
 from conftest import ROOT, simrun
 
-from sim.backtest import EngineParams, baseline_predictions, engine_run, load_deu
-from sim.errors import InputError
+from sim.experiments.backtest import EngineParams, baseline_predictions, engine_run, load_deu
+from sim.scenario.errors import InputError
 
 DEU = ROOT.parent / "shared" / "data" / "deu3.tsv"
 needs_data = pytest.mark.skipif(not DEU.exists(), reason="the shared DEU III file is not beside the repository")

@@ -16,13 +16,13 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 from test_properties import SETTINGS, scenarios
 
-from sim import sweep as sweep_module
-from sim.batch import BatchRun, run_batch, structure
-from sim.errors import InputError
-from sim.runner import replication_seed, run_replication
+from sim.experiments import sweep as sweep_module
+from sim.experiments.runner import replication_seed, run_replication
+from sim.experiments.sweep import Chunk, run_chunk
+from sim.experiments.sweep_spec import apply_point
+from sim.rules.batch import BatchRun, run_batch, structure
 from sim.scenario import load_scenario, scenario_from_text
-from sim.sweep import Chunk, run_chunk
-from sim.sweep_spec import apply_point
+from sim.scenario.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -141,7 +141,7 @@ def test_replications_of_different_structure_are_not_batched():
         {"depth_ladder.declaration.depth": {"uniform": [0.0, 1.0]}},
     )
     seeds = [replication_seed(4, 0, r) for r in range(12)]
-    from sim.distributions import realize
+    from sim.scenario.distributions import realize
 
     shapes = {structure(realize(scenario, np.random.default_rng(s))) for s in seeds}
     assert len(shapes) > 1
@@ -168,7 +168,7 @@ def test_a_chunk_the_batched_engine_fails_on_is_rerun_on_the_mesa_model(monkeypa
 
 
 def test_a_sweep_records_the_chunks_that_fell_back_to_the_mesa_model(tmp_path, monkeypatch):
-    from sim.sweep import plan_sweep, run_sweep
+    from sim.experiments.sweep import plan_sweep, run_sweep
 
     plan = plan_sweep(ROOT / "scenarios" / "bletchley.yaml", vary=["tension=0.2,0.8"], replications=4, seed=3)
     clean = run_sweep(plan, out=tmp_path / "clean", workers=1)
@@ -186,7 +186,7 @@ def test_a_sweep_records_the_chunks_that_fell_back_to_the_mesa_model(tmp_path, m
 
 
 def test_large_forums_are_cut_into_smaller_batches_without_changing_a_row(monkeypatch):
-    import sim.batch as batch_module
+    import sim.rules.batch as batch_module
 
     scenario = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
     seeds = [replication_seed(6, 0, r) for r in range(10)]

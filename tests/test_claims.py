@@ -12,9 +12,9 @@ import math
 import pytest
 from conftest import ROOT
 
-from sim.runner import run_replications
+from sim.experiments.runner import run_replications
+from sim.outputs.stats import wilson
 from sim.scenario import load_scenario
-from sim.stats import wilson
 
 N = 200
 TENSIONS = [round(0.1 * i, 1) for i in range(11)]

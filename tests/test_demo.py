@@ -7,8 +7,8 @@ import ipywidgets as widgets
 import pytest
 import solara
 
-from sim.app import Agreement, Log, Positions, Sources, Teacher, Utilities, model_params
-from sim.demo import DEFAULT, DemoModel
+from sim.classroom.app import Agreement, Log, Positions, Sources, Teacher, Utilities, model_params
+from sim.classroom.demo import DEFAULT, DemoModel
 
 
 @pytest.fixture

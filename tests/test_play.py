@@ -8,7 +8,7 @@ import sys
 
 from conftest import ROOT
 
-from sim.play import build_model, result_for
+from sim.classroom.play import build_model, result_for
 from sim.scenario import load_scenario
 
 

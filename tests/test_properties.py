@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.decision import decide
-from sim.runner import replication_seed, run_replication
+from sim.experiments.runner import replication_seed, run_replication
+from sim.rules.decision import decide
+from sim.rules.utility import appraise, normalise
 from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories, Scenario
-from sim.utility import appraise, normalise
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 ISSUES = ["rules", "testing", "forum"]

@@ -10,8 +10,8 @@ from conftest import SMALL, simrun
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.errors import InputError
 from sim.scenario import load_scenario
+from sim.scenario.errors import InputError
 
 LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<key>\S+): (?P<msg>.+)$")
 

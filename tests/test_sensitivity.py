@@ -8,9 +8,9 @@ import json
 import pytest
 from conftest import ROOT, simrun
 
-from sim.errors import InputError
+from sim.experiments.sensitivity import analyse, input_ranges, sample
 from sim.scenario import load_scenario
-from sim.sensitivity import analyse, input_ranges, sample
+from sim.scenario.errors import InputError
 
 BLETCHLEY = str(ROOT / "scenarios" / "bletchley.yaml")
 
@@ -81,7 +81,7 @@ def test_sobol_on_request_end_to_end(tmp_path):
 
 
 def test_default_sample_sizes_per_method():
-    from sim.sensitivity import design
+    from sim.experiments.sensitivity import design
 
     morris = design(BLETCHLEY)  # 40 trajectories of (inputs + 1) points
     inputs = morris.problem["num_vars"]

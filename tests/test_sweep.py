@@ -14,11 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT, simrun
 
-from sim import sweep as sweep_module
-from sim.errors import InputError
-from sim.runner import replication_seed
-from sim.sweep import Chunk, plan_sweep, read_parts, run_chunk, run_sweep
-from sim.sweep_spec import grid_points, lhs_points, parse_vary
+from sim.experiments import sweep as sweep_module
+from sim.experiments.runner import replication_seed
+from sim.experiments.sweep import Chunk, plan_sweep, read_parts, run_chunk, run_sweep
+from sim.experiments.sweep_spec import grid_points, lhs_points, parse_vary
+from sim.scenario.errors import InputError
 
 BLETCHLEY = str(ROOT / "scenarios" / "bletchley.yaml")
 
@@ -277,7 +277,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_parts(tmp_path):
 
 
 def test_chunks_are_equal_sized_and_sized_for_the_workers():
-    from sim.sweep_spec import MAX_CHUNK, chunk_size
+    from sim.experiments.sweep_spec import MAX_CHUNK, chunk_size
 
     assert chunk_size(100, 22, workers=2) == 100  # 22 tasks already keep 2 workers busy
     assert chunk_size(100, 1, workers=2) == 13  # 8 tasks of 13 (the last 9), not 10 + ... + 10

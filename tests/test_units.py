@@ -10,14 +10,14 @@ import pytest
 from conftest import ROOT
 from helpers import government, scenario
 
-from sim import baselines
-from sim.decision import decide
-from sim.distributions import realize
 from sim.model import NegotiationModel
-from sim.protocols import make_protocol
+from sim.outputs.stats import estimate, replications_for, wilson
+from sim.rules import baselines
+from sim.rules.decision import decide
+from sim.rules.protocols import make_protocol
+from sim.rules.utility import appraise, compromise_point, cross_shares, distance, normalise, trust
 from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories, load_scenario
-from sim.stats import estimate, replications_for, wilson
-from sim.utility import appraise, compromise_point, cross_shares, distance, normalise, trust
+from sim.scenario.distributions import realize
 
 
 # -- utility ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim.errors import InputError
+from sim.scenario.errors import InputError
 
 app = typer.Typer(
     add_completion=False,
@@ -47,7 +47,7 @@ def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     )
-    # no refresh thread: workers may then be forked safely (see sim.executors.start_method)
+    # no refresh thread: workers may then be forked safely (see sim.experiments.executors.start_method)
     with Progress(*columns, console=err, transient=True, auto_refresh=False) as bar:
         task = bar.add_task(label, total=None, rate="")
 
@@ -76,8 +76,8 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="result folder (defau
 @app.command()
 def run(scenario: ScenarioArg, seed: SeedOpt = None, replications: RepsOpt = None, out_dir: OutOpt = None) -> None:
     """Run a scenario's replications, print the outcome tables and write a result folder."""
-    from sim.console import render_summary
-    from sim.study import run_study
+    from sim.experiments.study import run_study
+    from sim.outputs.console import render_summary
 
     try:
         with progress_bar("replications") as (advance, set_total):

@@ -9,15 +9,15 @@ import typer
 from rich.console import Console
 
 from sim.cli import OutOpt, RepsOpt, ScenarioArg, SeedOpt, app, err, fail, out, progress_bar
-from sim.errors import InputError, Problem
+from sim.scenario.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from sim.sweep import SweepPlan, SweepResult
+    from sim.experiments.sweep import SweepPlan, SweepResult
 
 
 def run_with_progress(plan: SweepPlan, **options: object) -> SweepResult:
     """Run a planned sweep under a progress bar; input problems exit 2, Ctrl-C keeps finished parts."""
-    from sim.sweep import run_sweep
+    from sim.experiments.sweep import run_sweep
 
     try:
         with progress_bar("runs") as (advance, set_total):
@@ -55,7 +55,7 @@ def sweep(
     ] = "batch",
 ) -> None:
     """Sweep fields of a scenario over a grid or a Latin hypercube; resumable (same --out)."""
-    from sim.sweep import plan_sweep
+    from sim.experiments.sweep import plan_sweep
 
     try:
         plan = plan_sweep(scenario, vary=vary, replications=replications, seed=seed, sample=sample, n=n)
@@ -119,9 +119,9 @@ def backtest(
     """Run the government-track engine on real negotiations and compare it with the baselines."""
     from rich.table import Table
 
-    from sim.backtest import run_backtest
-    from sim.backtest_report import LABELS, summary_of, write_backtest
-    from sim.output import check_out, default_out, publish
+    from sim.experiments.backtest import run_backtest
+    from sim.experiments.backtest_report import LABELS, summary_of, write_backtest
+    from sim.outputs.files import check_out, default_out, publish
 
     if dataset != "deu":
         fail(InputError([Problem("DATASET", 0, "", f"unknown dataset format {dataset!r}; known: deu")]))
@@ -175,9 +175,9 @@ def sensitivity(
 
     from rich.table import Table
 
-    from sim.output import default_out
-    from sim.sensitivity import design, indices
-    from sim.sensitivity_report import TITLES, write_indices
+    from sim.experiments.sensitivity import design, indices
+    from sim.outputs.files import default_out
+    from sim.outputs.sensitivity_report import TITLES, write_indices
 
     try:
         des = design(scenario, method=method, n=n, replications=replications, seed=seed, vary=vary or [])

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from sim.cli import ScenarioArg, SeedOpt, app, fail, out
-from sim.errors import InputError, Problem
+from sim.scenario.errors import InputError, Problem
 
 
 @app.command(name="play")
@@ -19,7 +19,7 @@ def play_command(
     seed: SeedOpt = None,
 ) -> None:
     """Play one government in the terminal against the model's agents; a debrief at the end."""
-    from sim.play import play
+    from sim.classroom.play import play
 
     def read(prompt: str) -> str:
         line = sys.stdin.readline()
@@ -41,7 +41,7 @@ def play_command(
 @app.command()
 def report(results: Annotated[Path, typer.Argument(help="a run or sweep folder")]) -> None:
     """Turn a run or sweep folder into one self-contained HTML file (report.html) to hand out."""
-    from sim.report import build_report
+    from sim.outputs.report import build_report
 
     try:
         path = build_report(results)
@@ -60,7 +60,7 @@ def demo(
     import os
     import subprocess
 
-    from sim.demo import ENV
+    from sim.classroom.demo import ENV
     from sim.scenario import load_scenario
 
     try:
@@ -79,7 +79,7 @@ def demo(
         "-c",
         "from solara.__main__ import main; main()",
         "run",
-        "sim.app",
+        "sim.classroom.app",
         "--host",
         host,
         "--port",

@@ -1,0 +1,1 @@
+"""Experiments: replications, studies, sweeps and their executors, sensitivity analysis, backtests."""

@@ -1,0 +1,98 @@
+"""A study: run a scenario's replications and write its result folder.
+
+This is the library function behind ``simrun FILE``; it works without the CLI.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.experiments.runner import EVENT_COLUMNS, Replication, run_replications
+from sim.outputs.files import check_out, default_out, manifest, publish, write_csv, write_json
+from sim.outputs.plots import plot_agreement, plot_positions
+from sim.outputs.summary import summarise
+from sim.scenario import Scenario, load_scenario, scenario_hash
+
+
+@dataclass
+class Study:
+    """What a study produced."""
+
+    scenario: Scenario
+    out: Path
+    summary: dict
+    elapsed: float
+
+
+def rounds_table(reps: list[Replication]) -> dict[str, list]:
+    """All replications' per-round data as columns, replication index first."""
+    columns: dict[str, list] = {"replication": []}
+    for rep in reps:
+        data = rep.rounds
+        n = len(next(iter(data.values())))
+        columns["replication"] += [rep.index] * n
+        for key, values in data.items():
+            columns.setdefault(key, []).extend(values)
+    return columns
+
+
+def run_study(
+    scenario_file: str | Path,
+    *,
+    seed: int | None = None,
+    replications: int | None = None,
+    out: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> Study:
+    """Validate ``scenario_file``, run its replications and write ``out`` (default ``results/<name>-<time>``)."""
+    scenario = load_scenario(scenario_file)
+    n = scenario.replications if replications is None else replications
+    master = scenario.seed if seed is None else seed
+    target = Path(out) if out else default_out(scenario.name)
+
+    check_out(target)
+    if on_total:
+        on_total(n)
+    start = time.perf_counter()
+    reps = run_replications(scenario, replications=n, seed=master, progress=progress)
+    elapsed = time.perf_counter() - start
+    summary = summarise(scenario, [r.outcome for r in reps], master)
+    rounds = rounds_table(reps)
+
+    def fill(folder: Path) -> None:
+        write_json(folder / "summary.json", summary)
+        write_json(folder / "scenario.json", scenario.model_dump(mode="json"))  # what ran, sources included
+        header = list(rounds)
+        write_csv(folder / "rounds.csv", header, zip(*(rounds[h] for h in header), strict=True))
+        write_csv(
+            folder / "events.csv",
+            ("replication", *EVENT_COLUMNS),
+            ((rep.index, *row) for rep in reps for row in rep.events),
+        )
+        outcome_header = list(reps[0].outcome)
+        write_csv(
+            folder / "outcomes.csv",
+            ("replication", *outcome_header),
+            ((rep.index, *(rep.outcome[h] for h in outcome_header)) for rep in reps),
+        )
+        plot_agreement(scenario, rounds, folder / "agreement.png")
+        plot_positions(scenario, rounds, folder / "positions.png")
+        write_json(
+            folder / "manifest.json",
+            manifest(
+                scenario_name=scenario.name,
+                scenario_file=str(scenario_file),
+                scenario_sha256=scenario_hash(scenario),
+                seed=master,
+                replications=n,
+                rounds=scenario.rounds,
+                elapsed_seconds=round(elapsed, 3),
+            ),
+        )
+
+    publish(target, fill)
+    return Study(scenario, target, summary, elapsed)

@@ -1,0 +1,282 @@
+"""Parameter sweeps: many grid points × replications, in parallel, resumable.
+
+Layout of a sweep folder::
+
+    sweep.json        what is being computed (scenario hash, points, seed, R, chunk)
+    parts/*.parquet   one file per finished chunk, written atomically (tmp + rename)
+    summary.csv/.parquet, *.png, manifest.json   written when every chunk is done
+
+Replication ``r`` of grid point ``g`` is seeded by ``SeedSequence(master, spawn_key=(g, r))``,
+so the rows do not depend on workers, chunking or the order tasks finish. Running the
+same command again into the same folder computes only the missing chunks; a folder
+holding a different sweep is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.experiments.executors import available_cores, make_executor
+from sim.experiments.runner import replication_seed, run_replication
+from sim.experiments.sweep_spec import chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
+from sim.outputs.files import default_out, manifest, write_json
+from sim.rules.batch import run_batch
+from sim.scenario import Scenario, load_scenario, scenario_hash
+from sim.scenario.errors import InputError, Problem
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A task: replications ``start``..``stop`` (exclusive) of one grid point."""
+
+    point_index: int
+    point: dict
+    scenario: Scenario
+    master: int
+    start: int
+    stop: int
+    engine: str = "batch"
+
+    @property
+    def name(self) -> str:
+        """File name of the chunk's part."""
+        return f"p{self.point_index:06d}-r{self.start:07d}-{self.stop:07d}.parquet"
+
+
+ENGINES = ("batch", "mesa")
+"""``batch``: all replications of a chunk at once (:mod:`sim.rules.batch`); ``mesa``: one Mesa model each.
+
+Both give identical rows; ``batch`` falls back to ``mesa`` for a chunk it cannot take."""
+
+
+def run_chunk(chunk: Chunk) -> tuple[str, list[dict], str]:
+    """Run one chunk in a worker; a failing replication becomes a row with its error.
+
+    Returns the part's name, its rows, and why the chunk ran on the Mesa model although
+    the batched engine was asked for ("" when it did not).
+    """
+    seeds = [replication_seed(chunk.master, chunk.point_index, r) for r in range(chunk.start, chunk.stop)]
+    outcomes, fallback = None, ""
+    if chunk.engine == "batch":
+        try:
+            outcomes = run_batch(chunk.scenario, seeds)
+            if outcomes is None:
+                fallback = "replications differ in structure (ladder, tables or rule)"
+        except Exception as exc:  # noqa: BLE001 - the Mesa model reruns them one by one and records which failed
+            fallback = f"batched engine failed: {type(exc).__name__}: {exc}"
+    rows = []
+    for i, r in enumerate(range(chunk.start, chunk.stop)):
+        row = {"point": chunk.point_index, "replication": r, "seed": f"{chunk.master}:{chunk.point_index}:{r}"}
+        row.update(chunk.point)
+        try:
+            if outcomes is None:
+                outcomes_r = run_replication(chunk.scenario, seeds[i], r, False, collect_rounds=False).outcome
+            else:
+                outcomes_r = outcomes[i]
+            row.update(outcomes_r)
+            row["error"] = ""
+        except Exception as exc:  # noqa: BLE001 - one failure must not stop a sweep; it is recorded
+            row["error"] = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)!r}"
+        rows.append(row)
+    return chunk.name, rows, fallback
+
+
+def write_part(parts: Path, name: str, rows: list[dict]) -> None:
+    """Write one chunk's rows as Parquet, atomically."""
+    tmp = parts / f".{name}.tmp"
+    pq.write_table(pa.Table.from_pylist(rows), tmp)
+    os.replace(tmp, parts / name)
+
+
+def read_parts(parts: Path) -> pa.Table:
+    """All finished parts as one table, sorted by grid point and replication."""
+    files = sorted(parts.glob("*.parquet"))
+    if not files:
+        return pa.table({})
+    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    return table.sort_by([("point", "ascending"), ("replication", "ascending")])
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep: the points, their scenarios, and the identity of the computation."""
+
+    scenario: Scenario
+    scenario_file: str
+    points: list[dict]
+    scenarios: list[Scenario]
+    replications: int
+    master: int
+    chunk: int
+    spec: dict
+
+
+def plan_sweep(
+    scenario_file: str | Path,
+    *,
+    vary: list[str],
+    replications: int | None = None,
+    seed: int | None = None,
+    sample: str = "grid",
+    n: int | None = None,
+) -> SweepPlan:
+    """Parse and validate everything before any work starts (errors as :class:`InputError`)."""
+    scenario = load_scenario(scenario_file)
+    if not vary:
+        raise InputError([Problem("--vary", 0, "", "name at least one field to vary, e.g. --vary tension=0:1:11")])
+    axes = [parse_vary(v) for v in vary]
+    paths = [a.path for a in axes]
+    if len(set(paths)) != len(paths):
+        raise InputError([Problem("--vary", 0, "", "a field is varied twice")])
+    master = scenario.seed if seed is None else seed
+    if sample == "grid":
+        points = grid_points(axes)
+    elif sample == "lhs":
+        if not n or n < 1:
+            raise InputError([Problem("--n", 0, "", "--sample lhs needs --n POINTS (>= 1)")])
+        points = lhs_points(axes, n, master)
+    else:
+        raise InputError([Problem("--sample", 0, "", f"unknown sample {sample!r}; use grid or lhs")])
+    scenarios = scenarios_for(scenario, points)
+    reps = scenario.replications if replications is None else replications
+    chunk = chunk_size(reps, len(points))
+    spec = {
+        "scenario": scenario.name,
+        "scenario_sha256": scenario_hash(scenario),
+        "vary": vary,
+        "sample": sample,
+        "points": points,
+        "replications": reps,
+        "seed": master,
+    }
+    return SweepPlan(scenario, str(scenario_file), points, scenarios, reps, master, chunk, spec)
+
+
+def prepare_folder(out: Path, spec: dict, chunk: int) -> int:
+    """Create the sweep folder, or check that an existing one holds this very sweep.
+
+    Returns the chunk size to use: ``chunk`` for a new folder, the folder's own when
+    resuming (so the missing parts are exactly the chunks that were not finished).
+    """
+    marker = out / "sweep.json"
+    if marker.exists():
+        held = json.loads(marker.read_text())
+        stored = held.pop("chunk", chunk)
+        if held != json.loads(json.dumps(spec)):
+            differs = [k for k in spec if held.get(k) != json.loads(json.dumps(spec[k]))]
+            raise InputError(
+                [
+                    Problem(
+                        str(out),
+                        0,
+                        "--out",
+                        f"holds a different sweep ({', '.join(differs)} differ); use another folder",
+                    )
+                ]
+            )
+        return int(stored)
+    if out.exists() and any(out.iterdir()):
+        raise InputError([Problem(str(out), 0, "--out", "exists, is not empty and holds no sweep; use another folder")])
+    (out / "parts").mkdir(parents=True, exist_ok=True)
+    tmp = out / ".sweep.json.tmp"
+    write_json(tmp, {**spec, "chunk": chunk})
+    os.replace(tmp, marker)
+    return chunk
+
+
+def chunks_of(plan: SweepPlan, engine: str = "batch") -> list[Chunk]:
+    """Every chunk of the sweep, grid point by grid point."""
+    return [
+        Chunk(g, point, scenario, plan.master, start, min(start + plan.chunk, plan.replications), engine)
+        for g, (point, scenario) in enumerate(zip(plan.points, plan.scenarios, strict=True))
+        for start in range(0, plan.replications, plan.chunk)
+    ]
+
+
+@dataclass
+class SweepResult:
+    """What a finished sweep left behind."""
+
+    out: Path
+    rows: pa.Table
+    summary: list[dict]
+    elapsed: float
+    computed: int
+    workers: int
+    fallbacks: dict[str, str] = field(default_factory=dict)  # chunks run on the Mesa model instead, and why
+
+
+def run_sweep(
+    plan: SweepPlan,
+    *,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int, int], None] | None = None,
+    engine: str = "batch",
+) -> SweepResult:
+    """Compute the missing chunks of ``plan`` into ``out``, then summarise and plot.
+
+    ``engine`` (one of :data:`ENGINES`) does not change a single row, so a sweep may be
+    resumed with the other one.
+    """
+    if engine not in ENGINES:
+        raise InputError([Problem("--engine", 0, "", f"unknown engine {engine!r}; use {' or '.join(ENGINES)}")])
+    from sim.outputs.sweep_report import summarise_sweep, write_sweep_outputs
+
+    target = Path(out) if out else default_out(plan.scenario.name, "sweep")
+    expected = dask_local or workers or (available_cores() if scheduler is None else None)
+    chunk = prepare_folder(target, plan.spec, chunk_size(plan.replications, len(plan.points), expected))
+    plan = replace(plan, chunk=chunk)
+    parts = target / "parts"
+    done = {p.name for p in parts.glob("*.parquet")}
+    todo = [c for c in chunks_of(plan, engine) if c.name not in done]
+    total = len(plan.points) * plan.replications
+    if on_total:
+        on_total(total, total - sum(c.stop - c.start for c in todo))
+    start = time.perf_counter()
+    with make_executor(workers, scheduler, dask_local) as executor:
+        used = executor.workers
+        fallbacks: dict[str, str] = {}
+        for name, rows, fallback in executor.imap_unordered(run_chunk, todo):
+            write_part(parts, name, rows)
+            if fallback:
+                fallbacks[name] = fallback
+            if progress:
+                progress(len(rows))
+    elapsed = time.perf_counter() - start
+    table = read_parts(parts)
+    summary = summarise_sweep(plan, table)
+    computed = sum(c.stop - c.start for c in todo)
+    info = manifest(
+        scenario_name=plan.scenario.name,
+        scenario_file=plan.scenario_file,
+        scenario_sha256=plan.spec["scenario_sha256"],
+        seed=plan.master,
+        vary=plan.spec["vary"],
+        sample=plan.spec["sample"],
+        grid_points=len(plan.points),
+        replications=plan.replications,
+        runs=total,
+        runs_computed_now=computed,
+        elapsed_seconds=round(elapsed, 3),
+        runs_per_second=round(computed / elapsed, 1) if elapsed > 0 and computed else None,
+        executor=executor.name,
+        workers=used,
+        engine=engine,
+        chunk=chunk,
+        mesa_fallbacks=dict(sorted(fallbacks.items())),
+    )
+    write_sweep_outputs(target, plan, summary, info)
+    return SweepResult(target, table, summary, elapsed, computed, used, fallbacks)

@@ -1,0 +1,184 @@
+"""What a sweep varies: ``--vary PATH=VALUES`` axes, grid or Latin hypercube points.
+
+A path names a field of the scenario by its dotted path, with list items addressed
+by their ``id`` (or ``name`` for depth levels) or by index: ``tension``,
+``actors.china.flexibility``, ``events.0.tension_change``, ``decision_rule.threshold``,
+``depth_ladder.binding.depth``. Values are ``start:stop:count`` (inclusive, evenly
+spaced), a comma-separated list, or a single value; list items are read as YAML
+scalars, so ``0.5`` is a number and ``west_first`` a string.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario import Scenario
+from sim.scenario.checks import cross_check, pydantic_message
+from sim.scenario.errors import InputError, Problem, dotted
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept field: its path, the grid values, and for numeric ranges the bounds."""
+
+    path: str
+    values: tuple
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def numeric(self) -> bool:
+        """Whether every value is a number (plotted on a numeric x axis)."""
+        return all(isinstance(v, int | float) and not isinstance(v, bool) for v in self.values)
+
+
+def _scalar(text: str) -> object:
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, str | int | float | bool) else text
+
+
+def parse_vary(text: str) -> Axis:
+    """Parse ``PATH=start:stop:count`` or ``PATH=a,b,c``; raise :class:`InputError` if malformed."""
+    path, sep, spec = text.partition("=")
+    path, spec = path.strip(), spec.strip()
+    if not sep or not path or not spec:
+        raise InputError([Problem("--vary", 0, text, "expected PATH=start:stop:count or PATH=a,b,c")])
+    if spec.count(":") == 2 and "," not in spec:
+        start, stop, count = (_scalar(p) for p in spec.split(":"))
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, stop)) or not (
+            isinstance(count, int) and count >= 1
+        ):
+            raise InputError([Problem("--vary", 0, path, f"{spec!r}: a range is start:stop:count with count >= 1")])
+        values = tuple(float(round(v, 12)) for v in np.linspace(start, stop, count))
+        return Axis(path, values, float(min(start, stop)), float(max(start, stop)))
+    values = tuple(_scalar(p.strip()) for p in spec.split(","))
+    if any(v == "" for v in values):
+        raise InputError([Problem("--vary", 0, path, f"{spec!r}: empty value in the list")])
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if len(numbers) == len(values) and any(isinstance(v, float) for v in values):
+        values = tuple(float(v) for v in values)  # 0,0.5,1 is one float column, not ints and floats
+    low, high = (min(numbers), max(numbers)) if len(numbers) == len(values) else (None, None)
+    return Axis(path, values, low, high)
+
+
+def grid_points(axes: list[Axis]) -> list[dict]:
+    """Cartesian product of the axes' values; the first axis varies slowest."""
+    return [
+        dict(zip((a.path for a in axes), combo, strict=True)) for combo in itertools.product(*(a.values for a in axes))
+    ]
+
+
+def lhs_points(axes: list[Axis], n: int, seed: int) -> list[dict]:
+    """``n`` Latin hypercube points (scipy.stats.qmc) over the axes' ranges.
+
+    Numeric axes are sampled over [low, high]; categorical axes pick a value by
+    stratum, so every category gets its share of points.
+    """
+    from scipy.stats import qmc
+
+    sample = qmc.LatinHypercube(d=len(axes), rng=np.random.default_rng(seed)).random(n)
+    points = []
+    for row in sample:
+        point = {}
+        for u, axis in zip(row, axes, strict=True):
+            if axis.numeric and axis.low is not None and axis.high is not None and axis.low < axis.high:
+                point[axis.path] = float(axis.low + u * (axis.high - axis.low))
+            else:
+                point[axis.path] = axis.values[min(int(u * len(axis.values)), len(axis.values) - 1)]
+        points.append(point)
+    return points
+
+
+def _resolve(data: object, parts: list[str], path: str) -> tuple[object, object]:
+    """Container and key of ``path`` inside dumped scenario data."""
+    node = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        where = ".".join(parts[:i]) or "the scenario"
+        if isinstance(node, dict):
+            if part not in node:
+                keys = ", ".join(sorted(map(str, node)))
+                raise InputError([Problem("--vary", 0, path, f"no key {part!r} in {where} (it has: {keys})")])
+            key = part
+        elif isinstance(node, list):
+            key = _list_index(node, part)
+            if key is None:
+                raise InputError([Problem("--vary", 0, path, f"no item {part!r} in {where}")])
+        else:
+            raise InputError([Problem("--vary", 0, path, f"{where} is a value, not a section")])
+        if last:
+            return node, key
+        node = node[key]
+    raise InputError([Problem("--vary", 0, path, "empty path")])
+
+
+def _list_index(items: list, part: str) -> int | None:
+    if part.isdigit() and int(part) < len(items):
+        return int(part)
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and part in (item.get("id"), item.get("name")):
+            return i
+    return None
+
+
+def apply_point(scenario: Scenario, point: dict) -> Scenario:
+    """The scenario with each path set to its value, validated like a file would be."""
+    data = scenario.model_dump(mode="json")
+    for path, value in point.items():
+        container, key = _resolve(data, path.split("."), path)
+        container[key] = value
+    try:
+        result = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(
+            [Problem("--vary", 0, dotted(e["loc"]), f"{pydantic_message(e)} (at {point})") for e in exc.errors()]
+        ) from None
+    found = cross_check(result)
+    if found:
+        raise InputError([Problem("--vary", 0, dotted(loc), f"{msg} (at {point})") for loc, msg in found])
+    return result
+
+
+def scenarios_for(scenario: Scenario, points: list[dict]) -> list[Scenario]:
+    """Validate every point before anything runs; all problems are reported together."""
+    problems: list[Problem] = []
+    out = []
+    for point in points:
+        try:
+            out.append(apply_point(scenario, point))
+        except InputError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+MAX_CHUNK = 100
+"""Replications per task at most: the batched engine gains little beyond this, and a
+killed sweep loses at most one chunk per worker."""
+TASKS_PER_WORKER = 4
+"""Tasks a sweep is cut into per worker at least (while chunks stay >= 10 replications),
+so that the last tasks to finish keep every worker busy."""
+
+
+def chunk_size(replications: int, points: int = 1, workers: int | None = None) -> int:
+    """Replications per task for a new sweep: between 10 and :data:`MAX_CHUNK`, equal-sized.
+
+    Large chunks amortise the batched engine's per-round overhead over more
+    replications; enough tasks (:data:`TASKS_PER_WORKER` per worker, 8 workers if not
+    known) keep every worker busy. Rows never depend on it; a resumed sweep keeps the
+    chunking its folder was started with.
+    """
+    tasks = TASKS_PER_WORKER * (workers or 8)
+    per_point = math.ceil(tasks / max(points, 1))
+    chunk = max(1, min(replications, MAX_CHUNK, max(10, math.ceil(replications / per_point))))
+    return math.ceil(replications / math.ceil(replications / chunk))  # equal chunks: 50 + 50, not 69 + 31

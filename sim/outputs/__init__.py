@@ -1,0 +1,1 @@
+"""What results look like: summaries, result folders, plots, the HTML report, console tables, narrative."""

@@ -1,0 +1,105 @@
+"""Checks of a scenario that need the whole document, and readable validation messages.
+
+Pydantic checks each field; these check what fields say about each other: references
+(chair, events, required signatories, homes, protocol options), duplicate ids, issue
+coverage of positions and saliences, and all-zero salience.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
+
+
+def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
+    """Checks that need the whole scenario: references, duplicates, coverage."""
+    out: list[tuple[tuple, str]] = []
+    issue_ids = s.issue_ids
+    gov_ids = {a.id for a in s.governments}
+    for field, items in (("issues", s.issues), ("actors", s.actors)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                out.append(((field, i, "id"), f"duplicate id {item.id!r}"))
+            seen.add(item.id)
+    technical = [i.id for i in s.issues if i.technical] or issue_ids
+    for i, a in enumerate(s.actors):
+        # companies negotiate only the technical issues in the forum; governments all
+        needed = issue_ids if a.kind == "government" else technical
+        for part in ("position", "salience"):
+            values = getattr(a, part)
+            for key in values:
+                if key not in issue_ids:
+                    out.append((("actors", i, part, key), f"unknown issue {key!r}; issues are {issue_ids}"))
+                elif key not in needed:
+                    out.append(
+                        (("actors", i, part, key), f"companies take positions only on technical issues {needed}")
+                    )
+            for key in needed:
+                if key not in values:
+                    out.append((("actors", i, part), f"missing issue {key!r}"))
+        sal = [v if isinstance(v, float) else v.support()[1] for v in a.salience.values()]
+        if a.salience and max(sal) <= 0:
+            out.append((("actors", i, "salience"), "all salience is zero: the actor would care about nothing"))
+        if a.kind == "company":
+            if a.home is None:
+                out.append((("actors", i, "home"), "a company group needs a home government"))
+            elif a.home not in gov_ids:
+                out.append((("actors", i, "home"), f"unknown government {a.home!r}"))
+        else:
+            if a.home is not None:
+                out.append((("actors", i, "home"), "only company groups have a home government"))
+            if a.count != 1:
+                out.append((("actors", i, "count"), "only company groups have a count"))
+    if len(s.governments) < 2:
+        out.append((("actors",), "at least two governments are needed for a government table"))
+    if s.chair is not None and s.chair not in gov_ids:
+        out.append((("chair",), f"unknown government {s.chair!r}; governments are {sorted(gov_ids)}"))
+    for e, ev in enumerate(s.events):
+        if ev.round > s.rounds:
+            out.append((("events", e, "round"), f"round {ev.round} is after the last round ({s.rounds})"))
+        for j, gid in enumerate(ev.table):
+            if gid not in gov_ids:
+                out.append((("events", e, "table", j), f"unknown government {gid!r}"))
+    if s.decision_rule.rule == "required":
+        for j, gid in enumerate(s.decision_rule.signatories):
+            if gid not in gov_ids:
+                out.append((("decision_rule", "signatories", j), f"unknown government {gid!r}"))
+    names = [lv.name for lv in s.depth_ladder]
+    for j, name in enumerate(names):
+        if name in names[:j]:
+            out.append((("depth_ladder", j, "name"), f"duplicate level {name!r}"))
+    for key, name in (("substantive_from",), s.substantive_from), (("model", "relief_level"), s.model.relief_level):
+        if name is not None and name not in names:
+            out.append((key, f"unknown level {name!r}; levels are {names}"))
+    opts = s.protocol_options
+    if opts.first_bloc is not None and opts.first_bloc not in s.blocs:
+        out.append((("protocol_options", "first_bloc"), f"unknown bloc {opts.first_bloc!r}"))
+    if opts.pair is not None:
+        if len(opts.pair) != 2 or len(set(opts.pair)) != 2:
+            out.append((("protocol_options", "pair"), "name exactly two different governments"))
+        for j, gid in enumerate(opts.pair):
+            if gid not in gov_ids:
+                out.append((("protocol_options", "pair", j), f"unknown government {gid!r}"))
+    if opts.first_phase_rounds is not None and opts.first_phase_rounds >= s.rounds:
+        out.append((("protocol_options", "first_phase_rounds"), "the first phase must end before the last round"))
+    if s.protocol == "west_first" and len(s.blocs) < 2:
+        out.append((("protocol",), "west_first needs governments in at least two blocs"))
+    return out
+
+
+def pydantic_message(err: dict) -> str:
+    """A pydantic error as a short message a person can act on."""
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        return "unknown key"
+    if err["type"] == "missing":
+        return "required key is missing"
+    return msg.removeprefix("Value error, ")
+
+
+def clean_loc(loc: tuple) -> tuple:
+    """An error location without the tags discriminated unions add ("decision_rule.consensus.x")."""
+    return tuple(p for p in loc if p not in ("consensus", "qualified_majority", "required"))

@@ -1,0 +1,212 @@
+"""The scenario language: a pydantic schema of a negotiation.
+
+Every parameter the model uses lives here, with its default and its meaning, so that
+nothing is hidden in code. :mod:`sim.scenario.load` reads it from YAML.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sim.scenario.distributions import Number, Unit
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="lower-case identifier")]
+PROTOCOLS = ("simultaneous", "west_first", "bilateral_first")
+
+
+class Strict(BaseModel):
+    """Base of every schema block: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """A short attributed quote (or a named assumption) behind a number."""
+
+    quote: str = Field(description="short quote from the source, or the assumption in words")
+    by: str = Field(description="who said it, or 'assumption'")
+    supports: list[str] = Field(default_factory=list, description="fields the quote informs, e.g. position.forum")
+
+
+class Issue(Strict):
+    """One dimension of the negotiation, on [0, 1] between two described ends."""
+
+    id: Id
+    low: str = Field(description="what 0 means")
+    high: str = Field(description="what 1 means")
+    technical: bool = Field(False, description="companies negotiate this issue in the business forum")
+    status_quo: Unit = Field(0.0, description="where policy stands with no agreement (for the Nash baseline)")
+
+
+class Actor(Strict):
+    """A government, or a group of companies sharing a home government."""
+
+    id: Id
+    name: str
+    kind: Literal["government", "company"]
+    bloc: Id = Field(description="geopolitical bloc; dealing across blocs costs tension")
+    position: dict[str, Unit] = Field(description="ideal point per issue, on [0, 1]")
+    salience: dict[str, Number(0.0, 100.0)] = Field(
+        description="importance per issue (>= 0, any scale; normalised to sum to 1)"
+    )
+    capability: Number(0.0, 1000.0) = Field(1.0, description="bargaining weight (relative)")
+    flexibility: Unit = Field(0.2, description="share of the gap to a proposal conceded in one round")
+    legitimacy: Number(0.0, 2.0) = Field(0.1, description="L: value of signing anything at all")
+    gain: Number(0.0, 2.0) = Field(0.5, description="G: value of cooperation per unit of depth")
+    count: int = Field(1, ge=1, le=1_000_000, description="companies in the group (companies only)")
+    spread: Number(0.0, 1.0) = Field(0.1, description="sd of company positions around the group's")
+    home: Id | None = Field(None, description="home government of a company group")
+    sources: list[Source] = Field(default_factory=list)
+
+
+class Event(Strict):
+    """Something that happens at the start of a round."""
+
+    round: int = Field(ge=1, description="round at whose start the event happens (1-based)")
+    label: str = ""
+    tension_change: Number(-1.0, 1.0) = Field(0.0, description="added to tension (result clipped to [0, 1])")
+    restriction_change: Number(-1.0, 1.0) = Field(
+        0.0, description="added to business restrictions: > 0 sanctions, < 0 facilitated dialogue"
+    )
+    table: list[Id] = Field(default_factory=list, description="governments forced to meet this round")
+    sources: list[Source] = Field(default_factory=list)
+
+
+class Consensus(Strict):
+    """Every government at the table must sign."""
+
+    rule: Literal["consensus"]
+
+
+class QualifiedMajority(Strict):
+    """Signatories must hold at least ``threshold`` of the table's capability."""
+
+    rule: Literal["qualified_majority"]
+    threshold: Unit = 0.65
+
+
+class RequiredSignatories(Strict):
+    """Listed governments must sign (those at the table); the others may join or not."""
+
+    rule: Literal["required"]
+    signatories: list[Id] = Field(min_length=1)
+
+
+DecisionRule = Annotated[Consensus | QualifiedMajority | RequiredSignatories, Field(discriminator="rule")]
+
+
+class Level(Strict):
+    """One rung of the depth ladder."""
+
+    name: Id
+    depth: Unit = Field(description="d in the utility: 0 nothing … 1 binding rules")
+    label: str = ""
+
+
+def _default_ladder() -> list[Level]:
+    return [
+        Level(name="declaration", depth=0.25, label="shallow declaration"),
+        Level(name="voluntary_commitments", depth=0.5, label="voluntary commitments"),
+        Level(name="shared_testing", depth=0.75, label="shared testing standards"),
+        Level(name="binding", depth=1.0, label="binding standards"),
+    ]
+
+
+class ProtocolOptions(Strict):
+    """Details of the sequencing protocols."""
+
+    first_phase_rounds: int | None = Field(
+        None, ge=1, description="rounds of the first phase (west_first, bilateral_first); default half"
+    )
+    first_bloc: Id | None = Field(None, description="bloc that converges first in west_first; default the chair's")
+    pair: list[Id] | None = Field(None, description="the two governments of bilateral_first; default the largest")
+
+
+class Business(Strict):
+    """The business track: a standards forum of companies."""
+
+    openness: Unit = Field(0.6, description="chance a cross-bloc pair of companies meets with no restrictions")
+    restriction: Unit = Field(0.0, description="restrictions on cross-bloc contact at the start, on [0, 1]")
+    restriction_per_tension: Unit = Field(0.5, description="restriction added per unit of tension")
+    quorum: Unit = Field(0.6, description="share of every bloc's companies that must adopt a standard")
+    standard_depth: Unit = Field(0.5, description="depth d of a forum standard in company utility")
+    convergence: Unit = Field(0.3, description="Deffuant step: share of the gap closed when two companies meet")
+    confidence_bound: Unit = Field(0.4, description="companies farther apart than this (mean |gap|) do not converge")
+    home_pull: Unit = Field(0.05, description="share of the gap to the home government closed each round")
+    restriction_cost: Number(0.0, 2.0) = Field(0.5, description="cost of adopting a standard across a restriction")
+
+
+class Coefficients(Strict):
+    """The model's own coefficients; each is an assumption, varied in sensitivity runs."""
+
+    kappa0_government: Number(0.0, 5.0) = Field(0.5, description="κ0: cost of any deal with rivals")
+    kappa1_government: Number(0.0, 5.0) = Field(1.0, description="κ1: extra rival cost per unit of depth")
+    kappa0_company: Number(0.0, 5.0) = Field(0.05, description="κ0 for companies")
+    kappa1_company: Number(0.0, 5.0) = Field(0.15, description="κ1 for companies")
+    trust_cross_bloc: Unit = Field(0.5, description="trust in a rival bloc's proposal at zero tension")
+    confidence_bound: Unit = Field(0.35, description="a government ignores proposals farther than this")
+    perception_noise: Number(0.0, 1.0) = Field(0.03, description="sd of each actor's reading of a proposal")
+    chair_weight: Number(1.0, 10.0) = Field(1.5, description="multiplier on the chair's weight in the proposal")
+    focal_gain: Number(0.0, 2.0) = Field(0.2, description="gain a cross-bloc industry standard adds to governments")
+    relief_level: Id | None = Field(None, description="government deal at/above this level eases business restrictions")
+    relief: Unit = Field(0.3, description="restriction removed by such a deal")
+
+
+class Scenario(Strict):
+    """A negotiation: who, over what, under which tension and rules."""
+
+    name: Id
+    title: str = ""
+    description: str = ""
+    sources: list[Source] = Field(default_factory=list)
+    issues: list[Issue] = Field(min_length=1)
+    actors: list[Actor] = Field(min_length=2)
+    tension: Unit = Field(description="geopolitical tension τ on [0, 1]")
+    events: list[Event] = Field(default_factory=list)
+    protocol: Literal["simultaneous", "west_first", "bilateral_first"] = "simultaneous"
+    protocol_options: ProtocolOptions = Field(default_factory=ProtocolOptions)
+    chair: Id | None = None
+    decision_rule: DecisionRule = Field(default_factory=lambda: Consensus(rule="consensus"))
+    depth_ladder: list[Level] = Field(default_factory=_default_ladder, min_length=1)
+    substantive_from: Id | None = Field(None, description="first level counted as substantive; default the second")
+    business: Business = Field(default_factory=Business)
+    model: Coefficients = Field(default_factory=Coefficients)
+    rounds: int = Field(12, ge=1, le=1000)
+    replications: int = Field(200, ge=1, le=1_000_000)
+    seed: int = Field(20231101, ge=0, description="master seed of the replications")
+
+    # -- derived views ---------------------------------------------------------
+    @property
+    def governments(self) -> list[Actor]:
+        """Government actors in file order."""
+        return [a for a in self.actors if a.kind == "government"]
+
+    @property
+    def companies(self) -> list[Actor]:
+        """Company groups in file order."""
+        return [a for a in self.actors if a.kind == "company"]
+
+    @property
+    def issue_ids(self) -> list[str]:
+        """Issue identifiers in file order."""
+        return [i.id for i in self.issues]
+
+    @property
+    def ladder(self) -> list[Level]:
+        """Depth ladder, shallow to deep."""
+        return sorted(self.depth_ladder, key=lambda lv: lv.depth)
+
+    @property
+    def substantive_level(self) -> Level:
+        """The first level counted as substantive (default: the second rung)."""
+        ladder = self.ladder
+        if self.substantive_from:
+            return next(lv for lv in ladder if lv.name == self.substantive_from)
+        return ladder[min(1, len(ladder) - 1)]
+
+    @property
+    def blocs(self) -> list[str]:
+        """Blocs of the governments, in order of first appearance."""
+        return list(dict.fromkeys(a.bloc for a in self.governments))

@@ -1,0 +1,157 @@
+"""Safe YAML loading that remembers the line of every key.
+
+Only plain YAML is accepted: no ``!!python/...`` tags (SafeLoader refuses them),
+no anchors or aliases (an alias bomb expands exponentially once validated), and
+no duplicate keys (YAML keeps the last silently, which hides mistakes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from sim.scenario.errors import InputError, Problem
+
+MAX_BYTES = 2_000_000  # a scenario is a few kB; refuse anything absurd
+
+
+@dataclass
+class Document:
+    """A parsed YAML document and the 1-based line of each key path.
+
+    ``files`` names, for paths that came from another file (a variant's ``base``),
+    the file they came from; every other path is in ``file``.
+    """
+
+    file: str
+    data: object
+    lines: dict[tuple, int]
+    files: dict[tuple, str] = field(default_factory=dict)
+
+    def _find(self, loc: tuple) -> tuple:
+        loc = tuple(loc)
+        while loc and loc not in self.lines:
+            loc = loc[:-1]
+        return loc
+
+    def line_of(self, loc: tuple) -> int:
+        """Line of ``loc`` or of its longest prefix present in the file."""
+        return self.lines.get(self._find(loc), 1)
+
+    def file_of(self, loc: tuple) -> str:
+        """File that defines ``loc`` (or its longest defined prefix)."""
+        return self.files.get(self._find(loc), self.file)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases at composition time (before any expansion)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # noqa: D102 - PyYAML hook
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in scenario files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _record_lines(node: yaml.Node, loc: tuple, lines: dict, problems: list, file: str) -> None:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.append(
+                    Problem(file, key_node.start_mark.line + 1, ".".join(map(str, loc + (key,))), "duplicate key")
+                )
+            seen.add(key)
+            lines[loc + (key,)] = key_node.start_mark.line + 1
+            _record_lines(value_node, loc + (key,), lines, problems, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[loc + (i,)] = item.start_mark.line + 1
+            _record_lines(item, loc + (i,), lines, problems, file)
+
+
+def load_yaml(path: str | Path) -> Document:
+    """Read ``path`` as one plain YAML document; raise :class:`InputError` on any problem."""
+    file = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise InputError([Problem(file, 0, "", "no such file")])
+    if p.is_dir():
+        raise InputError([Problem(file, 0, "", "is a directory, not a scenario file")])
+    if p.stat().st_size > MAX_BYTES:
+        raise InputError([Problem(file, 0, "", f"file is larger than {MAX_BYTES} bytes")])
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(file, 0, "", f"not UTF-8 text ({exc.reason})")]) from None
+    except OSError as exc:
+        raise InputError([Problem(file, 0, "", f"cannot read: {exc.strerror}")]) from None
+    return parse_yaml(text, file)
+
+
+def parse_yaml(text: str, file: str = "<string>") -> Document:
+    """Parse YAML text; see :func:`load_yaml`."""
+    if not text.strip():
+        raise InputError([Problem(file, 1, "", "file is empty")])
+    loader = _NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise InputError([Problem(file, 1, "", "file holds no YAML document")])
+        lines: dict[tuple, int] = {}
+        problems: list[Problem] = []
+        _record_lines(node, (), lines, problems, file)
+        if problems:
+            raise InputError(problems)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise InputError([Problem(file, line, "", f"not valid YAML: {message}")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(file, 1, "", f"not valid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise InputError([Problem(file, 1, "", "a scenario must be a mapping of keys to values")])
+    return Document(file, data, lines)
+
+
+def merge(base: Document, variant: Document) -> Document:
+    """``variant`` over ``base``: mappings merge key by key, anything else is replaced.
+
+    The result remembers, for each key path, the file and line that defined it.
+    """
+    lines: dict[tuple, int] = {}
+    files: dict[tuple, str] = {}
+
+    def walk(b: object, v: object, loc: tuple) -> object:
+        if isinstance(b, dict) and isinstance(v, dict):
+            merged = {}
+            for key in [*b, *(k for k in v if k not in b)]:
+                if key in v:
+                    merged[key] = (
+                        walk(b.get(key), v[key], loc + (key,)) if key in b else take(v[key], loc + (key,), variant)
+                    )
+                else:
+                    merged[key] = take(b[key], loc + (key,), base)
+            lines[loc] = variant.lines.get(loc, 1)
+            return merged
+        return take(v, loc, variant)
+
+    def take(value: object, loc: tuple, doc: Document) -> object:
+        for path, line in doc.lines.items():
+            if path[: len(loc)] == loc:
+                lines[path] = line
+                files[path] = doc.files.get(path, doc.file)
+        return value
+
+    data = walk(base.data, variant.data, ())
+    return Document(variant.file, data, lines, {p: f for p, f in files.items() if f != variant.file})
