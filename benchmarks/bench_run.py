@@ -1,9 +1,10 @@
 """Benchmark: wall time of the Bletchley scenario at 200 replications.
 
 Prints the median over repeats of the whole run, the cost per replication and per
-round: on the Mesa model with the event log (``simrun run``), without it, and on the
-batched engine that sweeps use (chunks of ``--chunk`` replications, same seeds, the
-same outcome rows), with the ratios. Machines are shared and noisy: medians only.
+round: on the rulebook's kernel with the event log and per-round data (``simrun run``),
+without them (chunks of ``--chunk`` replications, as sweeps run), and one Mesa model
+per replication (a view over a kernel of one; same seeds, the same outcome rows), with
+the ratios. Machines are shared and noisy: medians only.
 
     python benchmarks/bench_run.py [--repeats 5] [--replications 200] [--chunk 100]
 """
@@ -15,8 +16,7 @@ import statistics
 import time
 from pathlib import Path
 
-from sim.experiments.runner import replication_seed, run_replications
-from sim.rules.batch import run_batch
+from sim.experiments.runner import outcome_rows, replication_seed, run_on_mesa, run_replications
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,14 @@ def time_batch(scenario, replications: int, chunk: int) -> float:
     start = time.perf_counter()
     for first in range(0, replications, chunk):
         seeds = [replication_seed(scenario.seed, r) for r in range(first, min(first + chunk, replications))]
-        run_batch(scenario, seeds)
+        outcome_rows(scenario, seeds)
+    return time.perf_counter() - start
+
+
+def time_mesa(scenario, replications: int) -> float:
+    start = time.perf_counter()
+    for r in range(replications):
+        run_on_mesa(scenario, replication_seed(scenario.seed, r))
     return time.perf_counter() - start
 
 
@@ -40,7 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--replications", type=int, default=200)
-    parser.add_argument("--chunk", type=int, default=100, help="replications per batch")
+    parser.add_argument("--chunk", type=int, default=100, help="replications per kernel")
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "bletchley.yaml"))
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)
@@ -48,9 +55,9 @@ def main() -> None:
     time_run(scenario, 5, True)  # warm caches and imports
     results = {}
     variants = {
-        "Mesa model, event log (run)": lambda: time_run(scenario, n, True),
-        "Mesa model, no log": lambda: time_run(scenario, n, False),
-        f"batched engine, chunks of {args.chunk}": lambda: time_batch(scenario, n, args.chunk),
+        "kernel, log and rounds (run)": lambda: time_run(scenario, n, True),
+        f"kernel, outcomes, chunks of {args.chunk}": lambda: time_batch(scenario, n, args.chunk),
+        "Mesa model per replication": lambda: time_mesa(scenario, n),
     }
     times: dict[str, list[float]] = {label: [] for label in variants}
     for _ in range(args.repeats):  # interleaved, so a noisy spell hits every variant
@@ -62,7 +69,7 @@ def main() -> None:
     for label, t in results.items():
         print(f"{label:34} {t:8.3f} {1000 * t / n:15.2f} {1e6 * t / (n * rounds):10.1f}")
     a, b, c = results.values()
-    print(f"ratio with/without event log: {a / b:.2f}x; Mesa model without log / batched engine: {b / c:.2f}x")
+    print(f"ratio with/without log and rounds: {a / b:.2f}x; Mesa model per replication / kernel: {c / b:.2f}x")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from helpers import Gov, decide
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.experiments.runner import replication_seed, run_replication
-from sim.rules.decision import decide
 from sim.rules.utility import appraise, normalise
 from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories, Scenario
 
@@ -164,13 +164,15 @@ def test_utility_is_bounded_by_its_terms(x, p, s, depth, legitimacy, gain, tensi
 @SETTINGS
 @given(scenarios(), st.integers(0, 1000), unit, st.floats(0.25, 1.0))
 def test_decide_signatories_all_accept_given_who_else_signs(scenario, seed, tension, depth):
-    from sim.model import NegotiationModel
-
-    model = NegotiationModel(scenario, rng=seed)
-    x = np.full(len(scenario.issues), 0.5)
-    vote = decide(scenario.decision_rule, model.governments, lambda g, sh: g.appraise(x, depth, sh, tension, 0.0))
-    if vote.passed:
-        blocs = [g.bloc for g in vote.signatories]
-        for g in vote.signatories:
-            share = sum(b != g.bloc for b in blocs) / (len(blocs) - 1)
-            assert g.appraise(x, depth, share, tension, 0.0).accepts
+    govs = [
+        Gov(a.id, a.bloc, (a.position["rules"], a.position["testing"]), a.capability, a.legitimacy, a.gain)
+        for a in scenario.governments
+    ]
+    d = decide(scenario.decision_rule, govs, [0.5, 0.5], depth, tension)
+    if d.passed:
+        signers = [g for g in govs if g.id in d.signatories]
+        for g in signers:
+            share = sum(o.bloc != g.bloc for o in signers) / (len(signers) - 1)
+            again = decide(Consensus(rule="consensus"), [g], [0.5, 0.5], depth, tension)
+            # alone X_i = 0: add back the rival cost at the share it bears among the signatories
+            assert again.value[g.id] - share * tension * (0.2 + 0.5 * depth) >= -1e-12

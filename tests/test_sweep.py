@@ -170,14 +170,14 @@ def test_sweep_folder_contents(tmp_path, small_plan):
 
 
 def test_a_failing_replication_is_recorded_and_does_not_stop_the_sweep(tmp_path, monkeypatch, small_plan):
-    real = sweep_module.run_replication
+    real = sweep_module.run_on_mesa
 
-    def flaky(scenario, seed, index, *args, **kwargs):
-        if index == 3:
+    def flaky(scenario, seed):
+        if seed.spawn_key[-1] == 3:
             raise RuntimeError("boom")
-        return real(scenario, seed, index, *args, **kwargs)
+        return real(scenario, seed)
 
-    monkeypatch.setattr(sweep_module, "run_replication", flaky)
+    monkeypatch.setattr(sweep_module, "run_on_mesa", flaky)
     result = run_sweep(small_plan, out=tmp_path / "f", workers=1, engine="mesa")
     errors = [r for r in result.rows.to_pylist() if r["error"]]
     assert len(errors) == 4 and all(r["replication"] == 3 and "boom" in r["error"] for r in errors)

@@ -8,13 +8,12 @@ import mesa
 import numpy as np
 import pytest
 from conftest import ROOT
-from helpers import government, scenario
+from helpers import Gov, decide, kernel, scenario
 
 from sim.model import NegotiationModel
 from sim.outputs.stats import estimate, replications_for, wilson
 from sim.rules import baselines
-from sim.rules.decision import decide
-from sim.rules.protocols import make_protocol
+from sim.rules.protocols import table_plan
 from sim.rules.utility import appraise, compromise_point, cross_shares, distance, normalise, trust
 from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories, load_scenario
 from sim.scenario.distributions import realize
@@ -72,76 +71,41 @@ def test_cross_shares_and_trust():
 
 
 # -- decision rules with scripted governments ------------------------------------------
-def table(model):
-    us = government(model, "us", "west", (0.3, 0.6), capability=3)
-    eu = government(model, "eu", "west", (0.8, 0.7), capability=2)
-    cn = government(model, "cn", "east", (0.6, 0.2), capability=3, legitimacy=0.0, gain=0.1)
-    return us, eu, cn
-
-
-def appraiser(x, depth, tension):
-    return lambda g, share: g.appraise(np.asarray(x), depth, share, tension, 0.0)
+def table():
+    return [
+        Gov("us", "west", (0.3, 0.6), capability=3),
+        Gov("eu", "west", (0.8, 0.7), capability=2),
+        Gov("cn", "east", (0.6, 0.2), capability=3, legitimacy=0.0, gain=0.1),
+    ]
 
 
 def test_consensus_fails_on_one_rejection_and_names_the_blocker():
-    us, eu, cn = table(mesa.Model(rng=1))
-    vote = decide(Consensus(rule="consensus"), [us, eu, cn], appraiser([0.5, 0.6], 1.0, 0.9))
-    assert not vote.passed and vote.signatories == []
-    assert vote.blockers == {"cn": "rivalry"}
-    assert vote.appraisals["cn"].value < 0 <= vote.appraisals["us"].value
+    d = decide(Consensus(rule="consensus"), table(), [0.5, 0.6], 1.0, 0.9)
+    assert not d.passed and d.signatories == []
+    assert d.blockers == {"cn": "rivalry"}
+    assert d.value["cn"] < 0 <= d.value["us"]
 
 
 def test_qualified_majority_lets_the_rest_sign_and_recomputes_rival_share():
-    us, eu, cn = table(mesa.Model(rng=1))
     rule = QualifiedMajority(rule="qualified_majority", threshold=0.6)
-    vote = decide(rule, [us, eu, cn], appraiser([0.5, 0.6], 1.0, 0.9))
-    assert vote.passed and {g.actor_id for g in vote.signatories} == {"us", "eu"}  # 5/8 >= 0.6
-    assert vote.appraisals["us"].rivalry == 0.0  # without China no rival cost is left
-    vote = decide(
-        QualifiedMajority(rule="qualified_majority", threshold=0.7), [us, eu, cn], appraiser([0.5, 0.6], 1.0, 0.9)
-    )
-    assert not vote.passed and vote.blockers == {"cn": "rivalry"}
+    d = decide(rule, table(), [0.5, 0.6], 1.0, 0.9)
+    assert d.passed and set(d.signatories) == {"us", "eu"}  # 5/8 >= 0.6
+    assert d.rivalry["us"] == 0.0  # without China no rival cost is left
+    d = decide(QualifiedMajority(rule="qualified_majority", threshold=0.7), table(), [0.5, 0.6], 1.0, 0.9)
+    assert not d.passed and d.blockers == {"cn": "rivalry"}
 
 
 def test_required_signatories_must_all_sign():
-    us, eu, cn = table(mesa.Model(rng=1))
-    vote = decide(
-        RequiredSignatories(rule="required", signatories=["us", "cn"]), [us, eu, cn], appraiser([0.5, 0.6], 1.0, 0.9)
-    )
-    assert not vote.passed and set(vote.blockers) == {"cn"}
-    vote = decide(
-        RequiredSignatories(rule="required", signatories=["us", "eu"]), [us, eu, cn], appraiser([0.5, 0.6], 1.0, 0.9)
-    )
-    assert vote.passed and {g.actor_id for g in vote.signatories} == {"us", "eu"}
+    d = decide(RequiredSignatories(rule="required", signatories=["us", "cn"]), table(), [0.5, 0.6], 1.0, 0.9)
+    assert not d.passed and set(d.blockers) == {"cn"}
+    d = decide(RequiredSignatories(rule="required", signatories=["us", "eu"]), table(), [0.5, 0.6], 1.0, 0.9)
+    assert d.passed and set(d.signatories) == {"us", "eu"}
 
 
 def test_one_signatory_is_no_agreement():
-    us, eu, cn = table(mesa.Model(rng=1))
-    vote = decide(
-        QualifiedMajority(rule="qualified_majority", threshold=0.3), [us, cn], appraiser([0.3, 0.6], 1.0, 1.0)
-    )
-    assert not vote.passed
-
-
-def test_concession_moves_by_flexibility_times_trust_within_confidence_bound():
-    us, _, _ = table(mesa.Model(rng=1))
-    before = us.position.copy()
-    assert us.concede(np.array([0.5, 0.6]), trust=0.5, confidence_bound=0.5)
-    assert us.position == pytest.approx(before + 0.5 * 0.5 * (np.array([0.5, 0.6]) - before))
-    assert not us.concede(np.array([1.0, 0.0]), trust=1.0, confidence_bound=0.1)
-
-
-# -- the government table walks the ladder deep -> shallow ------------------------------
-def test_depth_search_stops_at_the_deepest_level_the_rule_accepts(small_text):
-    s = scenario(small_text, tension=0.6)
-    model = NegotiationModel(s, rng=3)
-    result = model.table.negotiate(model.governments, 1)
-    levels = [o.level for o in result.offers]
-    ladder = [lv.name for lv in reversed(s.ladder)]
-    assert levels == ladder[: len(levels)]
-    assert all(not o.vote.passed for o in result.offers[:-1])
-    if result.level is not None:
-        assert result.offers[-1].vote.passed and result.level.name == levels[-1]
+    us, _, cn = table()
+    d = decide(QualifiedMajority(rule="qualified_majority", threshold=0.3), [us, cn], [0.3, 0.6], 1.0, 1.0)
+    assert not d.passed
 
 
 # -- protocols -------------------------------------------------------------------------
@@ -158,42 +122,61 @@ rounds: 6
 """
 
 
+# -- the government table walks the ladder deep -> shallow ------------------------------
+def test_depth_search_stops_at_the_deepest_level_the_rule_accepts(small_text):
+    s = scenario(small_text, tension=0.6)
+    k = kernel(s, 3, log=True)
+    result = k.table.negotiate((0, 1))
+    levels = [o.level for o in result.offers]
+    assert levels == list(range(len(s.ladder) - 1, -1, -1))[: len(levels)]
+    assert all(not o.vote.passed[0] for o in result.offers[:-1])
+    if result.agreed[0] >= 0:
+        assert result.offers[-1].vote.passed[0] and result.agreed[0] == levels[-1]
+
+
+def test_rejecters_of_the_frontier_concede_by_flexibility_times_trust():
+    s = scenario(THREE, tension=0.9).model_copy(
+        update={"model": scenario(THREE).model.model_copy(update={"perception_noise": 0.0, "confidence_bound": 1.0})}
+    )
+    k = kernel(s)
+    before = k.pos[0].copy()
+    result = k.table.negotiate((0, 1, 2))
+    x = result.x[0]
+    assert result.agreed[0] < len(s.ladder) - 1  # the deepest rung failed: someone concedes
+    moved = [i for i in range(3) if not np.array_equal(k.pos[0, i], before[i])]
+    assert moved, "a rejecter of the frontier rung moves"
+    for i in moved:
+        seating = k.table.seating((0, 1, 2))
+        trusted = trust(seating.rival_share[0, i], 0.9, s.model.trust_cross_bloc)
+        step = s.actors[i].flexibility * trusted
+        assert k.pos[0, i] == pytest.approx(before[i] + step * (x - before[i]))
+
+
 @pytest.mark.parametrize(
     ("protocol", "expected"),
     [
-        ("simultaneous", [["us", "eu", "cn"]] * 6),
-        ("west_first", [["us", "eu"]] * 3 + [["us", "eu", "cn"]] * 3),
-        ("bilateral_first", [["us", "cn"]] * 3 + [["us", "eu", "cn"]] * 3),
+        ("simultaneous", [[0, 1, 2]] * 6),
+        ("west_first", [[0, 1]] * 3 + [[0, 1, 2]] * 3),
+        ("bilateral_first", [[0, 2]] * 3 + [[0, 1, 2]] * 3),
     ],
 )
 def test_protocol_tables_by_round(protocol, expected):
-    model = NegotiationModel(scenario(THREE, protocol=protocol), rng=1)
-    seen = [[g.actor_id for g in t[0]] for t in (model.protocol.tables(r) for r in range(1, 7))]
-    assert seen == expected
+    plan = table_plan(scenario(THREE, protocol=protocol))
+    assert [list(t[0]) for t in plan] == expected
 
 
 def test_west_first_coalition_holds_its_agreed_position():
     s = scenario(THREE, protocol="west_first", tension=0.9)
-    model = NegotiationModel(s, rng=1)
+    k = kernel(s)
     for _ in range(3):
-        model.step()
-    deal = model.best_deal_among({"us", "eu"})
-    assert deal is not None
-    before = [g.position.copy() for g in model.governments]
-    tables = model.protocol.tables(4)  # round 4: everyone meets; looking ahead moves nobody
-    assert [g.actor_id for g in tables[0]] == ["us", "eu", "cn"]
-    assert all(np.array_equal(g.position, p) for g, p in zip(model.governments, before, strict=True))
-    model.protocol.start_round(model, 4)  # the West now holds its deal
-    assert model.by_id["us"].position == pytest.approx(deal)
-    assert model.by_id["eu"].position == pytest.approx(deal)
-    assert model.by_id["cn"].position == pytest.approx([0.6, 0.2])
-
-
-def test_protocol_factory_knows_every_protocol():
-    s = scenario(THREE)
-    for name in ("simultaneous", "west_first", "bilateral_first"):
-        model = NegotiationModel(s.model_copy(update={"protocol": name}), rng=1)
-        assert make_protocol(model.spec, model.governments).name == name
+        k.step()
+    assert np.isfinite(k.best_key[0, 0]), "the West agreed a text among itself"
+    deal = k.best_content[0].copy()
+    assert k.coalition == ("west", 4)
+    k.round = 3
+    k._coalition_position()  # what round 4 starts with: the West now holds its deal
+    assert k.pos[0, 0] == pytest.approx(deal) and k.pos[0, 1] == pytest.approx(deal)
+    assert k.pos[0, 2] == pytest.approx([0.6, 0.2])
 
 
 # -- business forum ---------------------------------------------------------------------
@@ -203,13 +186,11 @@ def test_full_restriction_stops_cross_bloc_meetings(small_text):
         "    salience: {testing: 1}\n  - {id: eastern, name: E, kind: company, bloc: east, home: b, count: 8,"
         " position: {testing: 0.4}, salience: {testing: 1}}\nchair: a",
     )
-    model = NegotiationModel(scenario(text), rng=5)
-    assert model.restriction == 1.0
-    assert all(model.forum.meet(model.rng, model.restriction) == 0 for _ in range(20))
-    open_model = NegotiationModel(
-        scenario(text.replace("restriction: 1.0", "restriction: 0.0, openness: 1.0"), tension=0.0), rng=5
-    )
-    assert sum(open_model.forum.meet(open_model.rng, open_model.restriction) for _ in range(20)) > 0
+    k = kernel(scenario(text), 5)
+    assert k.restriction[0] == 1.0
+    assert all(k.forum._meet(k.rngs, k.restriction)[0] == 0 for _ in range(20))
+    k = kernel(scenario(text.replace("restriction: 1.0", "restriction: 0.0, openness: 1.0"), tension=0.0), 5)
+    assert sum(int(k.forum._meet(k.rngs, k.restriction)[0]) for _ in range(20)) > 0
 
 
 # -- baselines and statistics -------------------------------------------------------------
@@ -263,14 +244,15 @@ def test_company_groups_are_mesa_agents_over_the_forum_arrays():
     rng = np.random.default_rng(1)
     model = NegotiationModel(realize(s, rng), rng=rng)
     model.step()
+    forum = model.kernel.forum
     groups = {g.actor_id: g for g in model.company_groups}
-    assert sum(g.count for g in groups.values()) == model.forum.size == 90
+    assert sum(g.count for g in groups.values()) == forum.n == 90
     china = groups["china_firms"]
-    assert china.adoption_share() == pytest.approx(float(model.forum.adopted[china.rows].mean()))
+    assert china.adoption_share() == pytest.approx(float(forum.adopted[china.rows, 0].mean()))
     west = [g for g in groups.values() if g.bloc == "west"]
     west_share = sum(g.adoption_share() * g.count for g in west) / sum(g.count for g in west)
-    assert west_share == pytest.approx(model.business_shares[model.forum.blocs.index("west")])
-    assert china.mean_position().shape == (len(model.forum.tech),)
+    assert west_share == pytest.approx(model.business_shares[forum.blocs.index("west")])
+    assert china.mean_position().shape == (len(forum.tech),)
     assert all(isinstance(g, mesa.Agent) for g in groups.values())
 
 
@@ -283,21 +265,23 @@ def test_a_majority_text_leaves_room_for_a_wider_shallower_one():
         + "model: {kappa0_government: 0.05, kappa1_government: 1.0, perception_noise: 0.0}\n"
     )
     assert text.count("gain: 1.0") == 2 and "legitimacy: 0.3" in text
-    model = NegotiationModel(scenario(text, tension=0.9), rng=1)
-    result = model.table.negotiate(model.governments, 1)
-    (deep, deep_signers), *wider = result.agreements
-    assert deep.name == "binding" and sorted(deep_signers) == ["eu", "us"]  # the West alone: 5/8 of capability
-    assert wider and sorted(wider[-1][1]) == ["cn", "eu", "us"]  # and a shallower text everyone signs
-    assert wider[-1][0].depth < deep.depth
-    model._record(result)
-    assert model.deals["binding"].signatories == {"us", "eu"}
-    assert model.deals[wider[-1][0].name].signatories == {"us", "eu", "cn"}
-    assert model.is_cross_bloc(model.deals["declaration"].signatories)
+    k = kernel(scenario(text, tension=0.9))
+    k.round = 1
+    result = k.table.negotiate((0, 1, 2))
+    names = [lv.name for lv in k.ladder]
+    assert names[result.agreed[0]] == "binding" and result.signers[0].tolist() == [True, True, False]
+    assert result.wider and result.wider[-1][2][0].tolist() == [True, True, True]  # a shallower text all sign
+    assert result.wider[-1][0] < result.agreed[0]
+    k._record(result)
+    deals = k.deals(0)
+    assert deals["binding"].signatories == {"us", "eu"}
+    assert deals[names[result.wider[-1][0]]].signatories == {"us", "eu", "cn"}
+    assert k.is_cross_bloc(deals["declaration"].signatories)
 
 
 def test_under_consensus_one_text_per_round():
-    model = NegotiationModel(scenario(THREE, tension=0.5), rng=2)
+    k = kernel(scenario(THREE, tension=0.5), 2)
     for _ in range(4):
-        result = model.table.negotiate(model.governments, 1)
+        result = k.table.negotiate((0, 1, 2))
         assert result.wider == []
-        assert result.level is None or sorted(result.signatories) == ["cn", "eu", "us"]
+        assert result.agreed[0] < 0 or result.signers[0].all()

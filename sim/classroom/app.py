@@ -33,7 +33,7 @@ def _proposal(model: DemoModel) -> np.ndarray:
     """The proposal on the table: the last one put, else the one the chair would put now."""
     if model.last_proposal is not None:
         return model.last_proposal
-    return model.table.proposal(model.governments)
+    return model.proposal(model.governments)
 
 
 def _show(fig: Figure, ax: object, title: str, legend: str = "best") -> None:

@@ -199,7 +199,7 @@ class Game:
         for _ in range(self.scenario.rounds):
             tables = [t for t in m.tables(m.round + 1) if self.me in t]
             if tables:
-                proposal = m.table.proposal(tables[0])
+                proposal = m.proposal(tables[0])
                 self.show_round(tables[0], proposal)
                 self.ask(proposal)
             else:

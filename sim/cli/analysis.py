@@ -69,13 +69,6 @@ def sweep(
         f"{len(plan.points)} points × {plan.replications} replications: {result.computed} runs computed now "
         f"on {result.workers} worker(s){rate}."
     )
-    failed = {name: why for name, why in result.fallbacks.items() if why.startswith("batched engine failed")}
-    if failed:
-        err.print(
-            f"[yellow]{len(failed)} chunk(s) ran on the Mesa model because the batched engine failed "
-            f"(first: {next(iter(failed.values()))}). The rows are right; manifest.json lists the chunks. "
-            "Please report it.[/yellow]"
-        )
     render_sweep(result.summary, out)
     out.print(f"Results in [bold]{result.out}[/bold]")
 

@@ -184,12 +184,12 @@ def issue_scenario(issue: DeuIssue, params: EngineParams) -> Scenario:
 def engine_run(issue: DeuIssue, params: EngineParams) -> dict[str, float | None]:
     """Run the engine on ``issue``: the agreed content, the opening and the last proposal (0–100)."""
     model = NegotiationModel(issue_scenario(issue, params), rng=0, log_events=False, collect_rounds=False)
-    opening = 100 * float(model.table.proposal(model.governments)[0])
+    opening = 100 * float(model.proposal(model.governments)[0])
     for _ in range(params.rounds):
         model.step()
         if "adopted" in model.deals:
             return {"agreed": 100 * float(model.deals["adopted"].content[0]), "opening": opening, "last": None}
-    return {"agreed": None, "opening": opening, "last": 100 * float(model.table.proposal(model.governments)[0])}
+    return {"agreed": None, "opening": opening, "last": 100 * float(model.proposal(model.governments)[0])}
 
 
 def predict(issue: DeuIssue, run: dict[str, float | None], fallback: str) -> float:

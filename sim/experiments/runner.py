@@ -1,24 +1,31 @@
-"""Runs: one replication, many replications, and where their seeds come from.
+"""Runs: replications of a scenario on the rulebook's kernel, and where their seeds come from.
 
 Every replication's generator is spawned from the master seed by its index with
 numpy's SeedSequence (``SeedSequence(master, spawn_key=index)``), so a result never
-depends on which process ran it or in which order. Distributions in the scenario are
-drawn first, then the model runs on the same generator.
+depends on which process ran it, in which order, or with which others it shared a
+kernel. Distributions in the scenario are drawn first, then the kernel runs on the
+same generator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model import NegotiationModel
-from sim.rules.outcomes import classify
+from sim.rules.kernel import Negotiation, structure
+from sim.rules.log import COLUMNS as EVENT_COLUMNS
+from sim.rules.outcomes import classify_all
 from sim.scenario import Scenario
 from sim.scenario.distributions import realize
 
-EVENT_COLUMNS = ("round", "table", "level", "actor", "action", "value", "reason", "detail")
+__all__ = ["EVENT_COLUMNS", "Replication", "outcome_rows", "replication_seed", "run_replications"]
+
+COMPANY_ROWS = 1_000_000
+"""Companies × replications held at once: each forum array then takes about 8 MB per
+issue, so a kernel of a 100,000-company forum stays within a few hundred MB (it is cut
+into kernels of 10 replications), while small forums run whole chunks at once."""
 
 
 def replication_seed(master: int, *index: int) -> np.random.SeedSequence:
@@ -28,12 +35,80 @@ def replication_seed(master: int, *index: int) -> np.random.SeedSequence:
 
 @dataclass
 class Replication:
-    """What one replication produced."""
+    """What one replication produced: its outcome row, per-round columns and event log."""
 
     index: int
     outcome: dict
     rounds: dict[str, list] = field(default_factory=dict)
     events: list[tuple] = field(default_factory=list)
+
+
+def batch_size(scenario: Scenario) -> int:
+    """Replications to run in one kernel for ``scenario`` (at least 1), bounded by :data:`COMPANY_ROWS`."""
+    companies = sum(a.count for a in scenario.companies)
+    return max(1, COMPANY_ROWS // max(companies, 1))
+
+
+def _kernels(
+    scenario: Scenario, seeds: Sequence[np.random.SeedSequence], log: bool
+) -> list[tuple[list[int], Negotiation]]:
+    """Kernels covering ``seeds``: replications realised, grouped by structure, cut by :func:`batch_size`."""
+    rngs = [np.random.default_rng(s) for s in seeds]
+    specs = [realize(scenario, rng) for rng in rngs]
+    groups: dict[tuple, list[int]] = {}
+    for i, spec in enumerate(specs):
+        groups.setdefault(structure(spec), []).append(i)
+    size = batch_size(scenario)
+    out = []
+    for members in groups.values():
+        for first in range(0, len(members), size):
+            part = members[first : first + size]
+            out.append((part, Negotiation([specs[i] for i in part], [rngs[i] for i in part], log=log)))
+    return out
+
+
+def outcome_rows(scenario: Scenario, seeds: Sequence[np.random.SeedSequence]) -> list[dict]:
+    """Outcome rows of the replications seeded by ``seeds``, in seed order (no log, no per-round data)."""
+    rows: list[dict | None] = [None] * len(seeds)
+    for members, kernel in _kernels(scenario, seeds, log=False):
+        for _ in range(kernel.spec.rounds):
+            kernel.step()
+        for i, row in zip(members, classify_all(kernel), strict=True):
+            rows[i] = row
+    return rows  # type: ignore[return-value]
+
+
+def run_replications(
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    log_events: bool = True,
+    collect_rounds: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> list[Replication]:
+    """Run ``replications`` (default the scenario's) seeded from ``seed`` (default the scenario's)."""
+    n = scenario.replications if replications is None else replications
+    master = scenario.seed if seed is None else seed
+    seeds = [replication_seed(master, r) for r in range(n)]
+    out: list[Replication | None] = [None] * n
+    step = max(1, min(batch_size(scenario), 50))  # kernels of at most 50, so the progress bar moves
+    for start in range(0, n, step):
+        block = list(range(start, min(start + step, n)))
+        for members, kernel in _kernels(scenario, [seeds[i] for i in block], log=log_events):
+            snapshots = []
+            for _ in range(kernel.spec.rounds):
+                kernel.step()
+                if collect_rounds:
+                    snapshots.append({c: v.tolist() for c, v in kernel.snapshot().items()})
+            for r, (i, row) in enumerate(zip(members, classify_all(kernel), strict=True)):
+                index = block[i]
+                rounds = {c: [s[c][r] for s in snapshots] for c in snapshots[0]} if snapshots else {}
+                events = kernel.log.entries[r] if kernel.log is not None else []
+                out[index] = Replication(index, row, rounds, events)
+        if progress:
+            progress(len(block))
+    return out  # type: ignore[return-value]
 
 
 def run_replication(
@@ -43,29 +118,24 @@ def run_replication(
     log_events: bool = True,
     collect_rounds: bool = True,
 ) -> Replication:
-    """Draw the scenario's uncertain numbers, run the model for ``scenario.rounds`` rounds, classify."""
+    """One replication on the kernel (see :func:`run_replications`)."""
+    [(_, kernel)] = _kernels(scenario, [seed], log=log_events)
+    snapshots = []
+    for _ in range(kernel.spec.rounds):
+        kernel.step()
+        if collect_rounds:
+            snapshots.append({c: v[0].item() for c, v in kernel.snapshot().items()})
+    rounds = {c: [s[c] for s in snapshots] for c in snapshots[0]} if snapshots else {}
+    events = kernel.log.entries[0] if kernel.log is not None else []
+    return Replication(index, classify_all(kernel)[0], rounds, events)
+
+
+def run_on_mesa(scenario: Scenario, seed: np.random.SeedSequence) -> dict:
+    """The outcome row of one replication run through the Mesa model (``simrun sweep --engine mesa``)."""
+    from sim.model import NegotiationModel  # Mesa is slow to import; runs need it only here
+
     rng = np.random.default_rng(seed)
-    realised = realize(scenario, rng)
-    model = NegotiationModel(realised, rng=rng, log_events=log_events, collect_rounds=collect_rounds)
-    for _ in range(realised.rounds):
+    model = NegotiationModel(realize(scenario, rng), rng=rng, log_events=False, collect_rounds=False)
+    for _ in range(model.spec.rounds):
         model.step()
-    return Replication(index, classify(model), model.datacollector.model_vars, model.log)
-
-
-def run_replications(
-    scenario: Scenario,
-    *,
-    replications: int | None = None,
-    seed: int | None = None,
-    log_events: bool = True,
-    progress: Callable[[int], None] | None = None,
-) -> list[Replication]:
-    """Run ``replications`` (default the scenario's) seeded from ``seed`` (default the scenario's)."""
-    n = scenario.replications if replications is None else replications
-    master = scenario.seed if seed is None else seed
-    out = []
-    for r in range(n):
-        out.append(run_replication(scenario, replication_seed(master, r), r, log_events))
-        if progress:
-            progress(1)
-    return out
+    return model.outcome()

@@ -19,17 +19,16 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiments.executors import available_cores, make_executor
-from sim.experiments.runner import replication_seed, run_replication
+from sim.experiments.runner import outcome_rows, replication_seed, run_on_mesa
 from sim.experiments.sweep_spec import chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
 from sim.outputs.files import default_out, manifest, write_json
-from sim.rules.batch import run_batch
 from sim.scenario import Scenario, load_scenario, scenario_hash
 from sim.scenario.errors import InputError, Problem
 
@@ -53,41 +52,35 @@ class Chunk:
 
 
 ENGINES = ("batch", "mesa")
-"""``batch``: all replications of a chunk at once (:mod:`sim.rules.batch`); ``mesa``: one Mesa model each.
+"""``batch``: all replications of a chunk in one kernel of the rulebook (:mod:`sim.rules.kernel`);
+``mesa``: one Mesa model per replication, over a kernel of one. Both give identical rows."""
 
-Both give identical rows; ``batch`` falls back to ``mesa`` for a chunk it cannot take."""
 
-
-def run_chunk(chunk: Chunk) -> tuple[str, list[dict], str]:
-    """Run one chunk in a worker; a failing replication becomes a row with its error.
-
-    Returns the part's name, its rows, and why the chunk ran on the Mesa model although
-    the batched engine was asked for ("" when it did not).
-    """
+def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
+    """Run one chunk in a worker; a failing replication becomes a row with its error."""
     seeds = [replication_seed(chunk.master, chunk.point_index, r) for r in range(chunk.start, chunk.stop)]
-    outcomes, fallback = None, ""
+    outcomes: list | None = None
     if chunk.engine == "batch":
         try:
-            outcomes = run_batch(chunk.scenario, seeds)
-            if outcomes is None:
-                fallback = "replications differ in structure (ladder, tables or rule)"
-        except Exception as exc:  # noqa: BLE001 - the Mesa model reruns them one by one and records which failed
-            fallback = f"batched engine failed: {type(exc).__name__}: {exc}"
+            outcomes = outcome_rows(chunk.scenario, seeds)
+        except Exception:  # noqa: BLE001 - rerun one by one below, so the failing replication is named
+            outcomes = None
     rows = []
     for i, r in enumerate(range(chunk.start, chunk.stop)):
         row = {"point": chunk.point_index, "replication": r, "seed": f"{chunk.master}:{chunk.point_index}:{r}"}
         row.update(chunk.point)
         try:
-            if outcomes is None:
-                outcomes_r = run_replication(chunk.scenario, seeds[i], r, False, collect_rounds=False).outcome
+            if outcomes is not None:
+                row.update(outcomes[i])
+            elif chunk.engine == "mesa":
+                row.update(run_on_mesa(chunk.scenario, seeds[i]))
             else:
-                outcomes_r = outcomes[i]
-            row.update(outcomes_r)
+                row.update(outcome_rows(chunk.scenario, [seeds[i]])[0])
             row["error"] = ""
         except Exception as exc:  # noqa: BLE001 - one failure must not stop a sweep; it is recorded
             row["error"] = f"{type(exc).__name__}: {exc} | {traceback.format_exc(limit=3)!r}"
         rows.append(row)
-    return chunk.name, rows, fallback
+    return chunk.name, rows
 
 
 def write_part(parts: Path, name: str, rows: list[dict]) -> None:
@@ -212,7 +205,6 @@ class SweepResult:
     elapsed: float
     computed: int
     workers: int
-    fallbacks: dict[str, str] = field(default_factory=dict)  # chunks run on the Mesa model instead, and why
 
 
 def run_sweep(
@@ -248,11 +240,8 @@ def run_sweep(
     start = time.perf_counter()
     with make_executor(workers, scheduler, dask_local) as executor:
         used = executor.workers
-        fallbacks: dict[str, str] = {}
-        for name, rows, fallback in executor.imap_unordered(run_chunk, todo):
+        for name, rows in executor.imap_unordered(run_chunk, todo):
             write_part(parts, name, rows)
-            if fallback:
-                fallbacks[name] = fallback
             if progress:
                 progress(len(rows))
     elapsed = time.perf_counter() - start
@@ -276,7 +265,6 @@ def run_sweep(
         workers=used,
         engine=engine,
         chunk=chunk,
-        mesa_fallbacks=dict(sorted(fallbacks.items())),
     )
     write_sweep_outputs(target, plan, summary, info)
-    return SweepResult(target, table, summary, elapsed, computed, used, fallbacks)
+    return SweepResult(target, table, summary, elapsed, computed, used)

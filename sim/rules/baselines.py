@@ -15,7 +15,6 @@ capability per actor:
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
 
 from sim.rules.utility import compromise_point, distance, normalise
 
@@ -53,6 +52,8 @@ def nash_bargaining(
     Actors that can gain nothing over the status quo get a small floor so the
     product stays defined; the search starts at the weighted mean (deterministic).
     """
+    from scipy.optimize import minimize  # scipy is slow to import; only this baseline needs it
+
     positions = np.asarray(positions, float)
     sal = normalise(np.asarray(salience, float))
     cap = np.asarray(capability, float)

@@ -1,9 +1,11 @@
-"""Classify a finished run into flat outcome fields (one row per replication).
+"""Classify finished runs into flat outcome fields (one row per replication).
 
 Government level: for each rung of the ladder, whether a deal was reached, whether
 its signatories span two or more blocs, when, who signed and who blocked it last
 (with the term of their utility that made them reject). Business level: none,
 within one bloc only, or across blocs (every bloc's adoption share >= quorum).
+Read from a kernel's arrays (:class:`~sim.rules.kernel.Negotiation`), one replication
+at a time.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.rules import baselines
+from sim.rules.utility import REASONS
 
 if TYPE_CHECKING:
-    from sim.model import NegotiationModel
+    from sim.rules.kernel import Negotiation
     from sim.scenario import Level
 
 
@@ -25,22 +28,38 @@ def _join(items: Iterable[str]) -> str:
     return ";".join(sorted(items))
 
 
-def classify(model: NegotiationModel) -> dict:
-    """Outcome fields of a finished model run; values are str, int, float or bool."""
-    s = model.spec
+def classify_all(run: Negotiation) -> list[dict]:
+    """Outcome fields of every replication of a finished kernel, in replication order."""
+    return [classify(run, r) for r in range(run.reps)]
+
+
+def blockers(run: Negotiation, r: int) -> dict[str, dict[str, str]]:
+    """Replication ``r``'s last blockers of each refused rung: rung -> actor -> reason."""
+    return {
+        lv.name: {run.gov_ids[g]: REASONS[int(c)] for g, c in enumerate(run.blocker_code[r, level]) if c}
+        for level, lv in enumerate(run.ladder)
+        if run.blocker_set[r, level]
+    }
+
+
+def classify(run: Negotiation, r: int = 0) -> dict:
+    """Outcome fields of replication ``r`` of a finished kernel; values are str, int, float or bool."""
+    s = run.specs[r]
+    deals = run.deals(r)
+    refused = blockers(run, r)
     out: dict = {}
     deepest = deepest_cross = None
     substantive = s.substantive_level
     sub_round = None
-    for level in model.ladder:
-        deal = model.deals.get(level.name)
-        cross = bool(deal) and model.is_cross_bloc(deal.signatories)
+    for level in run.ladder:
+        deal = deals.get(level.name)
+        cross = bool(deal) and run.is_cross_bloc(deal.signatories)
         out[f"{level.name}_agreed"] = deal is not None
         out[f"{level.name}_cross_bloc"] = cross
         out[f"{level.name}_round"] = deal.round if deal else 0
         out[f"{level.name}_signatories"] = _join(deal.signatories) if deal else ""
-        blockers = {} if deal and cross else model.blockers.get(level.name, {})
-        out[f"{level.name}_blockers"] = _join(f"{a}:{r}" for a, r in blockers.items())
+        who = {} if deal and cross else refused.get(level.name, {})
+        out[f"{level.name}_blockers"] = _join(f"{a}:{why}" for a, why in who.items())
         if deal:
             deepest = level
         if cross:
@@ -53,21 +72,23 @@ def classify(model: NegotiationModel) -> dict:
     out["gov_cross_depth"] = deepest_cross.depth if deepest_cross else 0.0
     out["gov_substantive_round"] = sub_round or 0
     for bloc in s.blocs:
-        members = {g.actor_id for g in model.governments if g.bloc == bloc}
+        members = {g for g, b in zip(run.gov_ids, run.gov_bloc, strict=True) if b == bloc}
         best = 0.0
-        for level in model.ladder:
-            deal = model.deals.get(level.name)
+        for level in run.ladder:
+            deal = deals.get(level.name)
             if deal and members <= deal.signatories:
                 best = level.depth
         out[f"bloc_{bloc}_depth"] = best
-    business = "cross_bloc" if model.business_cross_now else "within_bloc" if model.business_within_now else "none"
+    forum = run.forum
+    business = "cross_bloc" if forum.cross_now[r] else "within_bloc" if forum.within_now[r] else "none"
     out["business_level"] = business
-    out["business_round"] = model.business_cross_round or 0
-    for bloc, share in zip(model.forum.blocs, model.business_shares, strict=True):
+    business_round = int(forum.cross_round[r]) or None
+    out["business_round"] = business_round or 0
+    for bloc, share in zip(forum.blocs, forum.shares[r], strict=True):
         out[f"adoption_{bloc}"] = round(float(share), 6)
-    out["first"] = _first(sub_round, model.business_cross_round)
-    out["rounds"] = model.round
-    out.update(_baselines(model, deepest))
+    out["first"] = _first(sub_round, business_round)
+    out["rounds"] = run.round
+    out.update(_baselines(run, r, deals, deepest))
     return out
 
 
@@ -81,16 +102,15 @@ def _first(gov_round: int | None, business_round: int | None) -> str:
     return "same_round"
 
 
-def _baselines(model: NegotiationModel, deepest: Level | None) -> dict:
+def _baselines(run: Negotiation, r: int, deals: dict, deepest: Level | None) -> dict:
     """Baseline predictions from the initial positions, and the deal's content beside them."""
-    govs = model.governments
-    pos = np.array([g.ideal for g in govs])
-    sal = np.array([g.salience for g in govs])
-    cap = np.array([g.capability for g in govs])
-    q = np.array([i.status_quo for i in model.spec.issues])
-    ids = tuple(model.spec.issue_ids)
+    pos = np.ascontiguousarray(run.ideal[r])
+    sal = np.ascontiguousarray(run.sal[r])
+    cap = np.ascontiguousarray(run.cap[r])
+    q = np.array([i.status_quo for i in run.specs[r].issues])
+    ids = tuple(run.ids)
     out = dict(_predict(pos.tobytes(), sal.tobytes(), cap.tobytes(), q.tobytes(), pos.shape, ids))
-    deal = model.deals[deepest.name].content if deepest is not None else np.full(len(q), np.nan)
+    deal = deals[deepest.name].content if deepest is not None else np.full(len(q), np.nan)
     out.update(_fields("deal", ids, deal))
     return out
 

@@ -13,7 +13,7 @@ with ``D_i(x) = Σ_k s_ik |x_k − p_ik|``. The actor signs when ``V_i >= 0``.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -34,10 +34,35 @@ def distance(x: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.nd
     return np.einsum("...j,...j->...", np.broadcast_to(salience, gap.shape), gap)
 
 
+RIVALRY, CONTENT, CHOICE = 1, 2, 3
+"""Codes of the reason an actor declines (0: it signs)."""
+REASONS = {RIVALRY: "rivalry", CONTENT: "content", CHOICE: "choice"}
+
+
+def terms(legitimacy, gain, distance_, depth, cross_share, tension, kappa0, kappa1):  # noqa: ANN001, ANN201
+    """The four terms of ``V_i(x, d)``: legitimacy, cooperation ``d·G``, content ``d·D``, rivalry.
+
+    Works on floats and on arrays alike (the kernel passes (R, m) arrays). ``gain`` is
+    G_i plus any focal bonus; ``distance_`` is D_i(x) on [0, 1]; ``cross_share`` X_i on
+    [0, 1]. V is ``legitimacy + cooperation − content − rivalry``, summed in that order.
+    """
+    return (
+        legitimacy,
+        depth * gain,
+        depth * distance_,
+        cross_share * tension * (kappa0 + kappa1 * depth),
+    )
+
+
+def rivalry_decides(cooperation, content, rivalry):  # noqa: ANN001, ANN201
+    """Whether a rejection is for rivalry (else for content, counted net of cooperation: d·(D − G))."""
+    return rivalry >= content - cooperation
+
+
 class Appraisal(NamedTuple):
     """One actor's reading of one offer: the terms of its utility and its decision.
 
-    A named tuple: one is made per actor, level and round, so it must be cheap.
+    A named tuple: one is made per actor, level and round in the event log, so it must be cheap.
     """
 
     legitimacy: float
@@ -58,16 +83,12 @@ class Appraisal(NamedTuple):
 
     @property
     def reason(self) -> str | None:
-        """Why the actor rejects: ``"rivalry"``, ``"content"``, or ``"choice"`` (a player said no).
-
-        Content counts net of the gain of cooperating, d·(D − G): a far proposal is
-        only a reason to reject when it costs more than cooperation brings.
-        """
+        """Why the actor rejects: ``"rivalry"``, ``"content"``, or ``"choice"`` (a player said no)."""
         if self.accepts:
             return None
         if self.choice is False:
             return "choice"
-        return "rivalry" if self.rivalry >= self.content - self.cooperation else "content"
+        return "rivalry" if rivalry_decides(self.cooperation, self.content, self.rivalry) else "content"
 
 
 def appraise(
@@ -82,34 +103,12 @@ def appraise(
     cross_share: float,
     kappa0: float,
     kappa1: float,
-    extra_cost: float = 0.0,
 ) -> Appraisal:
-    """Terms of ``V_i(x, d)`` for one actor.
-
-    ``cross_share`` (X_i, on [0, 1]) is the share of the other signatories that
-    belong to another bloc; ``extra_cost`` is added to the rivalry term per unit of
-    ``cross_share`` (business restrictions).
-    """
-    d = float(depth)
+    """``V_i(x, d)`` for one actor reading content ``x`` exactly, as an :class:`Appraisal`."""
+    d_i = float(distance(x, position, salience))
     return Appraisal(
-        legitimacy=float(legitimacy),
-        cooperation=d * float(gain),
-        content=d * float(distance(x, position, salience)),
-        rivalry=float(cross_share) * (float(tension) * (kappa0 + kappa1 * d) + extra_cost),
+        *(float(v) for v in terms(legitimacy, gain, d_i, float(depth), cross_share, tension, kappa0, kappa1))
     )
-
-
-def utility_rows(
-    x: np.ndarray,
-    depth: float,
-    positions: np.ndarray,
-    salience: np.ndarray,
-    legitimacy: np.ndarray,
-    gain: np.ndarray,
-    rival_cost: np.ndarray,
-) -> np.ndarray:
-    """Vectorised ``V`` for many actors (companies): ``rival_cost`` is X_i·(τ(κ0+κ1 d)+extra)."""
-    return legitimacy + depth * (gain - distance(x, positions, salience)) - rival_cost
 
 
 def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -127,21 +126,24 @@ def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.nda
     return np.where(total > 0, (w * positions).sum(axis=0) / np.where(total > 0, total, 1.0), plain)
 
 
-def cross_shares(blocs: np.ndarray) -> np.ndarray:
-    """X_i for each member of a group of signatories: share of the others in another bloc."""
-    return np.array(cross_share_tuple(tuple(str(b) for b in blocs)))
+def rival_cosigners(signing: np.ndarray, same_bloc: np.ndarray) -> np.ndarray:
+    """X_i for each member: the share of the *other* signatories in another bloc (0 if none).
 
-
-@lru_cache(maxsize=4096)
-def cross_share_tuple(blocs: tuple[str, ...]) -> tuple[float, ...]:
-    """:func:`cross_shares` as plain floats for a tuple of blocs.
-
-    Cached: a run asks about the same few tables over and over.
+    ``signing`` (..., m) says who signs; ``same_bloc`` (m, m) whether two members share a
+    bloc. Counts are integers, so the shares are exact.
     """
-    n = len(blocs)
-    if n <= 1:
-        return (0.0,) * n
-    return tuple((n - blocs.count(b)) / (n - 1) for b in blocs)
+    signing = np.asarray(signing)
+    n = signing.sum(axis=-1, keepdims=True)
+    same = signing.astype(np.int64) @ same_bloc.T.astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 1, (n - same) / (n - 1), 0.0)
+
+
+def cross_shares(blocs: Sequence[str] | np.ndarray) -> np.ndarray:
+    """X_i for each member of a group that all sign, given their blocs."""
+    blocs = [str(b) for b in blocs]
+    same = np.array([[a == b for b in blocs] for a in blocs], dtype=bool).reshape(len(blocs), len(blocs))
+    return rival_cosigners(np.ones(len(blocs), dtype=bool), same)
 
 
 def trust(cross_capability_share: float, tension: float, trust_cross_bloc: float) -> float:

@@ -1,13 +1,13 @@
-"""The batched engine gives, replication for replication, the Mesa model's outcome rows.
+"""One kernel of many replications gives, row for row, what the Mesa model gives for each.
 
-Rows are compared through ``repr`` (so NaN equals NaN and 0.1 must be exactly 0.1):
-the batched engine performs the Mesa model's floating-point operations in the same
-order, so the rows must be identical, not merely close.
+The Mesa model is a view over a kernel of one replication; a sweep runs a kernel of a
+whole chunk. Replications must not influence each other through the shared arrays,
+and the Mesa model must draw in the kernel's order, so the rows must be identical, not
+merely close: they are compared through ``repr`` (NaN equals NaN, 0.1 must be exactly 0.1).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +16,12 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 from test_properties import SETTINGS, scenarios
 
+from sim.experiments import runner as runner_module
 from sim.experiments import sweep as sweep_module
-from sim.experiments.runner import replication_seed, run_replication
+from sim.experiments.runner import outcome_rows, replication_seed, run_on_mesa
 from sim.experiments.sweep import Chunk, run_chunk
 from sim.experiments.sweep_spec import apply_point
-from sim.rules.batch import BatchRun, run_batch, structure
+from sim.rules.kernel import structure
 from sim.scenario import load_scenario, scenario_from_text
 from sim.scenario.errors import InputError
 
@@ -35,13 +36,12 @@ PROTOCOLS = ["simultaneous", "west_first", "bilateral_first"]
 
 
 def mesa_rows(scenario, seeds) -> list[dict]:
-    return [run_replication(scenario, s, r, False, collect_rounds=False).outcome for r, s in enumerate(seeds)]
+    return [run_on_mesa(scenario, s) for s in seeds]
 
 
 def assert_same_rows(scenario, n: int, master: int = 11, point: int = 0) -> list[dict]:
     seeds = [replication_seed(master, point, r) for r in range(n)]
-    batch = run_batch(scenario, seeds)
-    assert batch is not None, "these replications share a structure and must be batched"
+    batch = outcome_rows(scenario, seeds)
     reference = mesa_rows(scenario, seeds)
     for r, (b, m) in enumerate(zip(batch, reference, strict=True)):
         assert repr(b) == repr(m), f"replication {r}: " + repr(
@@ -99,8 +99,8 @@ def test_generated_scenarios_with_uncertain_numbers_give_the_mesa_rows(scenario,
 def test_uncertain_numbers_are_drawn_per_replication_as_the_mesa_model_draws_them():
     scenario = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
     seeds = [replication_seed(2, 0, r) for r in range(5)]
-    engine = BatchRun(scenario, seeds)
-    assert len(set(engine.tension.tolist())) == 5  # tension is a range in bletchley
+    [(_, kernel)] = runner_module._kernels(scenario, seeds, log=False)
+    assert len(set(kernel.tension.tolist())) == 5  # tension is a range in bletchley
     assert_same_rows(scenario, 5, master=2)
 
 
@@ -134,7 +134,7 @@ def test_a_single_company_gives_the_mesa_rows():
     assert_same_rows(scenario_from_text(text), 8)
 
 
-def test_replications_of_different_structure_are_not_batched():
+def test_replications_of_different_structure_run_in_separate_kernels():
     # an uncertain depth can reorder the ladder from one replication to the next
     scenario = apply_point(
         load_scenario(ROOT / "scenarios" / "bletchley.yaml"),
@@ -145,70 +145,36 @@ def test_replications_of_different_structure_are_not_batched():
 
     shapes = {structure(realize(scenario, np.random.default_rng(s))) for s in seeds}
     assert len(shapes) > 1
-    assert run_batch(scenario, seeds) is None
-    # the sweep then runs them on the Mesa model: same rows as the reference
-    chunk = Chunk(0, {}, scenario, 4, 0, 12)
-    _, rows, why = run_chunk(chunk)
-    assert why.startswith("replications differ in structure")
+    assert len(runner_module._kernels(scenario, seeds, log=False)) == len(shapes)
+    _, rows = run_chunk(Chunk(0, {}, scenario, 4, 0, 12))
     reference = mesa_rows(scenario, seeds)
     assert [repr({k: r[k] for k in m}) for r, m in zip(rows, reference, strict=True)] == [repr(m) for m in reference]
 
 
-def test_a_chunk_the_batched_engine_fails_on_is_rerun_on_the_mesa_model(monkeypatch):
+def test_a_chunk_whose_kernel_fails_is_rerun_one_by_one_and_names_the_failing_replication(monkeypatch):
     scenario = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
     good = run_chunk(Chunk(0, {"tension": 0.5}, scenario, 9, 0, 6))[1]
+    real = runner_module.outcome_rows
+    bad = replication_seed(9, 0, 3).spawn_key
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("batched engine failed")
+    def broken(scenario, seeds):
+        if any(s.spawn_key == bad for s in seeds):
+            raise RuntimeError("boom")
+        return real(scenario, seeds)
 
-    monkeypatch.setattr(sweep_module, "run_batch", broken)
-    name, fallback, why = run_chunk(Chunk(0, {"tension": 0.5}, scenario, 9, 0, 6))
-    assert repr(fallback) == repr(good) and all(r["error"] == "" for r in fallback)
-    assert why == "batched engine failed: RuntimeError: batched engine failed"
-
-
-def test_a_sweep_records_the_chunks_that_fell_back_to_the_mesa_model(tmp_path, monkeypatch):
-    from sim.experiments.sweep import plan_sweep, run_sweep
-
-    plan = plan_sweep(ROOT / "scenarios" / "bletchley.yaml", vary=["tension=0.2,0.8"], replications=4, seed=3)
-    clean = run_sweep(plan, out=tmp_path / "clean", workers=1)
-    assert clean.fallbacks == {}
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(sweep_module, "run_batch", broken)
-    fell = run_sweep(plan, out=tmp_path / "fell", workers=1)
-    manifest = json.loads((tmp_path / "fell" / "manifest.json").read_text())
-    assert sorted(manifest["mesa_fallbacks"]) == sorted(p.name for p in (tmp_path / "fell" / "parts").iterdir())
-    assert set(fell.fallbacks.values()) == {"batched engine failed: RuntimeError: boom"}
-    assert repr(fell.rows.to_pylist()) == repr(clean.rows.to_pylist())  # nothing lost, nothing different
+    monkeypatch.setattr(sweep_module, "outcome_rows", broken)
+    _, rows = run_chunk(Chunk(0, {"tension": 0.5}, scenario, 9, 0, 6))
+    assert [r["replication"] for r in rows if r["error"]] == [3] and "boom" in rows[3]["error"]
+    assert repr([r for r in rows if not r["error"]]) == repr([r for r in good if r["replication"] != 3])
 
 
-def test_large_forums_are_cut_into_smaller_batches_without_changing_a_row(monkeypatch):
-    import sim.rules.batch as batch_module
-
+def test_large_forums_are_cut_into_smaller_kernels_without_changing_a_row(monkeypatch):
     scenario = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
     seeds = [replication_seed(6, 0, r) for r in range(10)]
-    whole = run_batch(scenario, seeds)
+    whole = outcome_rows(scenario, seeds)
     companies = sum(a.count for a in scenario.companies)
-    monkeypatch.setattr(batch_module, "COMPANY_ROWS", 3 * companies)  # batches of 3, 3, 3 and 1
-    assert batch_module.batch_size(scenario) == 3
-    assert repr(run_batch(scenario, seeds)) == repr(whole)
+    monkeypatch.setattr(runner_module, "COMPANY_ROWS", 3 * companies)  # kernels of 3, 3, 3 and 1
+    assert runner_module.batch_size(scenario) == 3
+    assert len(runner_module._kernels(scenario, seeds, log=False)) == 4
+    assert repr(outcome_rows(scenario, seeds)) == repr(whole)
     assert repr(whole) == repr(mesa_rows(scenario, seeds))
-
-
-def test_the_cli_warns_when_the_batched_engine_failed(tmp_path, monkeypatch):
-    from typer.testing import CliRunner
-
-    from sim.cli import app
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(sweep_module, "run_batch", broken)
-    args = ["sweep", str(ROOT / "scenarios" / "bletchley.yaml"), "--vary", "tension=0.5", "-n", "3"]
-    result = CliRunner().invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / "s")])
-    assert result.exit_code == 0, result.output
-    assert "ran on the Mesa model because the batched engine failed" in result.output
-    assert "RuntimeError: boom" in result.output
