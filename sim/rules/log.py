@@ -17,7 +17,7 @@ import numpy as np
 from sim.rules.utility import REASONS
 
 if TYPE_CHECKING:
-    from sim.rules.kernel import Negotiation
+    from sim.rules.state import RunState
     from sim.rules.table import TableResult
 
 COLUMNS = ("round", "table", "level", "actor", "action", "value", "reason", "detail")
@@ -25,9 +25,9 @@ NAN = float("nan")
 
 
 class EventLog:
-    """One list of entries per replication of a :class:`~sim.rules.kernel.Negotiation`."""
+    """One list of entries per replication of a :class:`~sim.rules.state.RunState`."""
 
-    def __init__(self, run: Negotiation):
+    def __init__(self, run: RunState):
         """Start an empty log for each of ``run``'s replications."""
         self.run = run
         self.entries: list[list[tuple]] = [[] for _ in range(run.reps)]

@@ -4,7 +4,7 @@ Government level: for each rung of the ladder, whether a deal was reached, wheth
 its signatories span two or more blocs, when, who signed and who blocked it last
 (with the term of their utility that made them reject). Business level: none,
 within one bloc only, or across blocs (every bloc's adoption share >= quorum).
-Read from a kernel's arrays (:class:`~sim.rules.kernel.Negotiation`), one replication
+Read from a kernel's arrays (:class:`~sim.rules.state.RunState`), one replication
 at a time.
 """
 
@@ -20,7 +20,7 @@ from sim.rules import baselines
 from sim.rules.utility import REASONS
 
 if TYPE_CHECKING:
-    from sim.rules.kernel import Negotiation
+    from sim.rules.state import RunState
     from sim.scenario import Level
 
 
@@ -28,12 +28,12 @@ def _join(items: Iterable[str]) -> str:
     return ";".join(sorted(items))
 
 
-def classify_all(run: Negotiation) -> list[dict]:
+def classify_all(run: RunState) -> list[dict]:
     """Outcome fields of every replication of a finished kernel, in replication order."""
     return [classify(run, r) for r in range(run.reps)]
 
 
-def blockers(run: Negotiation, r: int) -> dict[str, dict[str, str]]:
+def blockers(run: RunState, r: int) -> dict[str, dict[str, str]]:
     """Replication ``r``'s last blockers of each refused rung: rung -> actor -> reason."""
     return {
         lv.name: {run.gov_ids[g]: REASONS[int(c)] for g, c in enumerate(run.blocker_code[r, level]) if c}
@@ -42,7 +42,7 @@ def blockers(run: Negotiation, r: int) -> dict[str, dict[str, str]]:
     }
 
 
-def classify(run: Negotiation, r: int = 0) -> dict:
+def classify(run: RunState, r: int = 0) -> dict:
     """Outcome fields of replication ``r`` of a finished kernel; values are str, int, float or bool."""
     s = run.specs[r]
     deals = run.deals(r)
@@ -102,7 +102,7 @@ def _first(gov_round: int | None, business_round: int | None) -> str:
     return "same_round"
 
 
-def _baselines(run: Negotiation, r: int, deals: dict, deepest: Level | None) -> dict:
+def _baselines(run: RunState, r: int, deals: dict, deepest: Level | None) -> dict:
     """Baseline predictions from the initial positions, and the deal's content beside them."""
     pos = np.ascontiguousarray(run.ideal[r])
     sal = np.ascontiguousarray(run.sal[r])

@@ -25,7 +25,7 @@ from sim.rules.utility import CHOICE, CONTENT, RIVALRY, Appraisal, compromise_po
 from sim.scenario import Consensus, QualifiedMajority
 
 if TYPE_CHECKING:
-    from sim.rules.kernel import Negotiation
+    from sim.rules.state import RunState
 
 
 @dataclass
@@ -72,9 +72,9 @@ class TableResult:
 
 
 class Table:
-    """Runs a round at a table of governments for a :class:`~sim.rules.kernel.Negotiation`."""
+    """Runs a round at a table of governments for a :class:`~sim.rules.state.RunState`."""
 
-    def __init__(self, run: Negotiation):
+    def __init__(self, run: RunState):
         """Keep the run for its arrays, rule, ladder and state (tension, forum, players)."""
         self.run = run
         self._seating: dict[tuple[int, ...], Seating] = {}
