@@ -6,16 +6,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.rules.decision import Appraised, vote
+from sim.rules.decision import Appraised, adopt, participation
 from sim.rules.kernel import Negotiation
-from sim.rules.utility import CONTENT, RIVALRY, distance, rivalry_decides, terms
-from sim.scenario import QualifiedMajority, RequiredSignatories, Scenario, scenario_from_text
+from sim.rules.utility import REASONS, distance, reason_codes, terms, value_of
+from sim.scenario import RequiredSignatories, Scenario, scenario_from_text
 from sim.scenario.distributions import realize
 
 
 @dataclass
 class Gov:
-    """A scripted government: what the decision rule needs to know of it."""
+    """A scripted government: what the participation game needs to know of it."""
 
     id: str
     bloc: str
@@ -23,41 +23,46 @@ class Gov:
     capability: float = 1.0
     legitimacy: float = 0.1
     gain: float = 0.5
+    ambition: float = 1.0
 
 
 @dataclass
 class Decision:
-    passed: bool
+    adopted: bool
     signatories: list[str]
-    blockers: dict[str, str]
+    decliners: dict[str, str]
     value: dict[str, float]
     rivalry: dict[str, float]
 
 
-def decide(rule, govs: list[Gov], x, depth: float, tension: float, kappa0: float = 0.2, kappa1: float = 0.5):
-    """Put content ``x`` at ``depth`` to ``govs`` under ``rule`` (one replication), salience equal on two issues."""
+def decide(rule, govs, x, depth, tension, kappa0=0.2, kappa1=0.5, chair=None, depth_cost=0.0, threshold=None):
+    """Open content ``x`` at ``depth`` to ``govs`` under ``rule`` (one replication), equal salience on two issues."""
     sal = np.array([0.5, 0.5])
     leg = np.array([[g.legitimacy for g in govs]])
     gain = np.array([[g.gain for g in govs]])
+    amb = np.array([[g.ambition for g in govs]])
     dist = np.array([[distance(np.asarray(x, float), np.array(g.position), sal) for g in govs]])
 
-    def appraise(cross):
-        lg, co, ct, rv = terms(leg, gain, dist, depth, cross, tension, kappa0, kappa1)
-        reason = np.where(rivalry_decides(co, ct, rv), RIVALRY, CONTENT).astype(np.int8)
-        return Appraised(lg + co - ct - rv >= 0.0, reason, (lg, co, ct, rv))
+    def appraise(rival):
+        parts = terms(leg, gain, dist, depth, rival, tension, kappa0, kappa1, amb, depth_cost)
+        return Appraised(value_of(parts), parts)
 
     same = np.array([[a.bloc == b.bloc for b in govs] for a in govs])
+    cap = np.array([[g.capability for g in govs]])
+    game = participation(appraise, cap, same)
     required = np.array([g.id in rule.signatories for g in govs]) if isinstance(rule, RequiredSignatories) else None
-    threshold = np.array([rule.threshold]) if isinstance(rule, QualifiedMajority) else None
-    v = vote(rule, appraise, same, np.array([[g.capability for g in govs]]), required, threshold)
-    reasons = {1: "rivalry", 2: "content"}
-    values = v.terms[0] + v.terms[1] - v.terms[2] - v.terms[3]
+    if threshold is None:
+        threshold = getattr(rule, "threshold", getattr(rule, "min_share", 0.0))
+    chair_mask = np.array([g.id == chair for g in govs])
+    adopted = adopt(rule, game.signers, cap, chair_mask, required, np.array([threshold]))
+    why = reason_codes(*(np.broadcast_to(p, game.value.shape) for p in game.terms[2:]))
+    rival = np.broadcast_to(game.terms[3], game.value.shape)
     return Decision(
-        bool(v.passed[0]),
-        [g.id for g, s in zip(govs, v.signers[0], strict=True) if s],
-        {g.id: reasons[int(c)] for g, b, c in zip(govs, v.blockers[0], v.reason[0], strict=True) if b},
-        {g.id: float(val) for g, val in zip(govs, values[0], strict=True)},
-        {g.id: float(r) for g, r in zip(govs, np.broadcast_to(v.terms[3], values.shape)[0], strict=True)},
+        bool(adopted[0]),
+        [g.id for g, s in zip(govs, game.signers[0], strict=True) if s],
+        {g.id: REASONS[int(c)] for g, s, c in zip(govs, game.signers[0], why[0], strict=True) if not s},
+        {g.id: float(v) for g, v in zip(govs, game.value[0], strict=True)},
+        {g.id: float(r) for g, r in zip(govs, rival[0], strict=True)},
     )
 
 

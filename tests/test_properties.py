@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from sim.experiments.runner import replication_seed, run_replication
 from sim.rules.utility import appraise, normalise
-from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories, Scenario
+from sim.scenario import Consensus, OpenSignature, QualifiedMajority, RequiredSignatories, Scenario
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 ISSUES = ["rules", "testing", "forum"]
@@ -141,8 +141,10 @@ def test_same_seed_same_outcome_and_rounds(scenario, seed):
     share=unit,
     k0=st.floats(0, 5),
     k1=st.floats(0, 5),
+    ambition=unit,
+    lam=st.floats(0, 10),
 )
-def test_utility_is_bounded_by_its_terms(x, p, s, depth, legitimacy, gain, tension, share, k0, k1):
+def test_utility_is_bounded_by_its_terms(x, p, s, depth, legitimacy, gain, tension, share, k0, k1, ambition, lam):
     a = appraise(
         x=np.array(x),
         depth=depth,
@@ -151,28 +153,32 @@ def test_utility_is_bounded_by_its_terms(x, p, s, depth, legitimacy, gain, tensi
         legitimacy=legitimacy,
         gain=gain,
         tension=tension,
-        cross_share=share,
+        rival_share=share,
         kappa0=k0,
         kappa1=k1,
+        ambition=ambition,
+        depth_cost=lam,
     )
     assert 0 <= a.content <= depth + 1e-12
+    assert a.too_deep == lam * max(0.0, depth - ambition)
     assert a.value <= legitimacy + depth * gain + 1e-12
-    assert a.value >= legitimacy + depth * gain - depth - tension * share * (k0 + k1 * depth) - 1e-12
+    worst = legitimacy + depth * gain - depth - tension * share * (k0 + k1 * depth) - lam * max(0.0, depth - ambition)
+    assert a.value >= worst - 1e-9
     assert a.accepts == (a.value >= 0)
 
 
 @SETTINGS
-@given(scenarios(), st.integers(0, 1000), unit, st.floats(0.25, 1.0))
-def test_decide_signatories_all_accept_given_who_else_signs(scenario, seed, tension, depth):
+@given(scenarios(), unit, st.floats(0.25, 1.0), st.floats(0, 3))
+def test_every_signatory_is_better_off_signing_given_who_else_signs(scenario, tension, depth, lam):
     govs = [
-        Gov(a.id, a.bloc, (a.position["rules"], a.position["testing"]), a.capability, a.legitimacy, a.gain)
+        Gov(a.id, a.bloc, (a.position["rules"], a.position["testing"]), a.capability, a.legitimacy, a.gain, 0.5)
         for a in scenario.governments
     ]
-    d = decide(scenario.decision_rule, govs, [0.5, 0.5], depth, tension)
-    if d.passed:
-        signers = [g for g in govs if g.id in d.signatories]
-        for g in signers:
-            share = sum(o.bloc != g.bloc for o in signers) / (len(signers) - 1)
-            again = decide(Consensus(rule="consensus"), [g], [0.5, 0.5], depth, tension)
-            # alone X_i = 0: add back the rival cost at the share it bears among the signatories
-            assert again.value[g.id] - share * tension * (0.2 + 0.5 * depth) >= -1e-12
+    d = decide(OpenSignature(rule="open"), govs, [0.5, 0.5], depth, tension, depth_cost=lam)
+    for g in govs:
+        if g.id in d.signatories:
+            assert d.value[g.id] >= 0
+        # the stable coalition: a decliner would not gain by joining those who sign
+        else:
+            joined = decide(Consensus(rule="consensus"), [o for o in govs if o.id in d.signatories or o is g], [0.5, 0.5], depth, tension, depth_cost=lam)
+            assert g.id not in joined.signatories or len(d.signatories) == 0 or joined.value[g.id] < 0 or joined.signatories != [o.id for o in govs if o.id in d.signatories or o is g]

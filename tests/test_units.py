@@ -13,9 +13,9 @@ from helpers import Gov, decide, kernel, scenario
 from sim.model import NegotiationModel
 from sim.outputs.stats import estimate, replications_for, wilson
 from sim.rules import baselines
-from sim.rules.protocols import table_plan
-from sim.rules.utility import appraise, compromise_point, cross_shares, distance, normalise, trust
-from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories, load_scenario
+from sim.rules.protocols import summit_plan, table_plan
+from sim.rules.utility import appraise, compromise_point, distance, normalise, rival_shares, trust
+from sim.scenario import Consensus, OpenSignature, QualifiedMajority, RequiredSignatories, load_scenario
 from sim.scenario.distributions import realize
 
 
@@ -35,23 +35,29 @@ def test_utility_terms_follow_the_equation():
         legitimacy=0.2,
         gain=0.4,
         tension=0.8,
-        cross_share=0.5,
+        rival_share=0.5,
         kappa0=0.1,
         kappa1=0.3,
+        ambition=0.25,
+        depth_cost=2.0,
     )
-    # V = L + d(G - D) - tau X (k0 + k1 d) = 0.2 + 0.5(0.4 - 0.2) - 0.8*0.5*(0.1+0.15)
-    assert a.value == pytest.approx(0.2 + 0.5 * 0.2 - 0.8 * 0.5 * 0.25)
-    assert a.accepts
+    # V = L + d(G - D) - λ max(0, d - a) - τ R (κ0 + κ1 d) = 0.2 + 0.5(0.4 - 0.2) - 2(0.25) - 0.8·0.5·(0.1 + 0.15)
+    assert a.value == pytest.approx(0.2 + 0.5 * 0.2 - 2 * 0.25 - 0.8 * 0.5 * 0.25)
+    assert not a.accepts and a.reason == "too_deep"
 
 
-def test_rejection_reason_names_the_dominant_cost():
+def test_rejection_reason_names_the_largest_cost():
     common = dict(x=np.array([1.0, 1.0]), position=np.array([0.0, 0.0]), salience=np.array([0.5, 0.5]), legitimacy=0.0)
-    far = appraise(depth=1.0, gain=0.2, tension=0.0, cross_share=1.0, kappa0=1, kappa1=1, **common)
+    far = appraise(depth=1.0, gain=0.2, tension=0.0, rival_share=1.0, kappa0=1, kappa1=1, **common)
     assert far.reason == "content"
     close = dict(common, x=np.array([0.0, 0.0]))
-    rival = appraise(depth=1.0, gain=0.2, tension=1.0, cross_share=1.0, kappa0=1, kappa1=1, **close)
+    rival = appraise(depth=1.0, gain=0.2, tension=1.0, rival_share=1.0, kappa0=1, kappa1=1, **close)
     assert rival.reason == "rivalry"
-    assert appraise(depth=1.0, gain=0.2, tension=0.0, cross_share=0.0, kappa0=1, kappa1=1, **close).reason is None
+    assert appraise(depth=1.0, gain=0.2, tension=0.0, rival_share=0.0, kappa0=1, kappa1=1, **close).reason is None
+    deep = appraise(
+        depth=1.0, gain=0.2, tension=0.0, rival_share=0.0, kappa0=1, kappa1=1, ambition=0.0, depth_cost=1.0, **close
+    )
+    assert deep.reason == "too_deep"
 
 
 def test_compromise_point_weights_capability_times_salience():
@@ -62,15 +68,25 @@ def test_compromise_point_weights_capability_times_salience():
     assert compromise_point(positions, salience, np.array([1.0, 0.0])) == pytest.approx([0.0, 0.0])
 
 
-def test_cross_shares_and_trust():
-    assert cross_shares(np.array(["w", "w", "c"])) == pytest.approx([0.5, 0.5, 1.0])
-    assert cross_shares(np.array(["w"])) == pytest.approx([0.0])
+def test_rival_share_weighs_capability_and_ignores_how_an_actor_is_split():
+    same = np.array([[True, True, False], [True, True, False], [False, False, True]])
+    r = rival_shares(np.array([[True, True, True]]), np.array([[3.0, 1.0, 4.0]]), same)
+    assert r[0] == pytest.approx([4 / 5, 4 / 7, 1.0])  # the others' capability that is rival
+    # China split into two identical halves: the same shares for everyone
+    halves = np.array(
+        [[True, True, False, False], [True, True, False, False], [False, False, True, True]]
+        + [[False, False, True, True]]
+    )
+    split = rival_shares(np.ones((1, 4), bool), np.array([[3.0, 1.0, 2.0, 2.0]]), halves)
+    assert split[0, :2] == pytest.approx(r[0, :2])
+    assert split[0, 2] == pytest.approx(4 / 6)  # a half's co-signatories include its twin, of its own bloc
+    assert rival_shares(np.array([[True, False, False]]), np.array([[3.0, 1.0, 4.0]]), same)[0, 0] == 0.0
     assert trust(0.0, 0.9, 0.5) == 1.0
     assert trust(1.0, 0.0, 0.5) == pytest.approx(0.5)
     assert trust(1.0, 1.0, 0.5) == 0.0
 
 
-# -- decision rules with scripted governments ------------------------------------------
+# -- the participation game and the adoption rules, with scripted governments -------------
 def table():
     return [
         Gov("us", "west", (0.3, 0.6), capability=3),
@@ -79,33 +95,58 @@ def table():
     ]
 
 
-def test_consensus_fails_on_one_rejection_and_names_the_blocker():
-    d = decide(Consensus(rule="consensus"), table(), [0.5, 0.6], 1.0, 0.9)
-    assert not d.passed and d.signatories == []
-    assert d.blockers == {"cn": "rivalry"}
+OPEN = OpenSignature(rule="open")
+
+
+def test_open_signature_lets_the_others_sign_and_recomputes_rival_share():
+    d = decide(OPEN, table(), [0.5, 0.6], 1.0, 0.9, chair="us")
+    assert d.adopted and d.signatories == ["us", "eu"] and d.decliners == {"cn": "rivalry"}
+    assert d.rivalry["us"] == 0.0  # without China no rival cost is left
     assert d.value["cn"] < 0 <= d.value["us"]
 
 
-def test_qualified_majority_lets_the_rest_sign_and_recomputes_rival_share():
-    rule = QualifiedMajority(rule="qualified_majority", threshold=0.6)
-    d = decide(rule, table(), [0.5, 0.6], 1.0, 0.9)
-    assert d.passed and set(d.signatories) == {"us", "eu"}  # 5/8 >= 0.6
-    assert d.rivalry["us"] == 0.0  # without China no rival cost is left
-    d = decide(QualifiedMajority(rule="qualified_majority", threshold=0.7), table(), [0.5, 0.6], 1.0, 0.9)
-    assert not d.passed and d.blockers == {"cn": "rivalry"}
+def test_the_chair_must_sign_and_the_signatories_hold_the_minimum_share():
+    assert not decide(OPEN, table(), [0.5, 0.6], 1.0, 0.9, chair="cn").adopted  # China chairs, declines
+    assert decide(OpenSignature(rule="open", min_share=0.6), table(), [0.5, 0.6], 1.0, 0.9, chair="us").adopted
+    assert not decide(OpenSignature(rule="open", min_share=0.7), table(), [0.5, 0.6], 1.0, 0.9, chair="us").adopted
 
 
-def test_required_signatories_must_all_sign():
-    d = decide(RequiredSignatories(rule="required", signatories=["us", "cn"]), table(), [0.5, 0.6], 1.0, 0.9)
-    assert not d.passed and set(d.blockers) == {"cn"}
-    d = decide(RequiredSignatories(rule="required", signatories=["us", "eu"]), table(), [0.5, 0.6], 1.0, 0.9)
-    assert d.passed and set(d.signatories) == {"us", "eu"}
+def test_consensus_fails_on_one_decliner_and_names_it():
+    d = decide(Consensus(rule="consensus"), table(), [0.5, 0.6], 1.0, 0.9)
+    assert not d.adopted and d.decliners == {"cn": "rivalry"}
+
+
+def test_qualified_majority_and_required_signatories():
+    assert decide(QualifiedMajority(rule="qualified_majority", threshold=0.6), table(), [0.5, 0.6], 1.0, 0.9).adopted
+    assert not decide(
+        QualifiedMajority(rule="qualified_majority", threshold=0.7), table(), [0.5, 0.6], 1.0, 0.9
+    ).adopted
+    assert not decide(
+        RequiredSignatories(rule="required", signatories=["us", "cn"]), table(), [0.5, 0.6], 1.0, 0.9
+    ).adopted
+    assert decide(RequiredSignatories(rule="required", signatories=["us", "eu"]), table(), [0.5, 0.6], 1.0, 0.9).adopted
 
 
 def test_one_signatory_is_no_agreement():
     us, _, cn = table()
-    d = decide(QualifiedMajority(rule="qualified_majority", threshold=0.3), [us, cn], [0.3, 0.6], 1.0, 1.0)
-    assert not d.passed
+    assert not decide(OPEN, [us, cn], [0.3, 0.6], 1.0, 1.0, chair="us").adopted
+
+
+def test_the_most_negative_leaves_first_so_those_it_deterred_can_stay():
+    # the UK minds only the rival cost China brings; once China (the most negative) leaves, the UK stays
+    govs = [*table(), Gov("uk", "west", (0.45, 0.6), capability=1, legitimacy=0.02, gain=0.2)]
+    # with everyone signing, the UK's V is negative: China holds 3/8 of its co-signatories' capability
+    assert 0.02 + 0.5 * 0.2 - 0.5 * 0.025 - 0.9 * (3 / 8) * (0.2 + 0.5 * 0.5) < 0
+    d = decide(OPEN, govs, [0.5, 0.6], 0.5, 0.9, chair="us")
+    assert "uk" in d.signatories and "cn" not in d.signatories
+    assert d.rivalry["uk"] == 0.0 and d.value["uk"] > 0
+
+
+def test_a_text_deeper_than_an_actor_wants_is_declined_as_too_deep():
+    govs = [Gov("us", "west", (0.5, 0.5), ambition=1.0), Gov("uk", "west", (0.5, 0.5), ambition=0.25)]
+    deep = decide(OPEN, govs, [0.5, 0.5], 1.0, 0.0, chair="us", depth_cost=1.0)
+    assert deep.decliners == {"uk": "too_deep"} and not deep.adopted
+    assert decide(OPEN, govs, [0.5, 0.5], 0.25, 0.0, chair="us", depth_cost=1.0).adopted
 
 
 # -- protocols -------------------------------------------------------------------------
@@ -122,34 +163,36 @@ rounds: 6
 """
 
 
-# -- the government table walks the ladder deep -> shallow ------------------------------
-def test_depth_search_stops_at_the_deepest_level_the_rule_accepts(small_text):
-    s = scenario(small_text, tension=0.6)
-    k = kernel(s, 3, log=True)
-    result = k.table.negotiate((0, 1))
-    levels = [o.level for o in result.offers]
-    assert levels == list(range(len(s.ladder) - 1, -1, -1))[: len(levels)]
-    assert all(not o.vote.passed[0] for o in result.offers[:-1])
-    if result.agreed[0] >= 0:
-        assert result.offers[-1].vote.passed[0] and result.agreed[0] == levels[-1]
-
-
-def test_rejecters_of_the_frontier_concede_by_flexibility_times_trust():
-    s = scenario(THREE, tension=0.9).model_copy(
-        update={"model": scenario(THREE).model.model_copy(update={"perception_noise": 0.0, "confidence_bound": 1.0})}
-    )
+# -- sessions and summits ----------------------------------------------------------------
+def test_every_member_moves_in_a_session_towards_those_it_hears():
+    s = scenario(THREE + "model: {confidence_bound: 0.42}\n", tension=0.5)
     k = kernel(s)
     before = k.pos[0].copy()
-    result = k.table.negotiate((0, 1, 2))
-    x = result.x[0]
-    assert result.agreed[0] < len(s.ladder) - 1  # the deepest rung failed: someone concedes
-    moved = [i for i in range(3) if not np.array_equal(k.pos[0, i], before[i])]
-    assert moved, "a rejecter of the frontier rung moves"
-    for i in moved:
-        seating = k.table.seating((0, 1, 2))
-        trusted = trust(seating.rival_share[0, i], 0.9, s.model.trust_cross_bloc)
-        step = s.actors[i].flexibility * trusted
-        assert k.pos[0, i] == pytest.approx(before[i] + step * (x - before[i]))
+    k.table.session((0, 1, 2))
+    assert all(not np.array_equal(k.pos[0, i], before[i]) for i in range(3))  # not only rejecters
+    # the US moves towards the capability × trust weighted mean of those within its bound
+    seating = k.table.seating((0, 1, 2))
+    sal = k.sal[0, 0]
+    heard = [float(np.sum(sal * np.abs(before[0] - before[j]))) <= s.model.confidence_bound for j in range(3)]
+    w = np.array(
+        [
+            s.actors[j].capability * (1.0 if not seating.trust[0, j] else s.model.trust_cross_bloc * 0.5)
+            for j in range(3)
+        ]
+    )
+    w = np.where(heard, w, 0.0)
+    target = (w[:, None] * before).sum(axis=0) / w.sum()
+    assert k.pos[0, 0] == pytest.approx(before[0] + s.actors[0].flexibility * (target - before[0]))
+
+
+def test_texts_are_signed_only_at_summits():
+    s = scenario(THREE, tension=0.2)
+    k = kernel(s)
+    for _ in range(s.rounds):
+        k.step()
+    assert (k.deal_round[k.deal_round > 0] == s.rounds).all() and (k.deal_round > 0).any()
+    assert summit_plan(s) == ((False,),) * 5 + ((True,),)
+    assert summit_plan(scenario(THREE, protocol="west_first"))[2] == (True,)  # the West's own summit
 
 
 @pytest.mark.parametrize(
@@ -256,32 +299,21 @@ def test_company_groups_are_mesa_agents_over_the_forum_arrays():
     assert all(isinstance(g, mesa.Agent) for g in groups.values())
 
 
-def test_a_majority_text_leaves_room_for_a_wider_shallower_one():
+def test_a_chair_tables_a_broad_text_and_a_deeper_one_for_a_narrower_group():
     text = (
-        THREE.replace("bloc: east, capability: 3,", "bloc: east, capability: 3, legitimacy: 0.3,")
-        .replace("bloc: west, capability: 3,", "bloc: west, capability: 3, gain: 1.0,")  # the West wants depth
+        THREE.replace("bloc: west, capability: 3,", "bloc: west, capability: 3, gain: 1.0,")
         .replace("bloc: west, capability: 2,", "bloc: west, capability: 2, gain: 1.0,")
-        + "decision_rule: {rule: qualified_majority, threshold: 0.6}\n"
-        + "model: {kappa0_government: 0.05, kappa1_government: 1.0, perception_noise: 0.0}\n"
+        .replace("bloc: east, capability: 3,", "bloc: east, capability: 3, legitimacy: 0.3,")
+        + "model: {kappa0_government: 0.05, kappa1_government: 1.0, perception_noise: 0.0, chair_depth_weight: 0.2}\n"
     )
-    assert text.count("gain: 1.0") == 2 and "legitimacy: 0.3" in text
     k = kernel(scenario(text, tension=0.9))
-    k.round = 1
-    result = k.table.negotiate((0, 1, 2))
-    names = [lv.name for lv in k.ladder]
-    assert names[result.agreed[0]] == "binding" and result.signers[0].tolist() == [True, True, False]
-    assert result.wider and result.wider[-1][2][0].tolist() == [True, True, True]  # a shallower text all sign
-    assert result.wider[-1][0] < result.agreed[0]
+    result = k.table.summit((0, 1, 2))
+    broad, deep = result.texts
+    assert broad.adopted[0] and broad.signers[0].all()  # everyone signs the first text
+    assert deep.adopted[0] and deep.signers[0].tolist() == [True, True, False]  # the West alone goes deeper
+    assert deep.level[0] > broad.level[0]
+    k.round = 6
     k._record(result)
     deals = k.deals(0)
-    assert deals["binding"].signatories == {"us", "eu"}
-    assert deals[names[result.wider[-1][0]]].signatories == {"us", "eu", "cn"}
-    assert k.is_cross_bloc(deals["declaration"].signatories)
-
-
-def test_under_consensus_one_text_per_round():
-    k = kernel(scenario(THREE, tension=0.5), 2)
-    for _ in range(4):
-        result = k.table.negotiate((0, 1, 2))
-        assert result.wider == []
-        assert result.agreed[0] < 0 or result.signers[0].all()
+    assert deals[k.ladder[deep.level[0]].name].signatories == {"us", "eu"}
+    assert deals["declaration"].signatories == {"us", "eu", "cn"}

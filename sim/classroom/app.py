@@ -20,7 +20,6 @@ from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 from sim.classroom.demo import DemoModel, base_scenario, scenario_file  # noqa: E402
 from sim.outputs.narrative import Narrator  # noqa: E402
 from sim.outputs.plots import COLOURS  # noqa: E402
-from sim.rules.utility import cross_shares  # noqa: E402
 from sim.scenario import PROTOCOLS  # noqa: E402
 from sim.scenario.distributions import expected  # noqa: E402
 
@@ -89,7 +88,7 @@ def Utilities(model: DemoModel):
     update_counter.get()
     p = _proposal(model)
     govs = model.governments
-    shares = cross_shares(np.array([g.bloc for g in govs]))
+    shares = model.rival_shares(govs)
     bonus = model.focal_bonus(p)
     fig = Figure(figsize=(5.6, 3.8))
     ax = fig.subplots()

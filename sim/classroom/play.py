@@ -18,7 +18,7 @@ import numpy as np
 from sim.experiments.runner import replication_seed
 from sim.model import NegotiationModel
 from sim.outputs.narrative import Narrator
-from sim.rules.utility import appraise, cross_shares
+from sim.rules.utility import appraise
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.distributions import realize
 from sim.scenario.errors import InputError, Problem
@@ -74,22 +74,22 @@ def result_for(model: NegotiationModel, actor: str) -> Result:
         utility = 0.0
     else:
         level, deal = best
-        share = float(
-            cross_shares(np.array([model.bloc_of[i] for i in sorted(deal.signatories)]))[
-                sorted(deal.signatories).index(actor)
-            ]
-        )
+        signers = [g for g in model.governments if g.actor_id in deal.signatories]
+        share = float(model.rival_shares(signers)[signers.index(gov)])
+        ideal_ambition = gov.ideal[model.kernel.depth_issue] if model.kernel.depth_issue is not None else gov.ambition
         utility = appraise(
             x=deal.content,
             depth=level.depth,
             position=gov.ideal,
-            salience=gov.salience,
+            salience=model.kernel.content_sal[0, gov.index],
             legitimacy=gov.legitimacy,
             gain=gov.gain,
             tension=model.tension,
-            cross_share=share,
+            rival_share=share,
             kappa0=gov.kappa0,
             kappa1=gov.kappa1,
+            ambition=float(ideal_ambition),
+            depth_cost=gov.depth_cost,
         ).value
     business = "cross_bloc" if model.business_cross_now else "within_bloc" if model.business_within_now else "none"
     return Result(
@@ -129,7 +129,7 @@ class Game:
             f"{', '.join(g.name for g in members)}"
         )
         self.write(f"Proposal on the table: {self._fmt(proposal)}")
-        shares = cross_shares(np.array([g.bloc for g in members]))
+        shares = m.rival_shares(members)
         bonus = m.focal_bonus(proposal)
         for g, share in zip(members, shares, strict=True):
             would = [lv for lv in m.ladder if g.appraise(proposal, lv.depth, float(share), m.tension, bonus).value >= 0]

@@ -97,21 +97,33 @@ class Government(mesa.Agent):
         else:
             self.kernel.players[self.index] = player
 
-    def distance_to(self, x: np.ndarray) -> float:
-        """D_i(x): salience-weighted distance from this government's position, on [0, 1]."""
-        return float(distance(x, self.position, self.salience))
+    @property
+    def ambition(self) -> float:
+        """a_i: the depth this government wants now, on [0, 1]."""
+        return float(self.kernel.ambition()[0, self.index])
 
-    def appraise(self, x: np.ndarray, depth: float, cross_share: float, tension: float, gain_bonus: float) -> Appraisal:
+    @property
+    def depth_cost(self) -> float:
+        """λ_i: cost per unit of depth beyond its ambition."""
+        return float(self.kernel.lam[0, self.index])
+
+    def distance_to(self, x: np.ndarray) -> float:
+        """D_i(x): salience-weighted distance over the content issues from its position, on [0, 1]."""
+        return float(distance(x, self.position, self.kernel.content_sal[0, self.index]))
+
+    def appraise(self, x: np.ndarray, depth: float, rival_share: float, tension: float, gain_bonus: float) -> Appraisal:
         """Terms of this government's utility for content ``x`` read exactly (see :mod:`sim.rules.utility`)."""
         values = terms(
             self.legitimacy,
             self.gain + gain_bonus,
             self.distance_to(x),
             depth,
-            cross_share,
+            rival_share,
             tension,
             self.kappa0,
             self.kappa1,
+            self.ambition,
+            self.depth_cost,
         )
         return Appraisal(*(float(v) for v in values))
 

@@ -16,6 +16,7 @@ import numpy as np
 from sim.model.agents import CompanyGroup, Government
 from sim.rules.kernel import Deal, Negotiation
 from sim.rules.outcomes import blockers, classify
+from sim.rules.utility import rival_shares
 from sim.scenario import Scenario
 
 
@@ -134,6 +135,12 @@ class NegotiationModel(mesa.Model):
     def tables(self, round_no: int) -> list[list[Government]]:
         """Who meets whom in ``round_no``: the protocol's tables, then forced ones."""
         return [[self.governments[i] for i in t] for t in self.kernel.tables(round_no)]
+
+    def rival_shares(self, members: Sequence[Government]) -> np.ndarray:
+        """R_i of each of ``members`` if all of them sign: capability share of rival-bloc co-signatories."""
+        seating = self.kernel.table.seating(tuple(g.index for g in members))
+        cap = self.kernel.cap[:1, seating.idx]
+        return rival_shares(np.ones_like(cap, dtype=bool), cap, seating.same_bloc)[0]
 
     def proposal(self, members: Sequence[Government]) -> np.ndarray:
         """The chair's compromise proposal to ``members`` from their stated positions now."""

@@ -1,12 +1,16 @@
-"""Decision rules: which governments at a table sign a text, and whether the rule is met.
+"""Who signs a text, and whether it is adopted: the participation game and the adoption rules.
 
-``consensus``: every government at the table signs. ``qualified_majority``: the
-governments that sign hold at least ``threshold`` of the table's capability.
-``required``: every listed government present at the table signs; others may join.
+A text (content and depth) is opened for signature at a table. Who signs is a stable
+coalition: start from everyone at the table signing, and remove, one at a time, the
+member with the most negative utility, recomputing everyone's rival share R_i for the
+rest, until every remaining signatory has V >= 0 (the largest stable coalition; the
+non-signers stay out). The adoption rule then says whether the text counts:
 
-Under the last two, signing is a fixed point: an actor's rivalry cost depends on who
-else signs (X_i), so rejecters are removed and the rest asked again until no one
-else leaves. At least two signatories make an agreement.
+* ``open``: at least two sign, the chair among them when it sits at the table, holding
+  at least ``min_share`` of the table's capability;
+* ``consensus``: every member of the table signs;
+* ``qualified_majority``: the signatories hold at least ``threshold`` of the capability;
+* ``required``: every listed member present signs (others may join).
 
 Every array carries a leading replication axis ``R``; ``m`` is the table's size.
 """
@@ -18,87 +22,82 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.rules.utility import rival_cosigners
-from sim.scenario import Consensus, QualifiedMajority, RequiredSignatories
+from sim.rules.utility import rival_shares
+from sim.scenario import Consensus, OpenSignature, QualifiedMajority, RequiredSignatories
 
-Rule = Consensus | QualifiedMajority | RequiredSignatories
-
-AppraiseFn = Callable[[np.ndarray], "Appraised"]
-"""Given X_i (R, m), what each member makes of the text (see :class:`Appraised`)."""
+Rule = OpenSignature | Consensus | QualifiedMajority | RequiredSignatories
 
 
 class Appraised(NamedTuple):
     """Each member's reading of a text given who else signs: (R, m) arrays."""
 
-    accepts: np.ndarray
-    reason: np.ndarray  # code of why a rejecter rejects (see sim.rules.utility.REASONS)
-    terms: tuple[np.ndarray, ...]  # legitimacy, cooperation, content, rivalry
+    value: np.ndarray  # V_i; a player's "no" is -inf, a player's "yes" +inf
+    terms: tuple[np.ndarray, ...]  # legitimacy, cooperation, content, rivalry, too deep
 
 
-class Vote(NamedTuple):
-    """A text put to a table, per replication: ``passed`` (R,), the rest (R, m).
+AppraiseFn = Callable[[np.ndarray], Appraised]
+"""Given R_i (R, m), what each member makes of the text."""
 
-    ``accepts``, ``reason`` and ``terms`` are each member's last appraisal: for one who
-    left the fixed point, the appraisal that made it leave.
+
+class Signature(NamedTuple):
+    """A text opened for signature, per replication: ``adopted`` (R,), the rest (R, m).
+
+    ``terms`` and ``value`` are each member's last appraisal: for one who left the
+    coalition, the appraisal that made it leave.
     """
 
-    passed: np.ndarray
+    adopted: np.ndarray
     signers: np.ndarray
-    accepts: np.ndarray
-    reason: np.ndarray
+    value: np.ndarray
     terms: tuple[np.ndarray, ...]
-    blockers: np.ndarray  # members the rule counts as blocking a failed text
 
 
-def vote(
+def participation(appraise: AppraiseFn, capability: np.ndarray, same_bloc: np.ndarray) -> Signature:
+    """The largest stable coalition of signatories (``adopted`` left all True: see :func:`adopt`)."""
+    reps, m = capability.shape
+    current = np.ones((reps, m), dtype=bool)
+    value = np.zeros((reps, m))
+    terms = tuple(np.zeros((reps, m)) for _ in range(5))
+    rows = np.arange(reps)
+    for _ in range(m):
+        a = appraise(rival_shares(current, capability, same_bloc))
+        value = np.where(current, a.value, value)
+        terms = tuple(
+            np.where(current, np.broadcast_to(new, (reps, m)), old) for new, old in zip(a.terms, terms, strict=True)
+        )
+        worst = np.where(current, a.value, np.inf)
+        leaver = np.argmin(worst, axis=1)
+        leaving = worst[rows, leaver] < 0.0
+        if not leaving.any():
+            break
+        current[rows[leaving], leaver[leaving]] = False
+    return Signature(np.ones(reps, dtype=bool), current, value, terms)
+
+
+def adopt(
     rule: Rule,
-    appraise: AppraiseFn,
-    same_bloc: np.ndarray,
+    signers: np.ndarray,
     capability: np.ndarray,
+    chair: np.ndarray,
     required: np.ndarray | None,
     threshold: np.ndarray | None,
-) -> Vote:
-    """Put a text to a table under ``rule``.
+) -> np.ndarray:
+    """Whether each replication's signatories meet ``rule`` (R,).
 
-    ``same_bloc`` (m, m) says which members share a bloc; ``capability`` (R, m);
-    ``required`` (m,) marks the members the ``required`` rule names; ``threshold`` (R,)
-    is the qualified-majority share of each replication.
+    ``chair`` (m,) marks the chair at the table (all False when it is absent);
+    ``required`` (m,) the members the ``required`` rule names; ``threshold`` (R,) the
+    qualified-majority share or the open rule's minimum share.
     """
-    reps, m = capability.shape
+    n_sign = signers.sum(axis=1)
+    enough = n_sign >= 2
     if isinstance(rule, Consensus):
-        everyone = np.ones((reps, m), dtype=bool)
-        a = appraise(rival_cosigners(everyone, same_bloc))
-        blockers = ~a.accepts
-        passed = ~blockers.any(axis=1) & (m >= 2)
-        return Vote(passed, a.accepts & passed[:, None], a.accepts, a.reason, a.terms, blockers)
-    current = np.ones((reps, m), dtype=bool)
-    accepts = np.zeros((reps, m), dtype=bool)
-    reason = np.zeros((reps, m), dtype=np.int8)
-    terms = tuple(np.zeros((reps, m)) for _ in range(4))
-    for _ in range(m):
-        a = appraise(rival_cosigners(current, same_bloc))
-        accepts = np.where(current, a.accepts, accepts)
-        reason = np.where(current, a.reason, reason)
-        terms = tuple(np.where(current, new, old) for new, old in zip(a.terms, terms, strict=True))
-        staying = current & a.accepts
-        if np.array_equal(staying, current):
-            break
-        current = staying
-    n_sign = current.sum(axis=1)
-    refusals = ~current
+        return enough & signers.all(axis=1)
+    if isinstance(rule, RequiredSignatories):
+        return enough & ~(required[None, :] & ~signers).any(axis=1)
+    total = capability.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, np.where(signers, capability, 0.0).sum(axis=1) / total, 0.0)
     if isinstance(rule, QualifiedMajority):
-        total = np.zeros(reps)
-        signed = np.zeros(reps)
-        for j in range(m):  # summed member by member, in table order
-            total = total + capability[:, j]
-            signed = signed + np.where(current[:, j], capability[:, j], 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(total > 0, signed / total, 0.0)
-        passed = (share >= threshold) & (n_sign >= 2)
-        blockers = refusals & ~passed[:, None]
-    else:
-        missing = refusals & required[None, :]
-        any_missing = missing.any(axis=1)
-        passed = ~any_missing & (n_sign >= 2)
-        blockers = np.where(any_missing[:, None], missing, refusals & ~passed[:, None])
-    return Vote(passed, current & passed[:, None], accepts, reason, terms, blockers)
+        return enough & (share >= threshold)
+    chair_signs = ~(chair[None, :] & ~signers).any(axis=1)
+    return enough & chair_signs & (share >= threshold)

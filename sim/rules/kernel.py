@@ -21,8 +21,11 @@ import numpy as np
 
 from sim.rules.log import EventLog
 from sim.rules.state import Deal, MixedStructureError, Player, RunState, structure
-from sim.rules.table import Table, TableResult
+from sim.rules.table import SummitResult, Table
 from sim.scenario import Scenario
+
+SETTLED = 1e-4
+"""A session in which no stated position moves by more than this is a stalemate."""
 
 __all__ = ["Deal", "MixedStructureError", "Negotiation", "Player", "structure"]
 
@@ -49,17 +52,27 @@ class Negotiation(RunState):
 
     # -- one round ------------------------------------------------------------------------
     def step(self) -> None:
-        """One round of both tracks, for every replication."""
+        """One round of both tracks, for every replication: sessions move positions, summits sign texts."""
         self.round += 1
         for round_no, label, dt, dr in self.events:
             if round_no == self.round:
                 self.apply_event(label, dt, dr)
         if self.coalition is not None and self.round == self.coalition[1]:
             self._coalition_position()
-        for members in self.tables(self.round):
-            result = self.table.negotiate(members)
-            self.last_proposal = result.x
-            self._record(result)
+        moved = None
+        for members, summit in zip(self.tables(self.round), self.summits(self.round), strict=True):
+            if summit:
+                result = self.table.summit(members)
+                self.last_proposal = result.draft
+                self._record(result)
+                continue
+            if self.log is not None:  # the draft the chair floats, for the record; nothing is signed
+                self.log.texts(self.table.summit(members), "draft")
+            self.last_proposal = self.table.proposal(members)
+            move = self.table.session(members)
+            moved = move if moved is None else np.maximum(moved, move)
+        if moved is not None:  # stalemate: the first session after which nobody moved
+            self.settled_round[(moved < SETTLED) & (self.settled_round == 0)] = self.round
         self.tabled = None
         was_cross = self.forum.cross_now.copy()
         self.forum.round(self.rngs, self.round, self.restriction, self.tension, self.pos)
@@ -76,43 +89,36 @@ class Negotiation(RunState):
             self.log.event(label)
 
     def _coalition_position(self) -> None:
-        """west_first: the bloc meets the rest holding its best deal (where it has one)."""
+        """west_first: the bloc meets the rest holding its best text (where it has one)."""
         has = np.isfinite(self.best_key[:, 0])
         for i, b in enumerate(self.gov_bloc):
             if b == self.coalition[0]:
                 self.pos[has, i] = self.best_content[has]
 
-    def _record(self, result: TableResult) -> None:
-        """What a table round leaves behind: blockers of refused rungs, deals, relief, west_first's best."""
+    def _record(self, result: SummitResult) -> None:
+        """What a summit leaves behind: who declined each rung's draft and why, the texts signed, relief."""
         if self.log is not None:
-            self.log.offers(result)
-        # blockers of a refused rung replace its record
-        self.blocker_code[result.failed] = result.codes[result.failed]
-        self.blocker_set |= result.failed
-        agreed = result.agreed
-        has = agreed >= 0
-        if not has.any():
-            return
+            self.log.texts(result, "text")
+        self.blocker_code[:] = result.decliners
+        self.blocker_set[:] = True
         idx = np.array(result.idx)
-        n_gov = len(self.gov_ids)
-        full = np.zeros((self.reps, n_gov), dtype=bool)
-        full[:, idx] = result.signers
-        depth = self.depth_array
-        agreed_depth = np.where(has, depth[np.maximum(agreed, 0)], -np.inf)
-        self._texts(has, agreed_depth, full, result.x)
-        for level, mask, sign in result.wider:
-            wide = np.zeros((self.reps, n_gov), dtype=bool)
-            wide[:, idx] = sign
-            self._texts(mask, np.full(self.reps, depth[level]), wide, result.x)
-        if self.coalition is not None:
-            bloc = np.array([b == self.coalition[0] for b in self.gov_bloc])
-            within = has & ~(full & ~bloc[None, :]).any(axis=1)
-            key_better = (agreed_depth > self.best_key[:, 0]) | (
-                (agreed_depth == self.best_key[:, 0]) & (self.round > self.best_key[:, 1])
-            )
-            better = within & key_better
-            self.best_key[better] = np.stack([agreed_depth, np.full(self.reps, float(self.round))], axis=1)[better]
-            self.best_content[better] = result.x[better]
+        for text in result.texts:
+            full = np.zeros((self.reps, len(self.gov_ids)), dtype=bool)
+            full[:, idx] = text.signers
+            depth = np.where(text.adopted, self.depth_array[text.level], -np.inf)
+            x = text.x.copy()
+            if self.depth_issue is not None:  # a text's depth is its position on the depth issue
+                x[:, self.depth_issue] = np.maximum(depth, 0.0)
+            self._texts(text.adopted, depth, full, x)
+            if self.coalition is not None:
+                bloc = np.array([b == self.coalition[0] for b in self.gov_bloc])
+                within = text.adopted & ~(full & ~bloc[None, :]).any(axis=1)
+                key_better = (depth > self.best_key[:, 0]) | (
+                    (depth == self.best_key[:, 0]) & (self.round > self.best_key[:, 1])
+                )
+                better = within & key_better
+                self.best_key[better] = np.stack([depth, np.full(self.reps, float(self.round))], axis=1)[better]
+                self.best_content[better] = x[better]
 
     def _texts(self, mask: np.ndarray, depth: np.ndarray, signers: np.ndarray, x: np.ndarray) -> None:
         """Record a text agreed in ``mask`` replications: it commits its signers to every shallower rung."""

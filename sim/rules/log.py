@@ -1,10 +1,10 @@
 """The event log of a kernel: what happened, in words and numbers, per replication.
 
 Each entry is a tuple ``(round, table, level, actor, action, value, reason, detail)``
-(:data:`COLUMNS`): events (tension, restriction after them), offers (agreed or failed,
-with the proposal's content), each member's answer (accept or reject, its utility V,
-the reason it rejects, and the four terms of V), and the forum's standard holding or
-no longer holding across blocs. Read by ``events.csv``, the narrative, the demo and
+(:data:`COLUMNS`): events (tension, restriction after them), texts tabled at summits
+and drafts floated in sessions (with their content), each member's answer (accept or
+reject, its utility V, the reason it declines, and the five terms of V), and the
+forum's standard holding or no longer holding across blocs. Read by ``events.csv``, the narrative, the demo and
 ``simrun play``.
 """
 
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.rules.utility import REASONS
+from sim.rules.utility import REASONS, reason_codes
 
 if TYPE_CHECKING:
     from sim.rules.state import RunState
-    from sim.rules.table import TableResult
+    from sim.rules.table import SummitResult
 
 COLUMNS = ("round", "table", "level", "actor", "action", "value", "reason", "detail")
 NAN = float("nan")
@@ -40,29 +40,34 @@ class EventLog:
             detail = f"tension {tension[r]:.2f}, restriction {restriction[r]:.2f}"
             entries.append((run.round, "", "", "", "event", NAN, label or "event", detail))
 
-    def offers(self, result: TableResult) -> None:
-        """Every rung put to a table this round, and each member's answer with its utility terms."""
+    def texts(self, result: SummitResult, kind: str) -> None:
+        """Texts tabled at a summit (``kind`` "text") or floated in a session ("draft"), and each member's answer.
+
+        A text row says whether it was adopted ("agreed") or not ("failed"); a draft row
+        says "draft". Each member's row gives its V for the text, the reason it declines,
+        and the terms of V.
+        """
         run = self.run
         table = "+".join(run.gov_ids[i] for i in result.idx)
         members = [run.gov_ids[i] for i in result.idx]
-        content = [" ".join(f"{v:.3f}" for v in x) for x in result.x.tolist()]
-        for offer in result.offers:
-            name = run.ladder[offer.level].name
-            v = offer.vote
-            legitimacy, cooperation, dcontent, rivalry = (np.broadcast_to(a, v.accepts.shape).tolist() for a in v.terms)
-            accepts, reason, passed = v.accepts.tolist(), v.reason.tolist(), v.passed.tolist()
-            for r in np.flatnonzero(offer.offered).tolist():
-                entries = self.entries[r]
-                outcome = "agreed" if passed[r] else "failed"
+        for text in result.texts:
+            content = [" ".join(f"{v:.3f}" for v in x) for x in text.x.tolist()]
+            level, signers, value = text.level.tolist(), text.signers.tolist(), text.value.tolist()
+            adopted = text.adopted.tolist()
+            parts = [np.broadcast_to(a, text.value.shape).tolist() for a in text.terms]
+            why = reason_codes(*(np.broadcast_to(a, text.value.shape) for a in text.terms[2:])).tolist()
+            for r in np.flatnonzero(text.tabled).tolist():
+                entries, name = self.entries[r], run.ladder[level[r]].name
+                outcome = "draft" if kind == "draft" else "agreed" if adopted[r] else "failed"
                 entries.append((run.round, table, name, "", "offer", NAN, outcome, content[r]))
                 for j, actor in enumerate(members):
-                    terms = (legitimacy[r][j], cooperation[r][j], dcontent[r][j], rivalry[r][j])
-                    value = terms[0] + terms[1] - terms[2] - terms[3]
-                    why = "" if accepts[r][j] else REASONS[reason[r][j]]
-                    detail = f"L={terms[0]:.3f} dG={terms[1]:.3f} dD={terms[2]:.3f} rival={terms[3]:.3f}"
-                    entries.append(
-                        (run.round, table, name, actor, "accept" if accepts[r][j] else "reject", value, why, detail)
-                    )
+                    signs = signers[r][j]
+                    v = value[r][j]
+                    reason = "" if signs else ("choice" if v == -np.inf else REASONS[why[r][j]])
+                    lg, co, ct, rv, dp = (parts[k][r][j] for k in range(5))
+                    detail = f"L={lg:.3f} dG={co:.3f} dD={ct:.3f} rival={rv:.3f} deep={dp:.3f}"
+                    action = "accept" if signs else "reject"
+                    entries.append((run.round, table, name, actor, action, lg + co - ct - rv - dp, reason, detail))
 
     def standard(self, was_cross: np.ndarray) -> None:
         """The forum's standard started or stopped holding across blocs this round."""

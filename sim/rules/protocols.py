@@ -5,6 +5,11 @@
 as a coalition holding the best text it agreed. ``bilateral_first``: the two principal
 rivals meet alone first, then everyone. Events may force extra tables in a round
 (a bilateral summit). Tables are tuples of government indices in file order.
+
+A round is one negotiating session. Texts are opened for signature only at summits:
+the last round, the last round of a sequenced format's first phase (its table's own
+summit), and tables an event forces (a leaders' meeting). In the other rounds positions
+move and drafts are floated, nothing is signed.
 """
 
 from __future__ import annotations
@@ -62,6 +67,18 @@ def _protocol_tables(scenario: Scenario, round_no: int) -> list[list[int]]:
         if len(pair) == 2:
             return [pair]
     return [everyone]
+
+
+def summit_plan(scenario: Scenario) -> tuple[tuple[bool, ...], ...]:
+    """Per round, whether each table of :func:`table_plan` is a summit (texts open for signature)."""
+    out = []
+    phase = first_phase(scenario) if scenario.protocol != "simultaneous" else None
+    for round_no, tables in enumerate(table_plan(scenario), start=1):
+        forced = sum(1 for e in scenario.events if e.round == round_no and e.table)
+        own = len(tables) - forced
+        last = round_no == scenario.rounds or round_no == phase
+        out.append(tuple(last if k < own else True for k in range(len(tables))))
+    return tuple(out)
 
 
 def table_plan(scenario: Scenario) -> TablePlan:

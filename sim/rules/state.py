@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.rules.forum import Forum, layout
-from sim.rules.protocols import coalition, table_plan
+from sim.rules.protocols import coalition, summit_plan, table_plan
 from sim.rules.utility import Appraisal, normalise
-from sim.scenario import QualifiedMajority, Scenario
+from sim.scenario import OpenSignature, QualifiedMajority, Scenario
 
 MESA_SEED_HIGH = np.iinfo(np.int32).max
 """Upper bound of the integer Mesa's Model draws first from a generator it is given."""
@@ -91,10 +91,13 @@ class RunState:
         self.depth = [lv.depth for lv in self.ladder]
         self.depth_array = np.array(self.depth)
         self.plan = table_plan(first)
+        self.summit_flags = summit_plan(first)
         self.rule = first.decision_rule
-        self.threshold = (
-            self.per_rep(lambda s: s.decision_rule.threshold) if isinstance(self.rule, QualifiedMajority) else None
-        )
+        self.threshold = None  # the share the signatories must hold (qualified majority, open signature)
+        if isinstance(self.rule, QualifiedMajority):
+            self.threshold = self.per_rep(lambda s: s.decision_rule.threshold)
+        elif isinstance(self.rule, OpenSignature):
+            self.threshold = self.per_rep(lambda s: s.decision_rule.min_share)
         self.gov_ids = [a.id for a in first.governments]
         self.gov_bloc = [a.bloc for a in first.governments]
         self.blocs = list(dict.fromkeys(self.gov_bloc))
@@ -135,6 +138,22 @@ class RunState:
         self.gov_bound = np.array([x.confidence_bound for x in c])[:, None]
         self.chair_factor = np.array([x.chair_weight for x in c])
         self.focal_gain = np.array([x.focal_gain for x in c])[:, None]
+        self.chair_w = np.array([x.chair_depth_weight for x in c])
+        # depth preferences: who wants how deep (a_i), and what depth beyond that costs (λ_i)
+        self.depth_issue = self.spec.depth_issue
+        self.content_sal = self.sal.copy()
+        if self.depth_issue is not None:  # depth is not content: D_i is over the other issues
+            self.content_sal[:, :, self.depth_issue] = 0.0
+            self.content_sal = normalise(self.content_sal)
+        self.fixed_ambition = np.array(
+            [[np.nan if a.ambition is None else float(a.ambition) for a in g] for g in gov]
+        ).reshape(self.reps, -1)
+        self.lam = np.array(
+            [
+                [x.depth_cost if a.depth_cost is None else float(a.depth_cost) for a in g]
+                for g, x in zip(gov, c, strict=True)
+            ]
+        ).reshape(self.reps, -1)
         self.relief_amount = np.array([x.relief for x in c])
         relief = self.spec.model.relief_level
         self.relief_depth = next((lv.depth for lv in self.ladder if lv.name == relief), None) if relief else None
@@ -153,6 +172,7 @@ class RunState:
         self.deal_content = np.zeros((reps, levels, len(self.ids)))
         self.blocker_code = np.zeros((reps, levels, n_gov), dtype=np.int8)  # last failed offer's blockers
         self.blocker_set = np.zeros((reps, levels), dtype=bool)
+        self.settled_round = np.zeros(reps, dtype=np.int64)  # first session after which nobody moved; 0: never
         self.best_key = np.full((reps, 2), -np.inf)  # west_first: (depth, round) of the bloc's best deal
         self.best_content = np.zeros((reps, len(self.ids)))
         self.events = [
@@ -172,9 +192,20 @@ class RunState:
         value = self.restriction0 + self.per_tension * self.tension + self.shift - self.relief
         return np.minimum(np.maximum(value, 0.0), 1.0)
 
+    def ambition(self) -> np.ndarray:
+        """a_i (R, G): the depth each government wants now (its stated position on the depth issue, which moves)."""
+        stated = self.pos[:, :, self.depth_issue] if self.depth_issue is not None else 1.0
+        return np.where(np.isnan(self.fixed_ambition), stated, self.fixed_ambition)
+
     def tables(self, round_no: int) -> tuple[tuple[int, ...], ...]:
         """Who meets whom in ``round_no`` (1-based): tables of government indices."""
         return self.plan[round_no - 1] if 1 <= round_no <= len(self.plan) else (tuple(range(len(self.gov_ids))),)
+
+    def summits(self, round_no: int) -> tuple[bool, ...]:
+        """Whether each table of ``round_no`` is a summit (the last round of a run beyond its plan is not)."""
+        if 1 <= round_no <= len(self.summit_flags):
+            return self.summit_flags[round_no - 1]
+        return (False,) * len(self.tables(round_no))
 
     def deepest(self, cross_bloc: bool) -> np.ndarray:
         """Per replication, the 1-based ladder index of the deepest deal so far (0: none), optionally cross-bloc."""

@@ -1,16 +1,24 @@
-"""The government track: one round at one table, in every replication at once.
+"""The government track at one table, in every replication at once: sessions and summits.
 
-The chair proposes the compromise point of the stated positions at the table
-(capability × salience weighted mean, the chair's weight multiplied by
-``chair_weight``), or a member's own text where it tabled one. Each member reads the
-proposal through its persistent misreading. The table walks the depth ladder from
-the deepest level down under the decision rule (:mod:`sim.rules.decision`), stopping
-when everyone signs; under qualified majority or required signatories, shallower
-texts that more members sign are recorded too. Governments that rejected the level
-just above the deepest one agreed concede towards the proposal (bounded confidence).
+A *session* (a negotiating round before the summit) moves stated positions: every
+member moves towards the positions of the others it listens to (bounded confidence,
+Hegselmann–Krause), weighting each by capability × trust (full within its bloc,
+``θ·(1 − τ)`` across blocs), at the rate of its flexibility; members farther than its
+confidence bound (salience-weighted distance) are not heard.
 
-It reads and moves the kernel's government arrays (:mod:`sim.rules.kernel`); the
-kernel records what was agreed.
+At a *summit* texts are opened for signature. The chair sets the agenda: for each rung
+of the depth ladder it drafts content — the compromise point of the stated positions
+at the table (capability × salience, the chair's weight multiplied by
+``chair_weight``), and the compromise of that draft's prospective signatories — and
+sees who would sign each (the participation game, :mod:`sim.rules.decision`). It tables
+the adopted text maximising ``w·V_chair + (1 − w)·breadth`` (breadth: the capability
+share of the table that signs; ``w``: ``chair_depth_weight``), then, if one exists, the
+deeper adopted text it values most, for a narrower group, when it values that one more.
+With no chair at the table the venue tables one text: the broadest, then the deepest.
+Each member reads a text through its persistent misreading.
+
+It reads and moves the kernel's government arrays (:mod:`sim.rules.state`); the
+kernel records what was signed.
 """
 
 from __future__ import annotations
@@ -20,9 +28,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from sim.rules.decision import Appraised, Vote, vote
-from sim.rules.utility import CHOICE, CONTENT, RIVALRY, Appraisal, compromise_point, rivalry_decides, terms, trust
-from sim.scenario import Consensus, QualifiedMajority
+from sim.rules.decision import Appraised, Signature, adopt, participation
+from sim.rules.utility import CHOICE, Appraisal, compromise_point, reason_codes, terms, trust, value_of
+from sim.scenario import RequiredSignatories
 
 if TYPE_CHECKING:
     from sim.rules.state import RunState
@@ -34,45 +42,42 @@ class Seating:
 
     idx: np.ndarray
     weight: np.ndarray  # (R, m) proposal weight: capability, the chair's multiplied up
-    rival_share: np.ndarray  # (R, m) rival-bloc share of the others' capability (for trust)
     same_bloc: np.ndarray  # (m, m) whether members i and j share a bloc
+    trust: np.ndarray  # (m, m) rival-bloc pairs (1) or not (0), for trust
+    chair: np.ndarray  # (m,) the chair, if it sits here
     required: np.ndarray | None = None  # (m,) members the 'required' rule names
 
 
-class Reading(NamedTuple):
-    """What members make of this round's proposal, whatever its depth: arrays (R, m), tension (R, 1)."""
+class Text(NamedTuple):
+    """A text tabled at a summit, per replication: where ``tabled`` (R,), whether adopted, rung, content, signatories.
 
-    legitimacy: np.ndarray
-    gain: np.ndarray
-    bonus: np.ndarray  # focal gain of a cross-bloc industry standard near what they read
-    distance: np.ndarray  # D_i of what each member reads the proposal as
-    tension: np.ndarray
+    Where no draft can be adopted the chair still tables the shallowest broad draft,
+    which fails: the record of who declined it and why.
+    """
 
-
-class Offer(NamedTuple):
-    """One rung put to the table in the replications still walking (``offered``), and the vote."""
-
-    level: int
-    offered: np.ndarray
-    vote: Vote
+    tabled: np.ndarray
+    adopted: np.ndarray  # (R,)
+    level: np.ndarray  # (R,) ladder index
+    x: np.ndarray  # (R, K)
+    signers: np.ndarray  # (R, m)
+    value: np.ndarray  # (R, m) each member's V for it
+    terms: tuple[np.ndarray, ...]  # (R, m) each
 
 
 @dataclass
-class TableResult:
-    """What one table achieved in one round, in every replication."""
+class SummitResult:
+    """What a summit at one table left, in every replication."""
 
     idx: tuple[int, ...]
-    x: np.ndarray  # (R, K) proposal
-    agreed: np.ndarray  # (R,) ladder index of the deepest text agreed, -1 for none
-    signers: np.ndarray  # (R, m) its signatories
-    failed: np.ndarray  # (R, L) rungs offered and refused this round
-    codes: np.ndarray  # (R, L, G) who blocked each refused rung, and why (reason codes; 0 not)
-    wider: list = field(default_factory=list)  # [(level index, (R,) mask, (R, m) signers)]
-    offers: list[Offer] = field(default_factory=list)  # kept only when the kernel logs
+    texts: list[Text]
+    decliners: np.ndarray  # (R, L, G) who would not sign each rung's draft, and why (reason codes; 0 signs)
+    draft: np.ndarray  # (R, K) content of the first text
+    summit: bool = True
+    log_texts: list[Text] = field(default_factory=list)
 
 
 class Table:
-    """Runs a round at a table of governments for a :class:`~sim.rules.state.RunState`."""
+    """Runs sessions and summits at tables of governments for a kernel."""
 
     def __init__(self, run: RunState):
         """Keep the run for its arrays, rule, ladder and state (tension, forum, players)."""
@@ -88,143 +93,144 @@ class Table:
             cap = run.cap[:, idx]
             chair = np.array([run.gov_ids[i] == run.spec.chair for i in members])
             weight = np.where(chair[None, :], cap * run.chair_factor[:, None], cap)
-            rivals = []
-            for i in members:
-                acc = np.zeros(run.reps)
-                for o in members:
-                    if run.gov_bloc[o] != run.gov_bloc[i]:
-                        acc = acc + run.cap[:, o]
-                rivals.append(acc)
-            rivals = np.array(rivals).T
-            others = cap.sum(axis=1)[:, None] - cap
             blocs = [run.gov_bloc[i] for i in members]
+            same = np.array([[a == b for b in blocs] for a in blocs])
             required = None
-            if not isinstance(run.rule, Consensus | QualifiedMajority):
+            if isinstance(run.rule, RequiredSignatories):
                 required = np.array([run.gov_ids[i] in run.rule.signatories for i in members])
-            found = Seating(
-                idx,
-                weight,
-                np.divide(rivals, others, out=np.zeros_like(others), where=others > 0),
-                np.array([[a == b for b in blocs] for a in blocs]),
-                required,
-            )
+            found = Seating(idx, weight, same, ~same, chair, required)
             self._seating[members] = found
         return found
 
-    def proposal(self, members: tuple[int, ...]) -> np.ndarray:
-        """Compromise point of the members' stated positions, chair weighted up: (R, K)."""
+    # -- drafting -------------------------------------------------------------------------
+    def proposal(self, members: tuple[int, ...], among: np.ndarray | None = None) -> np.ndarray:
+        """Compromise point of the members' stated positions (of those in ``among`` (R, m)), chair weighted up."""
         run = self.run
         t = self.seating(members)
         positions = run.pos[:, t.idx]
         sal = run.sal[:, t.idx]
-        w = t.weight[:, :, None] * sal
+        weight = t.weight if among is None else np.where(among, t.weight, 0.0)
+        w = weight[:, :, None] * sal
         total = w.sum(axis=1)
         x = (w * positions).sum(axis=1) / np.where(total > 0, total, 1.0)
-        for r in np.flatnonzero(~np.all(total > 0, axis=1)):  # an issue nobody at the table cares about
-            x[r] = compromise_point(positions[r], sal[r], t.weight[r])
+        for r in np.flatnonzero(~np.all(total > 0, axis=1)):  # an issue nobody drafting cares about
+            x[r] = compromise_point(positions[r], sal[r], weight[r] + 1e-12)
         return x
 
-    def negotiate(self, members: tuple[int, ...]) -> TableResult:
-        """Propose, walk the ladder deep → shallow, then let the frontier's rejecters concede."""
-        run = self.run
-        t = self.seating(members)
-        reps, m = run.reps, len(members)
-        positions = run.pos[:, t.idx]
-        x = self.proposal(members)
-        if run.tabled is not None and run.tabled[0] in members:
-            x[:] = run.tabled[1]  # a member tabled its own text this round
-        perceived = np.clip(x[:, None, :] + run.mis[:, t.idx], 0.0, 1.0)
-        dist = np.einsum("...j,...j->...", run.sal[:, t.idx], np.abs(perceived - positions))
-        reading = Reading(
-            run.leg[:, t.idx],
-            run.gain[:, t.idx],
-            run.forum.focal_bonus(perceived, run.focal_gain),
-            dist,
-            run.tension[:, None],
-        )
-        levels = len(run.ladder)
-        result = TableResult(
-            members,
-            x,
-            np.full(reps, -1),
-            np.zeros((reps, m), dtype=bool),
-            np.zeros((reps, levels), dtype=bool),
-            np.zeros((reps, levels, len(run.gov_ids)), np.int8),
-        )
-        agreed, signers = result.agreed, result.signers
-        walking = np.ones(reps, dtype=bool)
-        best_count = np.zeros(reps, dtype=np.int64)
-        frontier_reject = np.zeros((reps, m), dtype=bool)  # rejecters of the offer just above the deepest agreed
-        last_reject = np.zeros((reps, m), dtype=bool)
-        for level in range(levels - 1, -1, -1):
-            v = vote(
-                run.rule,
-                lambda cross, level=level: self._appraise(t, reading, level, cross),
-                t.same_bloc,
-                run.cap[:, t.idx],
-                t.required,
-                run.threshold,
-            )
-            offered = walking.copy()
-            if run.log is not None:
-                result.offers.append(Offer(level, offered, v))
-            result.failed[:, level] = offered & ~v.passed
-            result.codes[:, level, t.idx] = np.where(v.blockers, v.reason, 0)
-            first = offered & v.passed & (agreed < 0)
-            frontier_reject[first] = last_reject[first]
-            agreed[first] = level
-            signers[first] = v.signers[first]
-            count = v.signers.sum(axis=1)
-            prev = np.where(first, count, best_count)
-            more = offered & v.passed & ~first & (count > best_count)
-            if more.any():
-                result.wider.append((level, more, v.signers.copy()))  # a shallower text more of the table signs
-            best_count = np.where(more, count, prev)
-            last_reject = np.where(offered[:, None], ~v.accepts, last_reject)
-            walking &= ~(v.passed & (count == m))  # everyone signs: no broader text to look for
-            if not walking.any():
-                break
-        none = agreed < 0
-        frontier_reject[none] = last_reject[none]
-        frontier_reject[agreed == levels - 1] = False  # the deepest passed: nothing to concede
-        self._concede(t, frontier_reject, x)
-        return result
-
-    def _appraise(self, t: Seating, r: Reading, level: int, cross: np.ndarray) -> Appraised:
-        """Whether each member signs the rung ``level`` given X_i = ``cross``, and why not."""
+    def _appraiser(self, t: Seating, x: np.ndarray, level: int):  # noqa: ANN202 - a closure for decision.py
+        """What each member makes of content ``x`` at rung ``level``, given R_i."""
         run = self.run
         d = run.depth[level]
-        legitimacy, cooperation, content, rivalry = terms(
-            r.legitimacy, r.gain + r.bonus, r.distance, d, cross, r.tension, run.k0, run.k1
-        )
-        value = legitimacy + cooperation - content - rivalry
-        accepts = value >= 0.0
-        reason = np.where(rivalry_decides(cooperation, content, rivalry), RIVALRY, CONTENT).astype(np.int8)
-        cooperation, content, rivalry = (np.broadcast_to(a, accepts.shape) for a in (cooperation, content, rivalry))
-        for j, i in enumerate(t.idx):
-            player = run.players.get(int(i))
-            if player is not None:  # a player (student, script) takes this government's vote
-                said = Appraisal(*(float(a[0, j]) for a in (legitimacy, cooperation, content, rivalry)))
-                choice = bool(player(run.ladder[level].name, said))
-                accepts = accepts.copy()
-                accepts[0, j] = choice
-                reason = reason.copy()
-                reason[0, j] = 0 if choice else CHOICE
-        return Appraised(accepts, reason, (legitimacy, cooperation, content, rivalry))
+        positions = run.pos[:, t.idx]
+        perceived = np.clip(x[:, None, :] + run.mis[:, t.idx], 0.0, 1.0)
+        dist = np.einsum("...j,...j->...", run.content_sal[:, t.idx], np.abs(perceived - positions))
+        gain = run.gain[:, t.idx] + run.forum.focal_bonus(perceived, run.focal_gain)
+        ambition, lam = run.ambition()[:, t.idx], run.lam[:, t.idx]
+        players = [(j, run.players[int(i)]) for j, i in enumerate(t.idx) if int(i) in run.players]
 
-    def _concede(self, t: Seating, rejecters: np.ndarray, x: np.ndarray) -> None:
-        """Rejecters of the frontier offer move towards the proposal by flexibility × trust, within the bound."""
+        def appraise(rival: np.ndarray) -> Appraised:
+            parts = terms(run.leg[:, t.idx], gain, dist, d, rival, run.tension[:, None], run.k0, run.k1, ambition, lam)
+            value = value_of(parts)
+            for j, player in players:  # a player (student, script) decides for its government
+                said = Appraisal(*(float(np.broadcast_to(p, value.shape)[0, j]) for p in parts))
+                value = value.copy()
+                value[0, j] = np.inf if player(run.ladder[level].name, said) else -np.inf
+            return Appraised(value, parts)
+
+        return appraise
+
+    def _sign(self, t: Seating, x: np.ndarray, level: int) -> Signature:
+        """Open content ``x`` at rung ``level`` for signature: the coalition, and whether the rule adopts it."""
         run = self.run
-        if not rejecters.any():
-            return
-        trusted = trust(t.rival_share, run.tension[:, None], run.trust_cross)
-        for j, i in enumerate(t.idx):
-            who = rejecters[:, j]
-            if not who.any():
-                continue
-            position, sal = run.pos[:, i], run.sal[:, i]
-            dist = np.einsum("...j,...j->...", sal, np.abs(x - position))
-            step = run.flex[:, i] * trusted[:, j]
-            move = who & (dist <= run.gov_bound[:, 0]) & (step > 0)
-            moved = np.clip(position + step[:, None] * (x - position), 0.0, 1.0)
-            run.pos[move, i] = moved[move]
+        cap = run.cap[:, t.idx]
+        game = participation(self._appraiser(t, x, level), cap, t.same_bloc)
+        adopted = adopt(run.rule, game.signers, cap, t.chair, t.required, run.threshold)
+        return game._replace(adopted=adopted)
+
+    # -- a summit -----------------------------------------------------------------------
+    def summit(self, members: tuple[int, ...]) -> SummitResult:
+        """The chair drafts a text per rung and content, tables the best by its objective, maybe a deeper one."""
+        run = self.run
+        t = self.seating(members)
+        reps, levels = run.reps, len(run.ladder)
+        base = self.proposal(members)
+        if run.tabled is not None and run.tabled[0] in members:
+            base[:] = run.tabled[1]  # a member tabled its own text
+        cands: list[tuple[int, np.ndarray, Signature]] = []
+        decliners = np.zeros((reps, levels, len(run.gov_ids)), np.int8)
+        for level in range(levels):
+            first = self._sign(t, base, level)
+            cands.append((level, base, first))
+            why = reason_codes(first.terms[2], first.terms[3], first.terms[4])
+            why = np.where(np.isneginf(first.value), CHOICE, why)
+            decliners[:, level, t.idx] = np.where(first.signers, 0, why)
+            narrower = self.proposal(members, among=first.signers)
+            cands.append((level, narrower, self._sign(t, narrower, level)))
+        texts = self._agenda(t, cands)
+        return SummitResult(members, texts, decliners, texts[0].x.copy())
+
+    def _agenda(self, t: Seating, cands: list[tuple[int, np.ndarray, Signature]]) -> list[Text]:
+        """The texts the chair tables (one or two per replication), from the drafted candidates."""
+        run = self.run
+        reps = run.reps
+        rows = np.arange(reps)
+        cap = run.cap[:, t.idx]
+        adopted = np.array([c[2].adopted for c in cands])  # (C, R)
+        signers = np.array([c[2].signers for c in cands])  # (C, R, m)
+        breadth = (signers * cap[None]).sum(axis=2) / cap.sum(axis=1)[None]
+        depth = np.array([run.depth[c[0]] for c in cands])[:, None] * np.ones((1, reps))
+        total_v = np.array([np.where(c[2].signers, c[2].value, 0.0).sum(axis=1) for c in cands])
+        if t.chair.any():
+            j = int(np.flatnonzero(t.chair)[0])
+            chair_v = np.array([c[2].value[:, j] for c in cands])  # (C, R)
+            w = run.chair_w[None, :]
+            score = np.where(adopted, w * chair_v + (1.0 - w) * breadth, -np.inf)
+            first = np.argmax(score, axis=0)
+        else:
+            chair_v = None
+            widest = np.where(adopted, breadth, -np.inf).max(axis=0)
+            top = adopted & (breadth >= widest[None] - 1e-12)
+            deepest = np.where(top, depth, -np.inf).max(axis=0)
+            top &= depth >= deepest[None]
+            first = np.argmax(np.where(top, total_v, -np.inf), axis=0)
+        has = adopted[first, rows]
+        first = np.where(has, first, 0)  # nothing can pass: the shallowest broad draft, which fails
+        out = [self._text(cands, first, np.ones(reps, dtype=bool), has)]
+        if chair_v is not None:  # a deeper text for a narrower group, if the chair values it more
+            deeper = adopted & (depth > depth[first, rows][None])
+            second = np.argmax(np.where(deeper, chair_v, -np.inf), axis=0)
+            more = has & deeper[second, rows] & (chair_v[second, rows] > chair_v[first, rows])
+            if more.any():
+                out.append(self._text(cands, second, more, more))
+        return out
+
+    @staticmethod
+    def _text(
+        cands: list[tuple[int, np.ndarray, Signature]], pick: np.ndarray, tabled: np.ndarray, adopted: np.ndarray
+    ) -> Text:
+        """Gather the candidate ``pick[r]`` of each replication into one :class:`Text`."""
+        rows = np.arange(len(pick))
+        level = np.array([c[0] for c in cands])[pick]
+        x = np.array([c[1] for c in cands])[pick, rows]
+        signers = np.array([c[2].signers for c in cands])[pick, rows] & tabled[:, None]
+        value = np.array([c[2].value for c in cands])[pick, rows]
+        parts = tuple(
+            np.array([np.broadcast_to(c[2].terms[k], c[2].value.shape) for c in cands])[pick, rows] for k in range(5)
+        )
+        return Text(tabled, adopted, level, x, signers, value, parts)
+
+    # -- a session ----------------------------------------------------------------------
+    def session(self, members: tuple[int, ...]) -> np.ndarray:
+        """Members move towards those they listen to (bounded confidence); returns each replication's largest move."""
+        run = self.run
+        t = self.seating(members)
+        pos = run.pos[:, t.idx]  # (R, m, K)
+        sal = run.sal[:, t.idx]
+        gap = np.abs(pos[:, :, None, :] - pos[:, None, :, :])  # (R, i, j, K)
+        heard = np.einsum("rik,rijk->rij", sal, gap) <= run.gov_bound[:, :, None]
+        trusted = trust(t.trust[None].astype(float), run.tension[:, None, None], run.trust_cross[:, :, None])
+        weight = np.where(heard, run.cap[:, None, t.idx] * trusted, 0.0)  # (R, i, j)
+        target = np.einsum("rij,rjk->rik", weight, pos) / weight.sum(axis=2)[:, :, None]
+        moved = np.clip(pos + run.flex[:, t.idx][:, :, None] * (target - pos), 0.0, 1.0)
+        run.pos[:, t.idx] = moved
+        return np.abs(moved - pos).max(axis=(1, 2))

@@ -3,17 +3,19 @@
 Positions and contents are arrays on [0, 1] (one entry per issue); salience rows are
 normalised to sum to 1, so a salience-weighted distance is also on [0, 1].
 
-The utility of an agreement with content ``x`` at depth ``d`` for actor *i*
-(status quo, i.e. no agreement, = 0)::
+The utility for actor *i* of signing a text with content ``x`` at depth ``d`` beside
+co-signatories ``S`` (not signing = 0)::
 
-    V_i(x, d) = L_i + d · (G_i − D_i(x)) − τ · X_i · (κ0 + κ1 · d)
+    V_i = L_i + d·G_i − d·D_i(x) − λ_i·max(0, d − a_i) − τ·R_i(S)·(κ0 + κ1·d)
 
-with ``D_i(x) = Σ_k s_ik |x_k − p_ik|``. The actor signs when ``V_i >= 0``.
+with ``D_i(x) = Σ_k s_ik |x_k − p_ik|`` over the content issues, ``a_i`` the depth the
+actor wants (its ambition), ``λ_i`` what depth beyond it costs, and ``R_i(S)`` the
+capability share of rival-bloc actors among its co-signatories (0 when none): an actor
+split into two identical halves weighs as it did whole. The actor signs when ``V_i >= 0``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -34,47 +36,59 @@ def distance(x: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.nd
     return np.einsum("...j,...j->...", np.broadcast_to(salience, gap.shape), gap)
 
 
-RIVALRY, CONTENT, CHOICE = 1, 2, 3
+RIVALRY, CONTENT, CHOICE, TOO_DEEP = 1, 2, 3, 4
 """Codes of the reason an actor declines (0: it signs)."""
-REASONS = {RIVALRY: "rivalry", CONTENT: "content", CHOICE: "choice"}
+REASONS = {RIVALRY: "rivalry", CONTENT: "content", CHOICE: "choice", TOO_DEEP: "too_deep"}
 
 
-def terms(legitimacy, gain, distance_, depth, cross_share, tension, kappa0, kappa1):  # noqa: ANN001, ANN201
-    """The four terms of ``V_i(x, d)``: legitimacy, cooperation ``d·G``, content ``d·D``, rivalry.
+def terms(legitimacy, gain, distance_, depth, rival_share, tension, kappa0, kappa1, ambition=1.0, depth_cost=0.0):  # noqa: ANN001, ANN201
+    """The five terms of ``V_i``: legitimacy, cooperation ``d·G``, content ``d·D``, rivalry, too deep.
 
     Works on floats and on arrays alike (the kernel passes (R, m) arrays). ``gain`` is
-    G_i plus any focal bonus; ``distance_`` is D_i(x) on [0, 1]; ``cross_share`` X_i on
-    [0, 1]. V is ``legitimacy + cooperation − content − rivalry``, summed in that order.
+    G_i plus any focal bonus; ``distance_`` is D_i(x) on [0, 1]; ``rival_share`` R_i on
+    [0, 1]; ``ambition`` a_i and ``depth`` on [0, 1]. V is
+    ``legitimacy + cooperation − content − rivalry − too_deep``, summed in that order.
     """
     return (
         legitimacy,
         depth * gain,
         depth * distance_,
-        cross_share * tension * (kappa0 + kappa1 * depth),
+        rival_share * tension * (kappa0 + kappa1 * depth),
+        depth_cost * np.maximum(0.0, depth - ambition),
     )
 
 
-def rivalry_decides(cooperation, content, rivalry):  # noqa: ANN001, ANN201
-    """Whether a rejection is for rivalry (else for content, counted net of cooperation: d·(D − G))."""
-    return rivalry >= content - cooperation
+def value_of(terms_: tuple) -> np.ndarray | float:
+    """V from its terms (see :func:`terms`)."""
+    legitimacy, cooperation, content, rivalry, too_deep = terms_
+    return legitimacy + cooperation - content - rivalry - too_deep
+
+
+def reason_codes(content, rivalry, too_deep) -> np.ndarray:  # noqa: ANN001
+    """Why a decliner declines: the largest of its three costs (rivalry first on ties, then content)."""
+    content, rivalry, too_deep = np.broadcast_arrays(content, rivalry, too_deep)
+    code = np.where(rivalry >= content, RIVALRY, CONTENT)
+    worst = np.maximum(rivalry, content)
+    return np.where(too_deep > worst, TOO_DEEP, code).astype(np.int8)
 
 
 class Appraisal(NamedTuple):
-    """One actor's reading of one offer: the terms of its utility and its decision.
+    """One actor's reading of one text: the terms of its utility and its decision.
 
-    A named tuple: one is made per actor, level and round in the event log, so it must be cheap.
+    A named tuple: one is made per actor, text and round in the event log, so it must be cheap.
     """
 
     legitimacy: float
     cooperation: float
     content: float
     rivalry: float
+    too_deep: float = 0.0
     choice: bool | None = None  # a player's own decision, overriding the utility rule
 
     @property
     def value(self) -> float:
         """V: sum of the terms; the actor signs when it is >= 0."""
-        return self.legitimacy + self.cooperation - self.content - self.rivalry
+        return self.legitimacy + self.cooperation - self.content - self.rivalry - self.too_deep
 
     @property
     def accepts(self) -> bool:
@@ -83,12 +97,12 @@ class Appraisal(NamedTuple):
 
     @property
     def reason(self) -> str | None:
-        """Why the actor rejects: ``"rivalry"``, ``"content"``, or ``"choice"`` (a player said no)."""
+        """Why the actor declines: ``"rivalry"``, ``"content"``, ``"too_deep"``, or ``"choice"`` (its player)."""
         if self.accepts:
             return None
         if self.choice is False:
             return "choice"
-        return "rivalry" if rivalry_decides(self.cooperation, self.content, self.rivalry) else "content"
+        return REASONS[int(reason_codes(self.content, self.rivalry, self.too_deep))]
 
 
 def appraise(
@@ -100,15 +114,16 @@ def appraise(
     legitimacy: float,
     gain: float,
     tension: float,
-    cross_share: float,
+    rival_share: float,
     kappa0: float,
     kappa1: float,
+    ambition: float = 1.0,
+    depth_cost: float = 0.0,
 ) -> Appraisal:
-    """``V_i(x, d)`` for one actor reading content ``x`` exactly, as an :class:`Appraisal`."""
+    """``V_i`` for one actor reading content ``x`` exactly, as an :class:`Appraisal`."""
     d_i = float(distance(x, position, salience))
-    return Appraisal(
-        *(float(v) for v in terms(legitimacy, gain, d_i, float(depth), cross_share, tension, kappa0, kappa1))
-    )
+    values = terms(legitimacy, gain, d_i, float(depth), rival_share, tension, kappa0, kappa1, ambition, depth_cost)
+    return Appraisal(*(float(v) for v in values))
 
 
 def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -126,24 +141,18 @@ def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.nda
     return np.where(total > 0, (w * positions).sum(axis=0) / np.where(total > 0, total, 1.0), plain)
 
 
-def rival_cosigners(signing: np.ndarray, same_bloc: np.ndarray) -> np.ndarray:
-    """X_i for each member: the share of the *other* signatories in another bloc (0 if none).
+def rival_shares(signing: np.ndarray, capability: np.ndarray, same_bloc: np.ndarray) -> np.ndarray:
+    """R_i for each member: capability share of rival-bloc actors among its *co*-signatories (0 if none).
 
-    ``signing`` (..., m) says who signs; ``same_bloc`` (m, m) whether two members share a
-    bloc. Counts are integers, so the shares are exact.
+    ``signing`` (..., m) says who signs, ``capability`` (..., m), ``same_bloc`` (m, m)
+    whether two members share a bloc. Invariant to splitting an actor into identical
+    halves and to relabelling.
     """
-    signing = np.asarray(signing)
-    n = signing.sum(axis=-1, keepdims=True)
-    same = signing.astype(np.int64) @ same_bloc.T.astype(np.int64)
+    held = np.where(signing, capability, 0.0)
+    total = held.sum(axis=-1, keepdims=True) - held  # the others' capability
+    own = held @ same_bloc.T.astype(float) - held  # the others' capability in one's own bloc
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n > 1, (n - same) / (n - 1), 0.0)
-
-
-def cross_shares(blocs: Sequence[str] | np.ndarray) -> np.ndarray:
-    """X_i for each member of a group that all sign, given their blocs."""
-    blocs = [str(b) for b in blocs]
-    same = np.array([[a == b for b in blocs] for a in blocs], dtype=bool).reshape(len(blocs), len(blocs))
-    return rival_cosigners(np.ones(len(blocs), dtype=bool), same)
+        return np.where(total > 0, (total - own) / total, 0.0)
 
 
 def trust(cross_capability_share: float, tension: float, trust_cross_bloc: float) -> float:

@@ -53,6 +53,8 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
                 out.append((("actors", i, "home"), "only company groups have a home government"))
             if a.count != 1:
                 out.append((("actors", i, "count"), "only company groups have a count"))
+    if sum(issue.depth for issue in s.issues) > 1:
+        out.append((("issues",), "at most one issue can be a text's depth"))
     if len(s.governments) < 2:
         out.append((("actors",), "at least two governments are needed for a government table"))
     if s.chair is not None and s.chair not in gov_ids:

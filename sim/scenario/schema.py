@@ -38,6 +38,11 @@ class Issue(Strict):
     high: str = Field(description="what 1 means")
     technical: bool = Field(False, description="companies negotiate this issue in the business forum")
     status_quo: Unit = Field(0.0, description="where policy stands with no agreement (for the Nash baseline)")
+    depth: bool = Field(
+        False,
+        description="this issue is a text's depth (0 nothing … 1 binding): a government's position on it is its "
+        "ambition, and it is not part of a text's content (at most one issue)",
+    )
 
 
 class Actor(Strict):
@@ -55,6 +60,12 @@ class Actor(Strict):
     flexibility: Unit = Field(0.2, description="share of the gap to a proposal conceded in one round")
     legitimacy: Number(0.0, 2.0) = Field(0.1, description="L: value of signing anything at all")
     gain: Number(0.0, 2.0) = Field(0.5, description="G: value of cooperation per unit of depth")
+    ambition: Unit | None = Field(
+        None, description="a: the depth this government wants; default its position on the depth issue, else 1"
+    )
+    depth_cost: Number(0.0, 10.0) | None = Field(
+        None, description="λ: cost per unit of depth beyond its ambition; default the model's depth_cost"
+    )
     count: int = Field(1, ge=1, le=1_000_000, description="companies in the group (companies only)")
     spread: Number(0.0, 1.0) = Field(0.1, description="sd of company positions around the group's")
     home: Id | None = Field(None, description="home government of a company group")
@@ -72,6 +83,17 @@ class Event(Strict):
     )
     table: list[Id] = Field(default_factory=list, description="governments forced to meet this round")
     sources: list[Source] = Field(default_factory=list)
+
+
+class OpenSignature(Strict):
+    """A text is open for signature: adopted when at least two sign, the chair among them, holding ``min_share``.
+
+    The non-signers stay out. ``min_share`` is the share of the table's capability the
+    signatories must hold.
+    """
+
+    rule: Literal["open"]
+    min_share: Unit = Field(0.0, description="share of the table's capability the signatories must hold")
 
 
 class Consensus(Strict):
@@ -94,7 +116,9 @@ class RequiredSignatories(Strict):
     signatories: list[Id] = Field(min_length=1)
 
 
-DecisionRule = Annotated[Consensus | QualifiedMajority | RequiredSignatories, Field(discriminator="rule")]
+DecisionRule = Annotated[
+    OpenSignature | Consensus | QualifiedMajority | RequiredSignatories, Field(discriminator="rule")
+]
 
 
 class Level(Strict):
@@ -149,6 +173,11 @@ class Coefficients(Strict):
     confidence_bound: Unit = Field(0.35, description="a government ignores proposals farther than this")
     perception_noise: Number(0.0, 1.0) = Field(0.03, description="sd of each actor's reading of a proposal")
     chair_weight: Number(1.0, 10.0) = Field(1.5, description="multiplier on the chair's weight in the proposal")
+    chair_depth_weight: Unit = Field(
+        0.5,
+        description="w: the chair tables the text maximising w·(its own V) + (1 − w)·(capability share that signs)",
+    )
+    depth_cost: Number(0.0, 10.0) = Field(1.0, description="λ: cost per unit of depth beyond an actor's ambition")
     focal_gain: Number(0.0, 2.0) = Field(0.2, description="gain a cross-bloc industry standard adds to governments")
     relief_level: Id | None = Field(None, description="government deal at/above this level eases business restrictions")
     relief: Unit = Field(0.3, description="restriction removed by such a deal")
@@ -168,7 +197,7 @@ class Scenario(Strict):
     protocol: Literal["simultaneous", "west_first", "bilateral_first"] = "simultaneous"
     protocol_options: ProtocolOptions = Field(default_factory=ProtocolOptions)
     chair: Id | None = None
-    decision_rule: DecisionRule = Field(default_factory=lambda: Consensus(rule="consensus"))
+    decision_rule: DecisionRule = Field(default_factory=lambda: OpenSignature(rule="open"))
     depth_ladder: list[Level] = Field(default_factory=_default_ladder, min_length=1)
     substantive_from: Id | None = Field(None, description="first level counted as substantive; default the second")
     business: Business = Field(default_factory=Business)
@@ -205,6 +234,11 @@ class Scenario(Strict):
         if self.substantive_from:
             return next(lv for lv in ladder if lv.name == self.substantive_from)
         return ladder[min(1, len(ladder) - 1)]
+
+    @property
+    def depth_issue(self) -> int | None:
+        """Index of the issue that is a text's depth (see :attr:`Issue.depth`), or ``None``."""
+        return next((i for i, issue in enumerate(self.issues) if issue.depth), None)
 
     @property
     def blocs(self) -> list[str]:
