@@ -190,7 +190,7 @@ def backtest_history(
     name: str | None,
 ) -> None:
     """``simrun backtest history RECORD``: every case of the record, model against baselines."""
-    from sim.experiments.history import DEFAULT_SCENARIOS, run_history
+    from sim.experiments.history import DEFAULT_SCENARIOS, plan_history, run_history
     from sim.experiments.history_report import baseline_path, render, save_baseline, summary_of, write_history
     from sim.outputs.files import check_out, default_out, publish
 
@@ -200,8 +200,9 @@ def backtest_history(
         check_out(target)
         if name:
             baseline_path(folder, name)  # a bad or taken name fails before the runs, not after
+        plan = plan_history(record, folder, seed, fit)
         with progress_bar("case runs") as (advance, set_total):
-            result = run_history(record, folder, replications, seed, fit, progress=advance, on_total=set_total)
+            result = run_history(plan, replications, progress=advance, on_total=set_total)
         if name:
             saved = save_baseline(folder, name, result)
             out.print(f"Model predictions frozen in [bold]{saved}[/bold]")

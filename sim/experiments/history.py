@@ -210,6 +210,20 @@ def parse_fit(specs: list[str]) -> list[Axis]:
 
 
 @dataclass
+class HistoryPlan:
+    """What a backtest runs, all checked before any run: cases, their scenarios, seed, fit grid."""
+
+    record: str
+    cases: list[Case]
+    scenarios: dict[str, Scenario]
+    seed: int
+    axes: list[Axis]
+    points: list[dict]
+    grids: dict[str, list[Scenario]]
+    stored: dict[str, dict[str, Prediction]]
+
+
+@dataclass
 class HistoryResult:
     """Cases, the model's and every baseline's predictions and scores, and leave-one-out."""
 
@@ -225,26 +239,31 @@ class HistoryResult:
     loo: list[CaseScore] = field(default_factory=list)
 
 
-def run_history(
-    record: str | Path,
-    scenarios: Path = DEFAULT_SCENARIOS,
-    replications: int = 200,
-    seed: int | None = None,
-    fit: list[str] | None = None,
-    progress: Callable[[int], None] | None = None,
-    on_total: Callable[[int], None] | None = None,
-) -> HistoryResult:
-    """Run every case, score the model, the baselines, stored baselines and leave-one-out."""
+def plan_history(
+    record: str | Path, scenarios: Path = DEFAULT_SCENARIOS, seed: int | None = None, fit: list[str] | None = None
+) -> HistoryPlan:
+    """Load the record, the case files, the stored baselines and every ``--fit`` grid point; raise on any problem."""
     cases, loaded = load_cases(record, scenarios)
     master = seed if seed is not None else loaded[cases[0].id].seed
     axes = parse_fit(fit or [])
     points = grid_points(axes) if axes else []
-    grids = {c.id: [_at(loaded[c.id], p) for p in points] for c in cases}  # every point checked before any run
+    grids = {c.id: [_at(loaded[c.id], p) for p in points] for c in cases}
+    return HistoryPlan(str(record), cases, loaded, master, axes, points, grids, load_stored(scenarios))
+
+
+def run_history(
+    plan: HistoryPlan,
+    replications: int = 200,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> HistoryResult:
+    """Run every case (and every grid point), score the model, the baselines, stored baselines and leave-one-out."""
+    cases, loaded, points = plan.cases, plan.scenarios, plan.points
     if on_total:
         on_total(len(cases) * (1 + len(points)))
 
     def predict(case: Case, scenario: Scenario) -> Prediction:
-        prediction = model_prediction(case, scenario, case_rows(scenario, replications, master))
+        prediction = model_prediction(case, scenario, case_rows(scenario, replications, plan.seed))
         if progress:
             progress(1)
         return prediction
@@ -252,12 +271,12 @@ def run_history(
     predictions: dict[str, dict[str, Prediction]] = {"model": {c.id: predict(c, loaded[c.id]) for c in cases}}
     for name, baseline in BASELINES.items():
         predictions[name] = {c.id: baseline(c, loaded[c.id]) for c in cases}
-    for name, stored in load_stored(scenarios).items():
+    for name, stored in plan.stored.items():
         predictions[f"stored:{name}"] = stored
     scores = {name: [score_case(c, preds[c.id]) for c in cases if c.id in preds] for name, preds in predictions.items()}
-    result = HistoryResult(cases, replications, master, predictions, scores, axes, points)
+    result = HistoryResult(cases, replications, plan.seed, predictions, scores, plan.axes, points)
     if points:
-        table = [[score_case(c, predict(c, grids[c.id][k])) for c in cases] for k in range(len(points))]
+        table = [[score_case(c, predict(c, plan.grids[c.id][k])) for c in cases] for k in range(len(points))]
         result.grid_rps = [[s.rps for s in row] for row in table]
         result.chosen = choose_loo(result.grid_rps)
         result.loo = [table[k][i] for i, k in enumerate(result.chosen)]

@@ -191,7 +191,12 @@ def _check_entry(entry: dict, bad: object) -> Case | None:
     if both:
         fail("declined", f"{both[0]!r} both signed and declined")
     if (entry["depth"] == "none") != (not signed):
-        fail("depth", "is none exactly when nobody signed" if signed else "nobody signed, so the depth must be none")
+        fail(
+            "depth",
+            "signatories are listed, so the depth cannot be none"
+            if signed
+            else "nobody signed, so the depth must be none",
+        )
     cross = "china" in signed and any(a in signed for a in WESTERN)
     if ok and entry["cross_bloc"] != cross:
         fail("cross_bloc", f"must be {str(cross).lower()}: it means a western actor and china both signed")

@@ -6,6 +6,7 @@ import dataclasses
 import os
 import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -207,8 +208,12 @@ def render(summary: dict, console: Console) -> None:
         )  # fmt: skip
     console.print(totals_table)
     if loo["fitted"]:
-        chosen = "; ".join(f"{f['case']}: {f['chosen']}" for f in loo["folds"])
-        console.print(f"Leave-one-out: fitted {', '.join(loo['axes'])}; chosen per fold — {chosen}", highlight=False)
+        counts = Counter(
+            ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in f["chosen"].items())
+            for f in loo["folds"]
+        )
+        chosen = "; ".join(f"{point} in {n} of {len(loo['folds'])} folds" for point, n in counts.most_common())
+        console.print(f"Leave-one-out (fitted {', '.join(loo['axes'])}): {chosen}", highlight=False)
     else:
         console.print(f"Leave-one-out: {NO_FIT}.")
     console.print(f"Note: {BUSINESS_NOTE}.")

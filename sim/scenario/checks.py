@@ -105,6 +105,9 @@ def _at_table_checks(s: Scenario, gov_ids: set[str]) -> list[tuple[tuple, str]]:
     if not s.at_table:
         out.append((("at_table",), "name at least one government (or leave at_table out for all)"))
     seated = set(s.at_table)
+    kept = [a for a in s.actors if (a.home if a.kind == "company" else a.id) in seated]
+    if s.at_table and len(kept) < 2:
+        out.append((("at_table",), "leaves fewer than two actors (governments at the table and their companies)"))
     # a format that names governments cannot run without them: say so rather than guess
     for j, gid in enumerate(s.protocol_options.pair or []):
         if gid in gov_ids and gid not in seated:
