@@ -11,7 +11,7 @@ import shutil
 import pytest
 from conftest import ROOT, simrun
 
-from sim.experiments.history import certain, plan_history, row_pattern, run_history, western_median
+from sim.experiments.history import certain, load_cases, plan_history, row_pattern, run_history, western_median
 from sim.experiments.history_record import Case, load_record
 from sim.experiments.history_report import baseline_path
 from sim.experiments.history_scores import Prediction, choose_loo, rps, score_case, totals
@@ -291,3 +291,20 @@ def test_fit_and_saved_baseline_on_a_small_record(tmp_path):
         baseline_path(folder, "trial")
     with pytest.raises(InputError, match="use lower-case letters"):
         baseline_path(folder, "../escape")
+
+
+@needs_record
+def test_case_file_must_seat_the_record_at_table_and_exist(tmp_path):
+    blocks = re.split(r"(?m)^(?=- id: )", RECORD.read_text())
+    (tmp_path / "r.yaml").write_text(
+        "".join(b for b in blocks if b.startswith(("- id: apec_ai_2025\n", "- id: fmf_2023\n")))
+    )
+    shutil.copy(CASES / "base.yaml", tmp_path / "base.yaml")
+    (tmp_path / "apec_ai_2025.yaml").write_text(
+        (CASES / "apec_ai_2025.yaml").read_text().replace("[us, china]", "[us, eu, china]")
+    )
+    with pytest.raises(InputError) as exc:
+        load_cases(tmp_path / "r.yaml", tmp_path)
+    found = [str(p) for p in exc.value.problems]
+    assert any("apec_ai_2025.yaml:1: at_table: must seat the record's at_table ['us', 'china']" in f for f in found)
+    assert any(re.search(r"r\.yaml:\d+: fmf_2023: no case file .*fmf_2023\.yaml", f) for f in found)

@@ -48,14 +48,6 @@ def _fixed(value: object) -> float:
     return float(value if isinstance(value, int | float) else value.mean)  # type: ignore[attr-defined]
 
 
-def _rungs(scenario: Scenario) -> list[str]:
-    """The scenario's ladder names, which must be the record's rungs."""
-    names = [lv.name for lv in scenario.ladder]
-    if names != list(LADDER[1:]):
-        raise InputError([Problem(scenario.name, 0, "depth_ladder", f"must be the record's rungs {LADDER[1:]}")])
-    return names
-
-
 def row_pattern(row: dict, case: Case, scenario: Scenario) -> tuple[str, dict[str, int]]:
     """Pattern key of one outcome row and each at-table actor's depth rank (0 none … 4 binding)."""
     at = [a for a in case.at_table if a in ACTORS]
@@ -69,7 +61,7 @@ def row_pattern(row: dict, case: Case, scenario: Scenario) -> tuple[str, dict[st
         return pattern_key(rung, signers), ranks
     ranks = dict.fromkeys(at, 0)
     deepest, signers = "none", set()
-    for rung in _rungs(scenario):
+    for rung in LADDER[1:]:  # load_cases checked that the scenario's ladder is the record's
         if not row[f"{rung}_agreed"]:
             continue
         names = {a for a in row[f"{rung}_signatories"].split(";") if a}
@@ -160,6 +152,8 @@ def load_cases(record: str | Path, scenarios: Path) -> tuple[list[Case], dict[st
         except InputError as exc:
             problems += exc.problems
             continue
+        if [lv.name for lv in loaded[case.id].ladder] != list(LADDER[1:]):
+            problems.append(Problem(str(path), 1, "depth_ladder", f"must be the record's rungs {list(LADDER[1:])}"))
         seated = loaded[case.id].at_table
         if seated is None or sorted(seated) != sorted(case.at_table):
             problems.append(

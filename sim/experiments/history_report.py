@@ -128,18 +128,22 @@ def plot_p_observed(summary: dict, result: HistoryResult, path: Path) -> None:
     fig = Figure(figsize=(max(8.0, 0.55 * len(ids) + 2), 5.2), layout="constrained")
     ax = fig.subplots()
     markers = ("o", "s", "^", "D", "v", "P", "X")
-    for j, pred in enumerate(summary["predictors"].values()):
-        found = {c["case"]: c["p_observed"] for c in pred["cases"]}
-        xs = [i + (j - 1) * 0.1 for i, cid in enumerate(ids) if cid in found]
+    series = [(p["label"], p["cases"], p["totals"]) for p in summary["predictors"].values()]
+    loo = summary["leave_one_out"]
+    if loo["fitted"]:
+        series.append(("model, leave-one-out fit", loo["cases"], loo["totals"]))
+    for j, (name, cases, tot) in enumerate(series):
+        found = {c["case"]: c["p_observed"] for c in cases}
+        xs = [i + (j - (len(series) - 1) / 2) * 0.08 for i, cid in enumerate(ids) if cid in found]
         ys = [found[cid] for cid in ids if cid in found]
-        mean = pred["totals"].get("mean_p_observed", float("nan"))
-        ax.plot(xs, ys, markers[j % len(markers)], ms=6, alpha=0.8, label=f"{pred['label']} (mean {mean:.2f})")
+        mean = tot.get("mean_p_observed", float("nan"))
+        ax.plot(xs, ys, markers[j % len(markers)], ms=6, alpha=0.8, label=f"{name} (mean {mean:.2f})")
     ax.set_xticks(range(len(ids)), [f"{cid} [{c.level[0]}]" for cid, c in zip(ids, result.cases, strict=True)])
     ax.tick_params(axis="x", labelrotation=60, labelsize=8)
     ax.set_ylim(-0.03, 1.03)
     ax.set_ylabel("P(observed pattern)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.42))
+    fig.legend(fontsize=8, loc="outside lower center", ncols=2)
     ax.set_title(
         f"History backtest: probability of what happened, {len(ids)} cases ([g] government, [b] business)", fontsize=10
     )
