@@ -38,9 +38,9 @@ DEFAULT_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "history
 
 def case_rows(scenario: Scenario, replications: int, seed: int) -> list[dict]:
     """Outcome rows of ``replications`` seeded runs of ``scenario``: the single entry point to the model."""
-    from sim.experiments.runner import run_replications
+    from sim.experiments.runner import outcome_rows, replication_seed
 
-    return [r.outcome for r in run_replications(scenario, replications=replications, seed=seed, log_events=False)]
+    return outcome_rows(scenario, [replication_seed(seed, r) for r in range(replications)])
 
 
 def _fixed(value: object) -> float:
