@@ -105,11 +105,37 @@ def render_sweep(summary: list[dict], console: Console) -> None:
 
 @app.command()
 def backtest(
-    dataset: Annotated[str, typer.Argument(help="which dataset format: deu (DEU III, EU legislation)")],
-    path: Annotated[Path, typer.Argument(help="the dataset file (TSV)")],
+    dataset: Annotated[
+        str, typer.Argument(help="dataset format: deu (DEU III, EU legislation) or history (AI-governance record)")
+    ],
+    path: Annotated[Path, typer.Argument(help="the dataset file (deu: TSV; history: the record YAML)")],
     out_dir: OutOpt = None,
+    scenarios: Annotated[
+        Path | None, typer.Option("--scenarios", help="history: folder of case files (default scenarios/history)")
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", "-n", min=1, help="history: replications per case")
+    ] = 200,
+    seed: SeedOpt = None,
+    fit: Annotated[
+        list[str] | None,
+        typer.Option("--fit", help="history: coefficient grid PATH=start:stop:count for leave-one-out (repeatable)"),
+    ] = None,
+    save_baseline: Annotated[
+        str | None,
+        typer.Option("--save-baseline", help="history: freeze the model's predictions as baselines/NAME.json"),
+    ] = None,
 ) -> None:
-    """Run the government-track engine on real negotiations and compare it with the baselines."""
+    """Compare the model with real outcomes: DEU III issues (deu) or the AI-governance record (history)."""
+    if dataset == "history":
+        backtest_history(path, out_dir, scenarios, replications, seed, fit or [], save_baseline)
+        return
+    if dataset != "deu":
+        fail(InputError([Problem("DATASET", 0, "", f"unknown dataset format {dataset!r}; known: deu, history")]))
+    extra = [name for name, value in (("--scenarios", scenarios), ("--seed", seed), ("--fit", fit),
+                                       ("--save-baseline", save_baseline)) if value]  # fmt: skip
+    if extra or replications != 200:
+        fail(InputError([Problem("deu", 0, "", f"{', '.join(extra) or '--replications'}: only for history")]))
     from rich.table import Table
 
     from sim.experiments.backtest import run_backtest
@@ -144,6 +170,40 @@ def backtest(
     out.print(f"engine parameters (calibrated on odd proposals): {params}")
     beat = summary["mae"]["engine"]["even"] < summary["mae"]["weighted_mean"]["even"]
     out.print(f"On the test half the engine {'beats' if beat else 'does not beat'} the weighted mean.")
+    out.print(f"Results in [bold]{target}[/bold]")
+
+
+def backtest_history(
+    record: Path,
+    out_dir: Path | None,
+    scenarios: Path | None,
+    replications: int,
+    seed: int | None,
+    fit: list[str],
+    name: str | None,
+) -> None:
+    """``simrun backtest history RECORD``: every case of the record, model against baselines."""
+    from sim.experiments.history import DEFAULT_SCENARIOS, plan_history, run_history
+    from sim.experiments.history_report import baseline_path, render, save_baseline, summary_of, write_history
+    from sim.outputs.files import check_out, default_out, publish
+
+    folder = scenarios or DEFAULT_SCENARIOS
+    try:
+        target = out_dir or default_out("history", "backtest")
+        check_out(target)
+        if name:
+            baseline_path(folder, name)  # a bad or taken name fails before the runs, not after
+        plan = plan_history(record, folder, seed, fit)
+        with progress_bar("case runs") as (advance, set_total):
+            result = run_history(plan, replications, progress=advance, on_total=set_total)
+        if name:
+            saved = save_baseline(folder, name, result)
+            out.print(f"Model predictions frozen in [bold]{saved}[/bold]")
+    except InputError as exc:
+        fail(exc)
+    summary = summary_of(result, str(record), str(folder))
+    publish(target, lambda f: write_history(f, result, summary))
+    render(summary, out)
     out.print(f"Results in [bold]{target}[/bold]")
 
 

@@ -55,8 +55,10 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
                 out.append((("actors", i, "count"), "only company groups have a count"))
     if sum(issue.depth for issue in s.issues) > 1:
         out.append((("issues",), "at most one issue can be a text's depth"))
-    if len(s.governments) < 2:
+    if len(s.governments) < 2 and s.at_table is None:
+        # a table of one named on purpose (at_table) is allowed: a business-only case
         out.append((("actors",), "at least two governments are needed for a government table"))
+    out += _at_table_checks(s, gov_ids)
     if s.chair is not None and s.chair not in gov_ids:
         out.append((("chair",), f"unknown government {s.chair!r}; governments are {sorted(gov_ids)}"))
     for e, ev in enumerate(s.events):
@@ -89,6 +91,35 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
         out.append((("protocol_options", "first_phase_rounds"), "the first phase must end before the last round"))
     if s.protocol == "west_first" and len(s.blocs) < 2:
         out.append((("protocol",), "west_first needs governments in at least two blocs"))
+    return out
+
+
+def _at_table_checks(s: Scenario, gov_ids: set[str]) -> list[tuple[tuple, str]]:
+    """``at_table`` names governments of the scenario, and what must stay still can once it applies."""
+    if s.at_table is None:
+        return []
+    out: list[tuple[tuple, str]] = []
+    for j, gid in enumerate(s.at_table):
+        if gid not in gov_ids:
+            out.append((("at_table", j), f"unknown government {gid!r}; governments are {sorted(gov_ids)}"))
+        elif gid in s.at_table[:j]:
+            out.append((("at_table", j), f"{gid!r} is listed twice"))
+    if not s.at_table:
+        out.append((("at_table",), "name at least one government (or leave at_table out for all)"))
+    seated = set(s.at_table)
+    kept = [a for a in s.actors if (a.home if a.kind == "company" else a.id) in seated]
+    if s.at_table and len(kept) < 2:
+        out.append((("at_table",), "leaves fewer than two actors (governments at the table and their companies)"))
+    # a format that names governments cannot run without them: say so rather than guess
+    for j, gid in enumerate(s.protocol_options.pair or []):
+        if gid in gov_ids and gid not in seated:
+            out.append((("protocol_options", "pair", j), f"{gid!r} is not at the table (at_table)"))
+    blocs = {a.bloc for a in s.governments if a.id in seated}
+    if s.protocol == "west_first" and len(blocs) < 2:
+        out.append((("protocol",), "west_first needs governments of two blocs at the table (at_table)"))
+    first = s.protocol_options.first_bloc
+    if first is not None and first in s.blocs and first not in blocs:
+        out.append((("protocol_options", "first_bloc"), f"no government of bloc {first!r} is at the table"))
     return out
 
 

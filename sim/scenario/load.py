@@ -30,7 +30,28 @@ def validate_document(doc: Document) -> Scenario:
     found = cross_check(scenario)
     if found:
         raise InputError([Problem(doc.file_of(loc), doc.line_of(loc), dotted(loc), msg) for loc, msg in found])
-    return scenario
+    return seat(scenario)
+
+
+def seat(scenario: Scenario) -> Scenario:
+    """Keep only the governments in ``at_table`` and the company groups whose home is there.
+
+    Runs on a checked scenario. A chair not at the table becomes none; an event keeps
+    its tension and restriction changes but its forced table keeps only seated
+    governments (none if fewer than two are left). Required signatories who are absent
+    need no change: the rule asks only those present.
+    """
+    if scenario.at_table is None:
+        return scenario
+    seated = set(scenario.at_table)
+    data = scenario.model_dump(mode="json")
+    data["actors"] = [a for a in data["actors"] if (a["home"] if a["kind"] == "company" else a["id"]) in seated]
+    if data["chair"] not in seated:
+        data["chair"] = None
+    for event in data["events"]:
+        table = [g for g in event["table"] if g in seated]
+        event["table"] = table if len(table) >= 2 else []
+    return Scenario.model_validate(data)
 
 
 def load_document(path: str | Path, _seen: tuple = ()) -> Document:
@@ -74,7 +95,10 @@ def scenario_from_text(text: str, file: str = "<string>") -> Scenario:
 
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the validated scenario in canonical JSON (comments and layout ignored)."""
-    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    data = scenario.model_dump(mode="json")
+    if data.get("at_table") is None:
+        data.pop("at_table", None)  # hashes of scenarios without the field stay what they were
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -197,6 +197,11 @@ class Scenario(Strict):
     protocol: Literal["simultaneous", "west_first", "bilateral_first"] = "simultaneous"
     protocol_options: ProtocolOptions = Field(default_factory=ProtocolOptions)
     chair: Id | None = None
+    at_table: list[Id] | None = Field(
+        None,
+        description="governments at the table (their company groups come along); default all. "
+        "The loaded scenario keeps only these; a chair not at the table becomes none",
+    )
     decision_rule: DecisionRule = Field(default_factory=lambda: OpenSignature(rule="open"))
     depth_ladder: list[Level] = Field(default_factory=_default_ladder, min_length=1)
     substantive_from: Id | None = Field(None, description="first level counted as substantive; default the second")

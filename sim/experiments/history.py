@@ -1,0 +1,284 @@
+"""History backtest: the model on the public record of AI-governance outcomes, 2019-2025.
+
+Each entry of the record (:mod:`sim.experiments.history_record`) is a case file
+``scenarios/history/<id>.yaml`` (a variant of one base holding every coefficient). The
+model's replications of a case give a distribution over *patterns*: the deepest rung
+agreed and the exact set of signatories of that rung among the four actors.
+
+* Government case: the pattern of a replication is the deepest rung of the government
+  table and its signatories; an actor's depth is the deepest rung it signed.
+* Business case: the firms of a home sign when their bloc's adoption share is at least
+  the scenario's ``business.quorum``; they sign the rung whose depth equals
+  ``business.standard_depth``. The model fixes that depth in advance, so it cannot
+  predict the depth of an industry text: it only predicts who adopts.
+
+Predictions are scored in :mod:`sim.experiments.history_scores` against the record and
+against baselines that need no model. Leave-one-out: with ``--fit`` axes, every case is
+run at every grid point once; each held-out case is scored at the point that minimises
+the mean ranked probability score over the other cases.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.experiments.history_record import ACTORS, LADDER, WESTERN, Case, load_record, pattern_key
+from sim.experiments.history_scores import CaseScore, Prediction, choose_loo, score_case
+from sim.experiments.sweep_spec import Axis, apply_point, grid_points, parse_vary
+from sim.scenario import Scenario, load_scenario
+from sim.scenario.errors import InputError, Problem
+
+DEFAULT_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "history"
+"""``scenarios/history`` of the project (the case files and ``baselines/``)."""
+
+
+def case_rows(scenario: Scenario, replications: int, seed: int) -> list[dict]:
+    """Outcome rows of ``replications`` seeded runs of ``scenario``: the single entry point to the model."""
+    from sim.experiments.runner import outcome_rows, replication_seed
+
+    return outcome_rows(scenario, [replication_seed(seed, r) for r in range(replications)])
+
+
+def _fixed(value: object) -> float:
+    """A scenario number, or the mean of its distribution."""
+    return float(value if isinstance(value, int | float) else value.mean)  # type: ignore[attr-defined]
+
+
+def row_pattern(row: dict, case: Case, scenario: Scenario) -> tuple[str, dict[str, int]]:
+    """Pattern key of one outcome row and each at-table actor's depth rank (0 none … 4 binding)."""
+    at = [a for a in case.at_table if a in ACTORS]
+    if case.level == "business":
+        quorum = _fixed(scenario.business.quorum)
+        depth = _fixed(scenario.business.standard_depth)
+        rung = min(scenario.ladder, key=lambda lv: abs(lv.depth - depth)).name
+        bloc = {c.home: c.bloc for c in scenario.companies}
+        signers = {a for a in at if a in bloc and row.get(f"adoption_{bloc[a]}", 0.0) >= quorum}
+        ranks = {a: LADDER.index(rung) if a in signers else 0 for a in at}
+        return pattern_key(rung, signers), ranks
+    ranks = dict.fromkeys(at, 0)
+    deepest, signers = "none", set()
+    for rung in LADDER[1:]:  # load_cases checked that the scenario's ladder is the record's
+        if not row[f"{rung}_agreed"]:
+            continue
+        names = {a for a in row[f"{rung}_signatories"].split(";") if a}
+        deepest, signers = rung, names & set(ACTORS)
+        for a in names:
+            if a in ranks:
+                ranks[a] = LADDER.index(rung)
+    return pattern_key(deepest, signers), ranks
+
+
+def model_prediction(case: Case, scenario: Scenario, rows: list[dict]) -> Prediction:
+    """Share of replications per pattern, and per actor per rung."""
+    patterns: Counter[str] = Counter()
+    depths = {a: [0.0] * len(LADDER) for a in case.at_table}
+    for row in rows:
+        key, ranks = row_pattern(row, case, scenario)
+        patterns[key] += 1
+        for a, k in ranks.items():
+            depths[a][k] += 1
+    n = max(len(rows), 1)
+    return Prediction(
+        {k: v / n for k, v in sorted(patterns.items())}, {a: [v / n for v in d] for a, d in depths.items()}
+    )
+
+
+def certain(case: Case, depth: str, signers: set[str]) -> Prediction:
+    """A prediction that gives probability one to one pattern."""
+    depths = {a: [0.0] * len(LADDER) for a in case.at_table}
+    for a in case.at_table:
+        depths[a][LADDER.index(depth) if a in signers and depth != "none" else 0] = 1.0
+    return Prediction({pattern_key(depth, signers): 1.0}, depths)
+
+
+def everyone_declares(case: Case, scenario: Scenario) -> Prediction:
+    """Baseline (a): everyone at the table signs a declaration."""
+    return certain(case, "declaration", set(case.at_table))
+
+
+def ambition(scenario: Scenario, actor: str) -> str:
+    """The rung nearest an actor's stance on ``binding_force`` (0 none, 0.25 … 1 binding)."""
+    gov = next(a for a in scenario.governments if a.id == actor)
+    x = _fixed(gov.position["binding_force"])
+    depths = [0.0, *(lv.depth for lv in scenario.ladder)]
+    return LADDER[min(range(len(depths)), key=lambda k: abs(depths[k] - x))]
+
+
+def western_median(case: Case, scenario: Scenario) -> Prediction:
+    """Baseline (b): the western actors sign at their median ambition; China signs a declaration at most.
+
+    Ambition is read from the stances of the case file (never from outcomes). With an
+    even number of western actors the lower median is taken (the text the less
+    ambitious half can accept). Business cases use the home governments' stances.
+    """
+    west = [a for a in case.at_table if a in WESTERN]
+    if not west:
+        return certain(case, "none", set())
+    ranks = sorted(LADDER.index(ambition(scenario, a)) for a in west)
+    depth = LADDER[ranks[(len(ranks) - 1) // 2]]
+    if depth == "none":
+        return certain(case, "none", set())
+    signers = set(west) | ({"china"} if "china" in case.at_table and depth == "declaration" else set())
+    return certain(case, depth, signers)
+
+
+BASELINES: dict[str, Callable[[Case, Scenario], Prediction]] = {
+    "everyone_declares": everyone_declares,
+    "western_median": western_median,
+}
+
+
+def case_file(folder: Path, case: Case) -> Path:
+    """``<folder>/<id>.yaml``."""
+    return folder / f"{case.id}.yaml"
+
+
+def load_cases(record: str | Path, scenarios: Path) -> tuple[list[Case], dict[str, Scenario]]:
+    """The record's cases and each case's scenario; a missing case file is an error at its entry."""
+    cases = load_record(record)
+    problems: list[Problem] = []
+    loaded = {}
+    for case in cases:
+        path = case_file(scenarios, case)
+        if not path.is_file():
+            problems.append(Problem(str(record), case.line, f"{case.id}", f"no case file {path}"))
+            continue
+        try:
+            loaded[case.id] = load_scenario(path)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        if [lv.name for lv in loaded[case.id].ladder] != list(LADDER[1:]):
+            problems.append(Problem(str(path), 1, "depth_ladder", f"must be the record's rungs {list(LADDER[1:])}"))
+        seated = loaded[case.id].at_table
+        if seated is None or sorted(seated) != sorted(case.at_table):
+            problems.append(
+                Problem(
+                    str(path), 1, "at_table", f"must seat the record's at_table {list(case.at_table)}, not {seated}"
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return cases, loaded
+
+
+def load_stored(folder: Path) -> dict[str, dict[str, Prediction]]:
+    """Stored predictions (``baselines/NAME.json``), by name then case id."""
+    stored = {}
+    for path in sorted((folder / "baselines").glob("*.json")) if (folder / "baselines").is_dir() else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            stored[path.stem] = {
+                cid: Prediction(dict(c["patterns"]), {a: list(map(float, d)) for a, d in c["depths"].items()})
+                for cid, c in data["cases"].items()
+            }
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InputError([Problem(str(path), 0, "", f"not a stored baseline ({exc})")]) from None
+    return stored
+
+
+def stored_json(name: str, predictions: dict[str, Prediction], replications: int, seed: int) -> dict:
+    """What ``--save-baseline NAME`` writes: per case the pattern and per-actor depth distributions."""
+    return {
+        "name": name,
+        "replications": replications,
+        "seed": seed,
+        "ladder": list(LADDER),
+        "cases": {cid: {"patterns": p.patterns, "depths": p.depths} for cid, p in predictions.items()},
+    }
+
+
+def parse_fit(specs: list[str]) -> list[Axis]:
+    """``--fit PATH=start:stop:count`` axes (the syntax of ``simrun sweep --vary``)."""
+    axes = []
+    for spec in specs:
+        try:
+            axes.append(parse_vary(spec))
+        except InputError as exc:
+            raise InputError([Problem("--fit", 0, p.path, p.message) for p in exc.problems]) from None
+    return axes
+
+
+@dataclass
+class HistoryPlan:
+    """What a backtest runs, all checked before any run: cases, their scenarios, seed, fit grid."""
+
+    record: str
+    cases: list[Case]
+    scenarios: dict[str, Scenario]
+    seed: int
+    axes: list[Axis]
+    points: list[dict]
+    grids: dict[str, list[Scenario]]
+    stored: dict[str, dict[str, Prediction]]
+
+
+@dataclass
+class HistoryResult:
+    """Cases, the model's and every baseline's predictions and scores, and leave-one-out."""
+
+    cases: list[Case]
+    replications: int
+    seed: int
+    predictions: dict[str, dict[str, Prediction]]
+    scores: dict[str, list[CaseScore]]
+    axes: list[Axis] = field(default_factory=list)
+    points: list[dict] = field(default_factory=list)
+    grid_rps: list[list[float]] = field(default_factory=list)
+    chosen: list[int] = field(default_factory=list)
+    loo: list[CaseScore] = field(default_factory=list)
+
+
+def plan_history(
+    record: str | Path, scenarios: Path = DEFAULT_SCENARIOS, seed: int | None = None, fit: list[str] | None = None
+) -> HistoryPlan:
+    """Load the record, the case files, the stored baselines and every ``--fit`` grid point; raise on any problem."""
+    cases, loaded = load_cases(record, scenarios)
+    master = seed if seed is not None else loaded[cases[0].id].seed
+    axes = parse_fit(fit or [])
+    points = grid_points(axes) if axes else []
+    grids = {c.id: [_at(loaded[c.id], p) for p in points] for c in cases}
+    return HistoryPlan(str(record), cases, loaded, master, axes, points, grids, load_stored(scenarios))
+
+
+def run_history(
+    plan: HistoryPlan,
+    replications: int = 200,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> HistoryResult:
+    """Run every case (and every grid point), score the model, the baselines, stored baselines and leave-one-out."""
+    cases, loaded, points = plan.cases, plan.scenarios, plan.points
+    if on_total:
+        on_total(len(cases) * (1 + len(points)))
+
+    def predict(case: Case, scenario: Scenario) -> Prediction:
+        prediction = model_prediction(case, scenario, case_rows(scenario, replications, plan.seed))
+        if progress:
+            progress(1)
+        return prediction
+
+    predictions: dict[str, dict[str, Prediction]] = {"model": {c.id: predict(c, loaded[c.id]) for c in cases}}
+    for name, baseline in BASELINES.items():
+        predictions[name] = {c.id: baseline(c, loaded[c.id]) for c in cases}
+    for name, stored in plan.stored.items():
+        predictions[f"stored:{name}"] = stored
+    scores = {name: [score_case(c, preds[c.id]) for c in cases if c.id in preds] for name, preds in predictions.items()}
+    result = HistoryResult(cases, replications, plan.seed, predictions, scores, plan.axes, points)
+    if points:
+        table = [[score_case(c, predict(c, plan.grids[c.id][k])) for c in cases] for k in range(len(points))]
+        result.grid_rps = [[s.rps for s in row] for row in table]
+        result.chosen = choose_loo(result.grid_rps)
+        result.loo = [table[k][i] for i, k in enumerate(result.chosen)]
+    return result
+
+
+def _at(scenario: Scenario, point: dict) -> Scenario:
+    try:
+        return apply_point(scenario, point)
+    except InputError as exc:
+        raise InputError([Problem("--fit", 0, p.path, p.message) for p in exc.problems]) from None

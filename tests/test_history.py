@@ -1,0 +1,310 @@
+"""History backtest: record loader, scores by hand, leave-one-out choice, at_table, the command end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import shutil
+
+import pytest
+from conftest import ROOT, simrun
+
+from sim.experiments.history import certain, load_cases, plan_history, row_pattern, run_history, western_median
+from sim.experiments.history_record import Case, load_record
+from sim.experiments.history_report import baseline_path
+from sim.experiments.history_scores import Prediction, choose_loo, rps, score_case, totals
+from sim.scenario import load_scenario
+from sim.scenario.errors import InputError
+
+RECORD = ROOT.parent / "shared" / "data" / "history.yaml"
+CASES = ROOT / "scenarios" / "history"
+needs_record = pytest.mark.skipif(not RECORD.exists(), reason="the shared history record is not beside the repository")
+
+ENTRY = """\
+- id: {id}
+  name: A text
+  date: 2024-05-14
+  level: government
+  at_table: [us, china]
+  signed: {signed}
+  declined: []
+  depth: {depth}
+  cross_bloc: {cross}
+  sources: ["somewhere"]
+  confidence: high
+"""
+
+
+def entry(id: str = "one", signed: str = "[us, china]", depth: str = "declaration", cross: str = "true") -> str:
+    return ENTRY.format(id=id, signed=signed, depth=depth, cross=cross)
+
+
+def case(at_table, signed, depth, level="government") -> Case:
+    cross = "china" in signed and any(a in signed for a in ("us", "eu", "uk"))
+    return Case("c", "C", "2024-01-01", level, tuple(at_table), tuple(signed), (), depth, cross, "high", 1)
+
+
+# -- the record loader -------------------------------------------------------------
+
+
+def test_shipped_record_loads_with_the_line_of_each_entry():
+    if not RECORD.exists():
+        pytest.skip("no shared record")
+    cases = load_record(RECORD)
+    assert len(cases) == 19
+    lines = RECORD.read_text().splitlines()
+    for c in cases:
+        assert lines[c.line - 1].strip() == f"- id: {c.id}"
+    geneva = next(c for c in cases if c.id == "us_china_geneva_2024")
+    assert geneva.observed == "none:" and geneva.observed_depth("us") == 0
+
+
+def test_malformed_record_reports_every_problem_at_its_line(tmp_path):
+    text = (
+        "# a comment\n"
+        + entry("ok")
+        + entry("bad_depth", depth="treaty")  # depth at line 13 + 7 = 20
+        + entry("outsider", signed="[us, eu]", cross="false")  # signed at line 24 + 5 = 29
+        + entry("ok")  # duplicate id at line 35
+        + "- id: extra\n  colour: red\n"  # unknown key at line 47, missing keys at line 46
+    )
+    path = tmp_path / "record.yaml"
+    path.write_text(text)
+    proc = simrun("backtest", "history", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    got = proc.stderr.strip().splitlines()
+    assert (
+        f"{path}:20: 1.depth: must be one of none, declaration, voluntary_commitments, shared_testing, binding" in got
+    )
+    assert f"{path}:29: 2.signed: 'eu' is not at the table (at_table: us, china)" in got
+    assert f"{path}:35: 3.id: duplicate id 'ok' (first at entry 0)" in got
+    assert any(line.startswith(f"{path}:47: 4.colour: unknown key") for line in got)
+    assert f"{path}:46: 4: required key 'name' is missing" in got
+    assert all(re.match(rf"^{re.escape(str(path))}:\d+: [\w.]+: .+", line) for line in got)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("id: one\nname: x\n", "1: (file): the record must be a non-empty list of entries"),
+        ("- id: one\n  name: [unclosed\n", "3: (file): not valid YAML"),
+    ],
+)
+def test_malformed_record_kinds_exit_2_via_the_cli(tmp_path, text, expected):
+    path = tmp_path / "record.yaml"
+    path.write_text(text)
+    proc = simrun("backtest", "history", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"{path}:{expected}"), proc.stderr
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (entry(cross="false"), "9: 0.cross_bloc: must be true: it means a western actor and china both signed"),
+        (entry(signed="[]", cross="false"), "8: 0.depth: nobody signed, so the depth must be none"),
+        (entry(depth="none"), "8: 0.depth: signatories are listed, so the depth cannot be none"),
+        (entry(signed="[us, us]"), "6: 0.signed: an actor is listed twice"),
+        (entry().replace("at_table: [us, china]", "at_table: [us, russia]"), "5: 0.at_table: unknown actor 'russia'"),
+        (entry().replace("level: government", "level: industry"), "4: 0.level: must be one of government, business"),
+        ("- just text\n", "1: 0: an entry must be a mapping"),
+    ],
+)
+def test_loader_rejects_inconsistent_entries(tmp_path, text, expected):
+    path = tmp_path / "record.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as exc:
+        load_record(path)
+    assert str(exc.value.problems[0]).startswith(f"{path}:{expected}")
+
+
+def test_loader_accepts_a_date_as_text_and_rejects_a_bad_one(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(entry().replace("2024-05-14", "'2024-05-14'"))
+    assert load_record(path)[0].date == "2024-05-14"
+    path.write_text(entry().replace("2024-05-14", "May 2024"))
+    with pytest.raises(InputError) as exc:
+        load_record(path)
+    assert str(exc.value.problems[0]) == f"{path}:3: 0.date: must be a date YYYY-MM-DD"
+
+
+# -- scores by hand -----------------------------------------------------------------
+
+
+def test_ranked_probability_score_by_hand():
+    assert rps([0, 1, 0, 0, 0], 1) == 0.0
+    assert rps([1, 0, 0, 0, 0], 4) == 1.0  # all mass at the far wrong end
+    assert rps([0.5, 0.5, 0, 0, 0], 1) == pytest.approx(0.25 / 4)
+    # F = .2 .5 .5 .5 against O = 0 1 1 1: (.04 + .25 + .25 + .25) / 4
+    assert rps([0.2, 0.3, 0, 0, 0.5], 1) == pytest.approx(0.1975)
+
+
+def test_score_of_a_hand_made_prediction():
+    c = case(["us", "china"], ["us", "china"], "declaration")
+    pred = Prediction(
+        {"declaration:china;us": 0.3, "binding:china;us": 0.5, "none:": 0.2},
+        {"us": [0.2, 0.3, 0, 0, 0.5], "china": [0.2, 0.3, 0, 0, 0.5]},
+    )
+    s = score_case(c, pred)
+    assert (s.modal, s.p_modal, s.p_observed, s.hit) == ("binding:china;us", 0.5, 0.3, False)
+    assert s.rps == pytest.approx(0.1975)
+    assert s.differs == "rung binding (observed declaration)"
+    # a text China declined: modal pattern right on the rung, wrong on one actor
+    c2 = case(["us", "uk", "china"], ["us", "uk"], "declaration")
+    s2 = score_case(c2, certain(c2, "declaration", {"us", "uk", "china"}))
+    assert not s2.hit and s2.differs == "china signs (observed: did not)"
+    assert s2.actor_rps == {"us": 0.0, "uk": 0.0, "china": 0.25}  # F=1,1,1,1 vs O=0,1,1,1
+    assert s2.rps == pytest.approx(0.25 / 3)
+    t = totals([s, s2, score_case(c2, certain(c2, "declaration", {"us", "uk"}))])
+    assert (t["cases"], t["hits"], t["hit_rate_business"]) == (3, 1, None)
+    assert t["hit_rate"] == t["hit_rate_government"] == round(1 / 3, 6)
+    assert t["mean_p_observed"] == round((0.3 + 0 + 1) / 3, 6)
+    assert t["mean_log_p_observed"] == round((math.log(0.3) + math.log(1e-3) + 0) / 3, 6)
+    assert t["mean_rps"] == round((0.1975 + 0.25 / 3 + 0) / 3, 6)
+
+
+def test_modal_ties_go_to_the_first_key_and_nothing_signed_is_one_pattern():
+    assert Prediction({"none:": 0.5, "declaration:china;us": 0.5}, {}).modal == ("declaration:china;us", 0.5)
+    c = case(["us", "china"], [], "none")
+    assert c.observed == "none:"
+    assert score_case(c, certain(c, "none", set())).hit
+
+
+def test_business_pattern_from_adoption_shares_and_quorum():
+    scenario = load_scenario(CASES / "munich_tech_accord_2024.yaml")  # us, uk, china firms; quorum 0.6
+    c = case(["us", "uk", "china"], ["us", "uk", "china"], "voluntary_commitments", level="business")
+    key, ranks = row_pattern({"adoption_west": 0.7, "adoption_china": 0.59}, c, scenario)
+    assert key == "voluntary_commitments:uk;us"
+    assert ranks == {"us": 2, "uk": 2, "china": 0}
+
+
+def test_western_median_baseline_reads_stances_not_outcomes():
+    # us 0.30 and uk 0.35 on binding_force are nearest the declaration rung (0.25); eu 0.9 binding
+    reaim = load_scenario(CASES / "reaim_2024_blueprint.yaml")
+    c = case(["us", "uk", "china"], ["us", "uk"], "declaration")
+    assert western_median(c, reaim).patterns == {"declaration:china;uk;us": 1.0}
+    ttc = load_scenario(CASES / "ttc_ai_roadmap_2022.yaml")  # us (declaration), eu (binding): lower median
+    c2 = case(["us", "eu"], ["us", "eu"], "shared_testing")
+    assert western_median(c2, ttc).patterns == {"declaration:eu;us": 1.0}
+
+
+def test_leave_one_out_picks_the_best_point_on_the_other_cases():
+    grid = [[0.1, 0.5, 0.3], [0.2, 0.1, 0.4], [0.3, 0.3, 0.0]]
+    # case 0: means over 1,2 = .4 .25 .15 → 2; case 1: .2 .3 .15 → 2; case 2: .3 .15 .3 → 1
+    assert choose_loo(grid) == [2, 2, 1]
+    assert choose_loo([[0.1, 0.1], [0.1, 0.1]]) == [0, 0]  # ties: first grid point
+    assert choose_loo([[0.4], [0.2]]) == [0]  # one case: nothing to fit on
+
+
+# -- at_table in the scenario layer ---------------------------------------------------
+
+
+def test_case_file_keeps_only_its_seated_actors():
+    s = load_scenario(CASES / "unesco_2021.yaml")
+    assert [a.id for a in s.governments] == ["eu", "uk", "china"]
+    assert [a.id for a in s.companies] == ["eu_firms", "uk_firms", "china_firms"]
+    assert load_scenario(CASES / "base.yaml").at_table is None and len(load_scenario(CASES / "base.yaml").actors) == 8
+    fmf = load_scenario(CASES / "fmf_2023.yaml")  # a table of one: a business-only case
+    assert [a.id for a in fmf.actors] == ["us", "us_firms"]
+
+
+def test_absent_chair_becomes_none_and_unknown_seat_exits_2(tmp_path, small_text):
+    path = tmp_path / "s.yaml"
+    path.write_text(small_text.replace("chair: a", "chair: b") + "at_table: [a]\n")
+    s = load_scenario(path)
+    assert s.chair is None and [a.id for a in s.actors] == ["a", "firms"]
+    path.write_text(small_text + "at_table: [b]\n")  # b has no companies: one actor left
+    with pytest.raises(InputError, match="at_table: leaves fewer than two actors"):
+        load_scenario(path)
+    path.write_text(small_text + "at_table: [a, zz]\n")
+    line = len(small_text.splitlines()) + 1
+    proc = simrun("validate", str(path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"{path}:{line}: at_table.1: unknown government 'zz'; governments are ['a', 'b']"
+
+
+# -- the command end to end --------------------------------------------------------------
+
+
+@needs_record
+def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
+    out = tmp_path / "res"
+    proc = simrun("backtest", "history", str(RECORD), "--replications", "20", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["cases"] == 19 and summary["replications"] == 20
+    assert set(summary["predictors"]) >= {"model", "everyone_declares", "western_median", "stored:v1"}
+    with open(out / "cases.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["case"] for r in rows] == [c["case"] for c in summary["predictors"]["model"]["cases"]]
+    for name in ("model", "everyone_declares", "stored:v1"):
+        col = name.replace(":", "_")
+        t = summary["predictors"][name]["totals"]
+        assert t["hits"] == sum(r[f"{col}_hit"] == "1" for r in rows)
+        assert t["mean_p_observed"] == pytest.approx(sum(float(r[f"{col}_p_observed"]) for r in rows) / 19, abs=1e-5)
+        assert t["mean_rps"] == pytest.approx(sum(float(r[f"{col}_rps"]) for r in rows) / 19, abs=1e-5)
+    # baseline (a) hits exactly the cases where everyone at the table signed a declaration
+    record = {c.id: c for c in load_record(RECORD)}
+    all_declared = [k for k, c in record.items() if c.depth == "declaration" and set(c.signed) == set(c.at_table)]
+    assert sorted(r["case"] for r in rows if r["everyone_declares_hit"] == "1") == sorted(all_declared)
+    assert (out / "p_observed.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "no coefficient fitted on the record: leave-one-out = in-sample" in proc.stdout
+    missed = [c for c in summary["predictors"]["model"]["cases"] if not c["hit"]]
+    assert [f["case"] for f in summary["model_failures"]] == [c["case"] for c in missed]
+    for f in summary["model_failures"]:
+        assert f"{f['case']} ({f['level']}): predicted {f['modal']}" in proc.stdout
+
+
+@needs_record
+def test_fit_and_saved_baseline_on_a_small_record(tmp_path):
+    folder = tmp_path / "cases"
+    shutil.copytree(CASES, folder, ignore=shutil.ignore_patterns("baselines"))
+    text = RECORD.read_text()
+    keep = ("g20_2019", "biden_xi_lima_2024", "reaim_2024_blueprint")
+    blocks = re.split(r"(?m)^(?=- id: )", text)
+    (tmp_path / "r.yaml").write_text("".join(b for b in blocks if any(b.startswith(f"- id: {k}\n") for k in keep)))
+    args = ("backtest", "history", str(tmp_path / "r.yaml"), "--scenarios", str(folder), "-n", "8")
+    fit = ("--fit", "model.kappa1_government=0.2:3:2")
+    proc = simrun(*args, *fit, "--save-baseline", "trial", "--out", str(tmp_path / "a"))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    loo = summary["leave_one_out"]
+    assert loo["fitted"] and loo["axes"] == {"model.kappa1_government": [0.2, 3.0]}
+    chosen = [f["chosen"]["model.kappa1_government"] for f in loo["folds"]]
+    assert len(chosen) == 3 and set(chosen) <= {0.2, 3.0}
+    assert loo["totals"]["mean_rps"] == pytest.approx(sum(c["rps"] for c in loo["cases"]) / 3, abs=1e-6)
+    stored = json.loads((folder / "baselines" / "trial.json").read_text())
+    assert set(stored["cases"]) == set(keep)
+    # the stored predictions, scored in a new run (in-process) with the same seed, equal the model's
+    again = run_history(plan_history(tmp_path / "r.yaml", folder), replications=8)
+    assert (
+        totals(again.scores["stored:trial"])
+        == totals(again.scores["model"])
+        == summary["predictors"]["model"]["totals"]
+    )
+    with pytest.raises(InputError, match="stored baselines are frozen"):
+        baseline_path(folder, "trial")
+    with pytest.raises(InputError, match="use lower-case letters"):
+        baseline_path(folder, "../escape")
+
+
+@needs_record
+def test_case_file_must_seat_the_record_at_table_and_exist(tmp_path):
+    blocks = re.split(r"(?m)^(?=- id: )", RECORD.read_text())
+    (tmp_path / "r.yaml").write_text(
+        "".join(b for b in blocks if b.startswith(("- id: apec_ai_2025\n", "- id: fmf_2023\n")))
+    )
+    shutil.copy(CASES / "base.yaml", tmp_path / "base.yaml")
+    (tmp_path / "apec_ai_2025.yaml").write_text(
+        (CASES / "apec_ai_2025.yaml").read_text().replace("[us, china]", "[us, eu, china]")
+    )
+    with pytest.raises(InputError) as exc:
+        load_cases(tmp_path / "r.yaml", tmp_path)
+    found = [str(p) for p in exc.value.problems]
+    assert any("apec_ai_2025.yaml:1: at_table: must seat the record's at_table ['us', 'china']" in f for f in found)
+    assert any(re.search(r"r\.yaml:\d+: fmf_2023: no case file .*fmf_2023\.yaml", f) for f in found)
