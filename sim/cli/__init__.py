@@ -74,7 +74,15 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="result folder (defau
 
 
 @app.command()
-def run(scenario: ScenarioArg, seed: SeedOpt = None, replications: RepsOpt = None, out_dir: OutOpt = None) -> None:
+def run(
+    scenario: ScenarioArg,
+    seed: SeedOpt = None,
+    replications: RepsOpt = None,
+    out_dir: OutOpt = None,
+    horizon_curve: Annotated[
+        bool, typer.Option("--horizon-curve", help="also plot each outcome against the number of sessions")
+    ] = False,
+) -> None:
     """Run a scenario's replications, print the outcome tables and write a result folder."""
     from sim.experiments.study import run_study
     from sim.outputs.console import render_summary
@@ -88,6 +96,15 @@ def run(scenario: ScenarioArg, seed: SeedOpt = None, replications: RepsOpt = Non
         fail(exc)
     names = {a.id: a.name for a in study.scenario.actors}
     render_summary(study.summary, names, out)
+    if horizon_curve:
+        from sim.experiments.horizon import horizon_curve as curve
+        from sim.outputs.files import write_csv
+        from sim.outputs.horizon_plot import plot_horizon
+
+        rows = curve(study.scenario, study.summary["replications"], study.summary["seed"])
+        write_csv(study.out / "horizon.csv", list(rows[0]), ([r[k] for k in rows[0]] for r in rows))
+        plot_horizon(study.scenario, rows, study.out / "horizon.png")
+        out.print("Horizon curve: horizon.png and horizon.csv (each outcome against the number of sessions)")
     out.print(f"Results in [bold]{study.out}[/bold] ({study.elapsed:.2f} s)")
 
 

@@ -127,10 +127,17 @@ def parse_yaml(text: str, file: str = "<string>") -> Document:
 def merge(base: Document, variant: Document) -> Document:
     """``variant`` over ``base``: mappings merge key by key, anything else is replaced.
 
-    The result remembers, for each key path, the file and line that defined it.
+    Lists of mappings that all carry an ``id`` (actors, issues) merge item by item by
+    ``id``: a variant may change one actor's stance by naming only that actor and the
+    keys it changes; items with new ids are appended. The result remembers, for each key
+    path, the file and line that defined it.
     """
     lines: dict[tuple, int] = {}
     files: dict[tuple, str] = {}
+    vlines = dict(variant.lines)  # the variant's line marks, re-keyed where items move
+
+    def by_id(items: object) -> bool:
+        return isinstance(items, list) and bool(items) and all(isinstance(i, dict) and "id" in i for i in items)
 
     def walk(b: object, v: object, loc: tuple) -> object:
         if isinstance(b, dict) and isinstance(v, dict):
@@ -142,12 +149,36 @@ def merge(base: Document, variant: Document) -> Document:
                     )
                 else:
                     merged[key] = take(b[key], loc + (key,), base)
-            lines[loc] = variant.lines.get(loc, 1)
+            lines[loc] = vlines.get(loc, 1)
             return merged
+        if by_id(b) and by_id(v):
+            index = {item["id"]: i for i, item in enumerate(b)}
+            extra = [j for j, item in enumerate(v) if item["id"] not in index]
+            moved = {j: index[item["id"]] for j, item in enumerate(v) if item["id"] in index}
+            moved.update({j: len(b) + k for k, j in enumerate(extra)})
+            remap(loc, moved)
+            out = [take(item, loc + (i,), base) for i, item in enumerate(b)]
+            for j, item in enumerate(v):
+                i = moved[j]
+                if i < len(b):
+                    out[i] = walk(b[i], item, loc + (i,))
+                else:
+                    out.append(take(item, loc + (i,), variant))
+            lines[loc] = vlines.get(loc, 1)
+            return out
         return take(v, loc, variant)
 
+    def remap(loc: tuple, moved: dict[int, int]) -> None:
+        """Re-key the variant's line marks under ``loc`` from its item indices to the merged ones."""
+        n = len(loc)
+        shifted = {}
+        for path in [p for p in vlines if p[:n] == loc and len(p) > n and p[n] in moved]:
+            shifted[(*loc, moved[path[n]], *path[n + 1 :])] = vlines.pop(path)
+        vlines.update(shifted)
+
     def take(value: object, loc: tuple, doc: Document) -> object:
-        for path, line in doc.lines.items():
+        marks = vlines if doc is variant else doc.lines
+        for path, line in marks.items():
             if path[: len(loc)] == loc:
                 lines[path] = line
                 files[path] = doc.files.get(path, doc.file)
