@@ -180,5 +180,17 @@ def test_every_signatory_is_better_off_signing_given_who_else_signs(scenario, te
             assert d.value[g.id] >= 0
         # the stable coalition: a decliner would not gain by joining those who sign
         else:
-            joined = decide(Consensus(rule="consensus"), [o for o in govs if o.id in d.signatories or o is g], [0.5, 0.5], depth, tension, depth_cost=lam)
-            assert g.id not in joined.signatories or len(d.signatories) == 0 or joined.value[g.id] < 0 or joined.signatories != [o.id for o in govs if o.id in d.signatories or o is g]
+            joined = decide(
+                Consensus(rule="consensus"),
+                [o for o in govs if o.id in d.signatories or o is g],
+                [0.5, 0.5],
+                depth,
+                tension,
+                depth_cost=lam,
+            )
+            assert (
+                g.id not in joined.signatories
+                or len(d.signatories) == 0
+                or joined.value[g.id] < 0
+                or joined.signatories != [o.id for o in govs if o.id in d.signatories or o is g]
+            )

@@ -71,16 +71,17 @@ def test_compromise_point_weights_capability_times_salience():
 def test_rival_share_weighs_capability_and_ignores_how_an_actor_is_split():
     same = np.array([[True, True, False], [True, True, False], [False, False, True]])
     r = rival_shares(np.array([[True, True, True]]), np.array([[3.0, 1.0, 4.0]]), same)
-    assert r[0] == pytest.approx([4 / 5, 4 / 7, 1.0])  # the others' capability that is rival
-    # China split into two identical halves: the same shares for everyone
-    halves = np.array(
-        [[True, True, False, False], [True, True, False, False], [False, False, True, True]]
-        + [[False, False, True, True]]
-    )
+    assert r[0] == pytest.approx([4 / 8, 4 / 8, 4 / 8])  # the rival bloc's share of the whole coalition
+    # China split into two identical halves: the same shares for everyone, the halves included
+    halves = np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1], [0, 0, 1, 1]], dtype=bool)
     split = rival_shares(np.ones((1, 4), bool), np.array([[3.0, 1.0, 2.0, 2.0]]), halves)
-    assert split[0, :2] == pytest.approx(r[0, :2])
-    assert split[0, 2] == pytest.approx(4 / 6)  # a half's co-signatories include its twin, of its own bloc
-    assert rival_shares(np.array([[True, False, False]]), np.array([[3.0, 1.0, 4.0]]), same)[0, 0] == 0.0
+    assert split[0] == pytest.approx([0.5, 0.5, 0.5, 0.5])
+    # a member outside the coalition reads the share it would face if it joined
+    assert rival_shares(np.array([[True, True, False]]), np.array([[3.0, 1.0, 4.0]]), same)[0].tolist() == [
+        0.0,
+        0.0,
+        0.5,
+    ]
     assert trust(0.0, 0.9, 0.5) == 1.0
     assert trust(1.0, 0.0, 0.5) == pytest.approx(0.5)
     assert trust(1.0, 1.0, 0.5) == 0.0
@@ -135,8 +136,8 @@ def test_one_signatory_is_no_agreement():
 def test_the_most_negative_leaves_first_so_those_it_deterred_can_stay():
     # the UK minds only the rival cost China brings; once China (the most negative) leaves, the UK stays
     govs = [*table(), Gov("uk", "west", (0.45, 0.6), capability=1, legitimacy=0.02, gain=0.2)]
-    # with everyone signing, the UK's V is negative: China holds 3/8 of its co-signatories' capability
-    assert 0.02 + 0.5 * 0.2 - 0.5 * 0.025 - 0.9 * (3 / 8) * (0.2 + 0.5 * 0.5) < 0
+    # with everyone signing, the UK's V is negative: China holds 3/9 of the coalition's capability
+    assert 0.02 + 0.5 * 0.2 - 0.5 * 0.025 - 0.9 * (3 / 9) * (0.2 + 0.5 * 0.5) < 0
     d = decide(OPEN, govs, [0.5, 0.6], 0.5, 0.9, chair="us")
     assert "uk" in d.signatories and "cn" not in d.signatories
     assert d.rivalry["uk"] == 0.0 and d.value["uk"] > 0
@@ -304,7 +305,7 @@ def test_a_chair_tables_a_broad_text_and_a_deeper_one_for_a_narrower_group():
         THREE.replace("bloc: west, capability: 3,", "bloc: west, capability: 3, gain: 1.0,")
         .replace("bloc: west, capability: 2,", "bloc: west, capability: 2, gain: 1.0,")
         .replace("bloc: east, capability: 3,", "bloc: east, capability: 3, legitimacy: 0.3,")
-        + "model: {kappa0_government: 0.05, kappa1_government: 1.0, perception_noise: 0.0, chair_depth_weight: 0.2}\n"
+        + "model: {kappa0_government: 0.05, kappa1_government: 2.0, perception_noise: 0.0, chair_depth_weight: 0.2}\n"
     )
     k = kernel(scenario(text, tension=0.9))
     result = k.table.summit((0, 1, 2))

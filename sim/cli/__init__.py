@@ -109,14 +109,28 @@ def run(
 
 
 @app.command()
-def validate(scenarios: Annotated[list[Path], typer.Argument(help="scenario files")]) -> None:
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files")],
+    sources: Annotated[
+        bool,
+        typer.Option("--sources", help="also require a labelled source behind every actor number"),
+    ] = False,
+) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
-    from sim.scenario import load_scenario
+    from sim.scenario.load import load_document, validate_document
 
     problems = []
     for path in scenarios:
         try:
-            s = load_scenario(path)
+            doc = load_document(path)
+            s = validate_document(doc)
+            if sources:
+                from sim.scenario.sources import source_problems
+
+                untraced = source_problems(doc, s)
+                if untraced:
+                    problems += untraced
+                    continue
             out.print(
                 f"{path}: ok — {len(s.governments)} governments, {len(s.companies)} company groups, "
                 f"{len(s.issues)} issues",

@@ -10,8 +10,8 @@ co-signatories ``S`` (not signing = 0)::
 
 with ``D_i(x) = Σ_k s_ik |x_k − p_ik|`` over the content issues, ``a_i`` the depth the
 actor wants (its ambition), ``λ_i`` what depth beyond it costs, and ``R_i(S)`` the
-capability share of rival-bloc actors among its co-signatories (0 when none): an actor
-split into two identical halves weighs as it did whole. The actor signs when ``V_i >= 0``.
+rival blocs' share of the capability of the coalition it signs in (0 when none): an
+actor split into two identical halves weighs as it did whole. The actor signs when ``V_i >= 0``.
 """
 
 from __future__ import annotations
@@ -142,17 +142,20 @@ def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.nda
 
 
 def rival_shares(signing: np.ndarray, capability: np.ndarray, same_bloc: np.ndarray) -> np.ndarray:
-    """R_i for each member: capability share of rival-bloc actors among its *co*-signatories (0 if none).
+    """R_i for each member: the rival blocs' share of the capability of the coalition it would sign in.
 
-    ``signing`` (..., m) says who signs, ``capability`` (..., m), ``same_bloc`` (m, m)
-    whether two members share a bloc. Invariant to splitting an actor into identical
-    halves and to relabelling.
+    The coalition is those ``signing`` (..., m) plus the member itself; ``capability``
+    (..., m); ``same_bloc`` (m, m) whether two members share a bloc. Counting the member
+    itself in the whole makes R invariant to splitting any actor into identical halves
+    (a half's twin is not a rival, and the bloc's total is unchanged) and to relabelling;
+    R is 0 when no rival signs.
     """
     held = np.where(signing, capability, 0.0)
-    total = held.sum(axis=-1, keepdims=True) - held  # the others' capability
-    own = held @ same_bloc.T.astype(float) - held  # the others' capability in one's own bloc
+    own = np.where(signing, 0.0, capability)  # the member itself, where it is not already counted
+    total = held.sum(axis=-1, keepdims=True) + own
+    same = held @ same_bloc.T.astype(float) + own  # its own bloc's capability in the coalition
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, (total - own) / total, 0.0)
+        return np.where(total > 0, (total - same) / total, 0.0)
 
 
 def trust(cross_capability_share: float, tension: float, trust_cross_bloc: float) -> float:

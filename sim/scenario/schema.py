@@ -22,11 +22,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Source(Strict):
-    """A short attributed quote (or a named assumption) behind a number."""
+SOURCE_KINDS = ("quote", "fact", "assumption", "calibrated")
 
-    quote: str = Field(description="short quote from the source, or the assumption in words")
-    by: str = Field(description="who said it, or 'assumption'")
+
+class Source(Strict):
+    """A short attributed quote, a fact, a named assumption, or a calibration behind a number."""
+
+    quote: str = Field(description="short quote from the source, the fact, or the assumption in words")
+    by: str = Field(description="who said it or where the fact is recorded; 'assumption' for an assumption")
+    kind: Literal["quote", "fact", "assumption", "calibrated"] | None = Field(
+        None,
+        description="quote (words of a source), fact (public record), assumption (the modeller's), or calibrated "
+        "(set to fit a named observation); required by `simrun validate --sources`",
+    )
     supports: list[str] = Field(default_factory=list, description="fields the quote informs, e.g. position.forum")
 
 
