@@ -16,7 +16,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sim.scenario.errors import InputError
 
@@ -40,6 +39,8 @@ def fail(exc: InputError) -> None:
 @contextmanager
 def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """A rich progress bar: runs done, runs per second, time left. Yields (advance, set_total)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns = (
         TextColumn(f"[bold]{label}"),
         BarColumn(),

@@ -33,7 +33,6 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.model import NegotiationModel
 from sim.rules import baselines
 from sim.scenario import Scenario
 from sim.scenario.errors import InputError, Problem
@@ -183,6 +182,8 @@ def issue_scenario(issue: DeuIssue, params: EngineParams) -> Scenario:
 
 def engine_run(issue: DeuIssue, params: EngineParams) -> dict[str, float | None]:
     """Run the engine on ``issue``: the agreed content, the opening and the last proposal (0–100)."""
+    from sim.model import NegotiationModel  # here: a refused dataset must answer without loading Mesa
+
     model = NegotiationModel(issue_scenario(issue, params), rng=0, log_events=False, collect_rounds=False)
     opening = 100 * float(model.proposal(model.governments)[0])
     for _ in range(params.rounds):

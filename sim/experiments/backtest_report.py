@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from sim.experiments.backtest import BacktestResult
 from sim.outputs.files import write_csv, write_json
@@ -55,6 +54,8 @@ def write_backtest(folder: Path, result: BacktestResult, summary: dict) -> None:
 
 def plot_predicted_vs_actual(result: BacktestResult, path: Path) -> None:
     """Scatter of predicted against recorded outcomes for the engine and the weighted mean."""
+    from matplotlib.figure import Figure
+
     actual = np.array([i.outcome for i in result.issues])
     even = np.array([i.proposal % 2 == 0 for i in result.issues])
     fig = Figure(figsize=(10, 4.8), layout="constrained")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from sim.experiments.runner import EVENT_COLUMNS, Replication, run_replications
 from sim.outputs.files import check_out, default_out, manifest, publish, write_csv, write_json
-from sim.outputs.plots import plot_agreement, plot_positions
 from sim.outputs.summary import summarise
 from sim.scenario import Scenario, load_scenario, scenario_hash
 
@@ -64,6 +63,8 @@ def run_study(
     rounds = rounds_table(reps)
 
     def fill(folder: Path) -> None:
+        from sim.outputs.plots import plot_agreement, plot_positions  # matplotlib only once there is a result
+
         write_json(folder / "summary.json", summary)
         write_json(folder / "scenario.json", scenario.model_dump(mode="json"))  # what ran, sources included
         header = list(rounds)

@@ -21,9 +21,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from sim.experiments.executors import available_cores, make_executor
 from sim.experiments.runner import outcome_rows, replication_seed, run_on_mesa
@@ -31,6 +29,9 @@ from sim.experiments.sweep_spec import chunk_size, grid_points, lhs_points, pars
 from sim.outputs.files import default_out, manifest, write_json
 from sim.scenario import Scenario, load_scenario, scenario_hash
 from sim.scenario.errors import InputError, Problem
+
+if TYPE_CHECKING:  # pyarrow is imported where parts are written or read: a refused sweep answers without it
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,9 @@ def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
 
 def write_part(parts: Path, name: str, rows: list[dict]) -> None:
     """Write one chunk's rows as Parquet, atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     tmp = parts / f".{name}.tmp"
     pq.write_table(pa.Table.from_pylist(rows), tmp)
     os.replace(tmp, parts / name)
@@ -92,6 +96,9 @@ def write_part(parts: Path, name: str, rows: list[dict]) -> None:
 
 def read_parts(parts: Path) -> pa.Table:
     """All finished parts as one table, sorted by grid point and replication."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     files = sorted(parts.glob("*.parquet"))
     if not files:
         return pa.table({})

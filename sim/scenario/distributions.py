@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, WithJsonSchema
+
+if TYPE_CHECKING:  # numpy only for annotations: ``simrun validate`` does not pay for importing it
+    import numpy as np
 
 
 class Distribution(BaseModel):
