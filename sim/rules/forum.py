@@ -340,9 +340,10 @@ class Forum:
         m_common = own_common + (1.0 - restriction) * self.contact * rival_common
         # X: capability share of rival-bloc companies among the *other* adopters of the common standard
         rival_cap = (common_cap @ (~self.in_bloc).T.astype(float)).T
-        own_cap = common_cap[:, self.bloc].T - np.where(last == COMMON, self.weight, 0.0)
+        own_cap = np.maximum(common_cap[:, self.bloc].T - np.where(last == COMMON, self.weight, 0.0), 0.0)
         others = self._count_by_bloc(last == COMMON).sum(axis=1) - (last == COMMON)
-        x_share = np.divide(rival_cap, rival_cap + own_cap, out=np.zeros(others.shape), where=others > 0)
+        among = rival_cap + own_cap
+        x_share = np.divide(rival_cap, among, out=np.zeros(others.shape), where=(others > 0) & (among > 0))
         # distances to the drafts
         mine = np.swapaxes(self.bloc_standards, 0, 1)[self.bloc]  # (n, R, K)
         dist_bloc = np.einsum("...j,...j->...", self.salience, np.abs(self.positions - mine))
