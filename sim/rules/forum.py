@@ -1,12 +1,27 @@
 """The business track: a standards forum of companies, in arrays over replications.
 
-Each round companies are paired at random. A pair from the same bloc meets; a
-cross-bloc pair meets with probability ``openness × (1 − restriction)``. Met pairs
-closer than the confidence bound converge (Deffuant), and every company is pulled
-towards its home government. The forum's standard is the compromise point of all
-companies on the technical issues; a company adopts it when its utility (the
-government form, with the companies' small rivalry costs plus a cost for trading
-across restrictions) is >= 0. Cost is O(companies × replications) per round.
+Companies start unaligned: nobody has adopted anything, and each company's *contact*
+(its trust in rival-bloc companies, on [0, 1]) starts at ``business.contact0``. Each
+round:
+
+1. **Meetings.** Companies are paired at random. A same-bloc pair meets; a cross-bloc
+   pair meets with probability ``openness × (1 − restriction)``. A company that met a
+   rival-bloc company raises its contact, ``c ← c + trust_gain·(1 − c)``; every other
+   company's contact decays, ``c ← (1 − trust_decay)·c``. Met pairs closer than the
+   confidence bound converge (Deffuant), and every company is pulled towards its home
+   government.
+2. **Drafts.** Each bloc's own standard is the capability × salience weighted
+   compromise of that bloc's companies' technical positions; the *common* standard is
+   drafted in cross-bloc contact: the compromise of all companies weighted by
+   capability × salience × contact (plain capability × salience while every contact
+   is 0).
+3. **Adoption.** Each company values both standards against adopting nothing (= 0),
+   reading last round's adoption (:func:`standard_terms`), and adopts the one worth
+   more if that value is >= 0 (the bloc standard on a tie), else none.
+
+The common standard holds *across blocs* when at least ``quorum`` of every bloc's
+companies adopt it; it is the focal point governments see. Cost is
+O(companies × replications) per round.
 
 Arrays are stored company-major, ``(n, R[, K])``: a sum over companies then adds whole
 rows one after another, and element-wise work runs over long contiguous rows. Each
@@ -20,10 +35,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from sim.rules.utility import compromise_point, normalise
+from sim.rules.utility import normalise
 
 if TYPE_CHECKING:
     from sim.scenario import Actor, Scenario
+
+NONE, BLOC, COMMON = 0, 1, 2
+"""Codes of what a company has adopted (:attr:`Forum.choice`)."""
+CHOICES = {NONE: "none", BLOC: "bloc", COMMON: "common"}
 
 
 class Layout(NamedTuple):
@@ -58,6 +77,50 @@ def layout(scenario: Scenario, groups: list[Actor]) -> Layout:
     )
 
 
+Num = float | np.ndarray
+"""A number, or an array of them broadcast against the others."""
+
+
+def standard_terms(
+    *,
+    contact: Num,
+    legitimacy: Num,
+    gain: Num,
+    market: Num,
+    distance: Num,
+    depth: Num,
+    rival_share: Num,
+    tension: Num,
+    kappa0: Num,
+    kappa1: Num,
+    restriction: Num,
+    cost: Num,
+) -> tuple[Num, Num, Num, Num]:
+    """The four terms of a company's value of a standard: legitimacy, market, content, rivalry.
+
+    ``V = legitimacy + market − content − rivalry`` (adopting nothing = 0), with
+
+    - legitimacy ``contact · L``: what adopting anything at all is worth, believed only
+      as far as the company trusts the standard's rival-bloc drafters;
+    - market ``contact · d · G · M``: the gain per unit of depth ``d`` on the market
+      share ``M`` (on [0, 1]) the standard reaches through last round's adopters;
+    - content ``d · D``: the salience-weighted distance D (``distance``, on [0, 1]) from the
+      company's position to the standard;
+    - rivalry ``X · (τ · (κ0 + κ1 · d) + r · restriction_cost)``: X is the capability
+      share of rival-bloc companies among the other adopters, τ the tension, r the
+      restrictions on cross-bloc business.
+
+    A bloc's own standard is the case ``contact = 1`` and ``X = 0``. Works on floats
+    and arrays alike (the forum passes (n, R) arrays).
+    """
+    return (
+        contact * legitimacy,
+        contact * (depth * gain * market),
+        depth * distance,
+        rival_share * (tension * (kappa0 + kappa1 * depth) + restriction * cost),
+    )
+
+
 def row_sum(x: np.ndarray) -> np.ndarray:
     """``x.sum(axis=-1)``, bit for bit, but faster over a short last axis.
 
@@ -82,18 +145,31 @@ def _company_major(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.swapaxes(x, 0, 1))
 
 
+def compromise(positions: np.ndarray, weight: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Weighted mean of company positions (n, R, K) with weights (n, R, K), per (R, K).
+
+    Where no company puts weight on an issue, the issue takes ``fallback`` (R, K).
+    """
+    total = weight.sum(axis=0)
+    mean = (weight * positions).sum(axis=0) / np.where(total > 0, total, 1.0)
+    return np.where(total > 0, mean, fallback)
+
+
 class Forum:
-    """The standards forum of ``R`` replications: positions, adoption, the standard, its state."""
+    """The standards forum of ``R`` replications: positions, contact, adoption, the standards, their state."""
 
     def __init__(self, specs: Sequence[Scenario], plan: Layout, scatter: np.ndarray):
-        """Build the companies as :class:`~sim.rules.forum.BusinessForum` does, for each realised scenario.
+        """Build the companies of each realised scenario; nobody has adopted anything yet.
 
         ``scatter`` (R, n, K) holds each replication's standard-normal draws of company
         positions around their group's, drawn by the caller in each stream's order.
+        Group numbers (gain, legitimacy, ...) are realised per replication by the caller,
+        so a distribution on a group's gain gives each replication its own draw.
         """
         self.tech, self.blocs, self.n = plan.tech, plan.blocs, sum(plan.sizes)
         self.bloc, self.home = plan.bloc, plan.home
-        self.bloc_size = np.bincount(self.bloc, minlength=len(self.blocs))
+        blocs = len(self.blocs)
+        self.bloc_size = np.bincount(self.bloc, minlength=blocs)
         reps, n, k = len(specs), self.n, len(plan.tech)
         self.reps = reps
 
@@ -108,12 +184,13 @@ class Forum:
         self.weight = _company_major(per_company(lambda g: g.capability / g.count)[:, :, 0])
         self.legitimacy = _company_major(per_company(lambda g: g.legitimacy)[:, :, 0])
         self.gain = _company_major(per_company(lambda g: g.gain)[:, :, 0])
-        # the standard's weights (capability share × salience) never change
-        self._standard_w = self.weight[:, :, None] * self.salience
-        self._standard_total = self._standard_w.sum(axis=0)
-        self._standard_plain = np.all(self._standard_total > 0, axis=1)
-        self.standard = self._standard() if n else np.zeros((reps, k))
-        self.adopted = np.ones((n, reps), dtype=bool)
+        self.in_bloc = self.bloc[:, None] == np.arange(blocs)[None, :]  # (n, B)
+        # the drafts' weights (capability share × salience) never change; contact scales the common one
+        self._draft_w = self.weight[:, :, None] * self.salience
+        # a bloc's companies' capability, and its share of all companies' (the market it opens)
+        self.bloc_cap = (self.in_bloc.T.astype(float) @ self.weight).T  # (R, B)
+        total_cap = self.bloc_cap.sum(axis=1, keepdims=True)
+        self.market = np.divide(self.bloc_cap, total_cap, out=np.zeros_like(self.bloc_cap), where=total_cap > 0)
         b = [s.business for s in specs]
         self.openness = np.array([x.openness for x in b])
         self.bound = np.array([x.confidence_bound for x in b])
@@ -121,17 +198,32 @@ class Forum:
         self.depth = np.array([x.standard_depth for x in b])
         self.restriction_cost = np.array([x.restriction_cost for x in b])
         self.quorum = np.array([x.quorum for x in b])[:, None]
+        self.trust_gain = np.array([x.trust_gain for x in b])
+        self.trust_decay = np.array([x.trust_decay for x in b])
         self.kappa0 = np.array([s.model.kappa0_company for s in specs])
         self.kappa1 = np.array([s.model.kappa1_company for s in specs])
         # per pair of companies met in a round (each replication's scalars, repeated)
         self.pair_convergence = np.repeat([x.convergence for x in b], n // 2)
         self.pair_bound = np.repeat([x.confidence_bound * k for x in b], n // 2)
         # company rows offset by replication, for counting by (replication, bloc) in one bincount
-        self.bloc_flat = (self.bloc[:, None] + len(self.blocs) * np.arange(reps)[None, :]).ravel()
-        self.shares = np.zeros((reps, len(self.blocs)))
-        self.cross_now = np.zeros(reps, dtype=bool)  # a standard holds in every bloc now
-        self.within_now = np.zeros(reps, dtype=bool)  # ... in at least one bloc
+        self.bloc_flat = (self.bloc[:, None] + blocs * np.arange(reps)[None, :]).ravel()
+        self.contact = np.repeat(np.array([x.contact0 for x in b], dtype=float)[None, :], n, axis=0)  # (n, R)
+        self.met_rival = np.zeros((n, reps), dtype=bool)  # met a rival-bloc company this round
+        self.choice = np.zeros((n, reps), dtype=np.int8)  # NONE, BLOC or COMMON: nobody has adopted yet
+        self.bloc_standards = np.zeros((reps, blocs, k))
+        self.standard = self._drafts() if n else np.zeros((reps, k))
+        self.values = (np.zeros((n, reps)), np.zeros((n, reps)))  # last round's V of (bloc, common) standard
+        self.shares = np.zeros((reps, blocs))  # share of each bloc's companies adopting the common standard
+        self.bloc_shares = np.zeros((reps, blocs))  # ... adopting their bloc's own standard
+        self.contact_mean = self._mean_by_bloc(self.contact)
+        self.cross_now = np.zeros(reps, dtype=bool)  # the common standard holds in every bloc now
+        self.within_now = np.zeros(reps, dtype=bool)  # some bloc reaches the quorum on either standard
         self.cross_round = np.zeros(reps, dtype=np.int64)  # first round one held across blocs; 0: never
+
+    @property
+    def adopted(self) -> np.ndarray:
+        """Which companies adopt the common standard now (n, R)."""
+        return self.choice == COMMON
 
     def round(
         self,
@@ -141,17 +233,25 @@ class Forum:
         tension: np.ndarray,
         government_positions: np.ndarray,
     ) -> None:
-        """Meet, pull home, adopt; ``restriction`` and ``tension`` are (R,), government positions (R, G, K)."""
+        """Meet, build or lose contact, pull home, draft, adopt.
+
+        ``restriction`` and ``tension`` are (R,), government positions (R, G, K).
+        """
         if self.n == 0:
             return
         if self.n >= 2:
             self._meet(rngs, restriction)
+        gain, decay = self.trust_gain, self.trust_decay
+        self.contact = np.where(
+            self.met_rival, self.contact + gain * (1.0 - self.contact), (1.0 - decay) * self.contact
+        )
         target = np.swapaxes(government_positions[:, :, self.tech], 0, 1)[self.home]  # (n, R, K)
         self.positions += self.home_pull * (target - self.positions)
+        self.standard = self._drafts()
         self._adopt(restriction, tension)
-        reached = self.shares >= self.quorum
-        self.within_now = reached.any(axis=1)
-        self.cross_now = reached.all(axis=1) & (len(self.blocs) >= 2)
+        self.contact_mean = self._mean_by_bloc(self.contact)
+        self.cross_now = (self.shares >= self.quorum).all(axis=1) & (len(self.blocs) >= 2)
+        self.within_now = (self.shares + self.bloc_shares >= self.quorum).any(axis=1)
         first = (self.cross_round == 0) & self.cross_now
         self.cross_round[first] = round_no
 
@@ -167,7 +267,11 @@ class Forum:
         return np.where(on, bonus, 0.0)
 
     def _meet(self, rngs: Sequence[np.random.Generator], restriction: np.ndarray) -> np.ndarray:
-        """Pair companies at random; met, close-enough pairs converge. Returns cross-bloc meetings per replication."""
+        """Pair companies at random; met, close-enough pairs converge.
+
+        Records who met a rival-bloc company (:attr:`met_rival`) and returns the
+        cross-bloc meetings per replication (R,).
+        """
         reps, n = self.reps, self.n
         h = n // 2
         orders = np.tile(np.arange(n), (reps, 1))
@@ -184,6 +288,11 @@ class Forum:
         flat = self.positions.reshape(n * reps, -1)  # row a * R + r: company a in replication r
         rep = np.arange(reps)[:, None]
         fa, fb = (a * reps + rep).ravel(), (b * reps + rep).ravel()
+        met_cross = met & cross.ravel()
+        rival = np.zeros(n * reps, dtype=bool)
+        rival[fa[met_cross]] = True
+        rival[fb[met_cross]] = True
+        self.met_rival = rival.reshape(n, reps)
         pa, pb = np.take(flat, fa, axis=0), np.take(flat, fb, axis=0)
         diff = pb - pa
         close = met & (row_sum(np.abs(diff)) <= self.pair_bound)
@@ -194,35 +303,101 @@ class Forum:
         rows = as_rows(flat)
         np.put(rows, fa, as_rows(pa + step))
         np.put(rows, fb, as_rows(pb - step))
-        return (cross & close.reshape(reps, h)).sum(axis=1)
+        return met_cross.reshape(reps, h).sum(axis=1)
+
+    def _drafts(self) -> np.ndarray:
+        """Draft this round's standards: each bloc's own (kept in :attr:`bloc_standards`) and the common one (R, K)."""
+        w = self._draft_w
+        plain = compromise(self.positions, w, self._plain_mean())
+        for b in range(len(self.blocs)):
+            mine = self.in_bloc[:, b]
+            self.bloc_standards[:, b] = compromise(self.positions[mine], w[mine], plain)
+        return compromise(self.positions, w * self.contact[:, :, None], plain)
+
+    def _plain_mean(self) -> np.ndarray:
+        """Capability-weighted mean position (R, K): the draft on an issue no company weighs."""
+        w = self.weight[:, :, None] + 1e-12
+        return (w * self.positions).sum(axis=0) / w.sum(axis=0)
+
+    def value_terms(self, restriction: np.ndarray, tension: np.ndarray) -> tuple[tuple, tuple]:
+        """The terms of each company's value of its bloc's standard and of the common one, each (n, R).
+
+        Reads last round's adoption (:attr:`choice`) and this round's drafts and contact.
+        """
+        d = self.depth
+        last = self.choice
+        # capability adopting each standard last round, per (replication, bloc)
+        bloc_cap = self._cap_by_bloc(last == BLOC)
+        common_cap = self._cap_by_bloc(last == COMMON)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bloc_reach = np.where(self.bloc_cap > 0, bloc_cap / self.bloc_cap, 0.0)
+            common_reach = np.where(self.bloc_cap > 0, common_cap / self.bloc_cap, 0.0)
+        # market reached: own bloc in full, rival blocs through restrictions and contact
+        own_bloc = (self.market * bloc_reach)[:, self.bloc].T  # (n, R)
+        by_bloc = self.market * common_reach  # (R, B)
+        own_common = by_bloc[:, self.bloc].T
+        rival_common = (by_bloc @ (~self.in_bloc).T.astype(float)).T  # (n, R): the rival blocs' part
+        m_common = own_common + (1.0 - restriction) * self.contact * rival_common
+        # X: capability share of rival-bloc companies among the *other* adopters of the common standard
+        rival_cap = (common_cap @ (~self.in_bloc).T.astype(float)).T
+        own_cap = np.maximum(common_cap[:, self.bloc].T - np.where(last == COMMON, self.weight, 0.0), 0.0)
+        others = self._count_by_bloc(last == COMMON).sum(axis=1) - (last == COMMON)
+        among = rival_cap + own_cap
+        x_share = np.divide(rival_cap, among, out=np.zeros(others.shape), where=(others > 0) & (among > 0))
+        # distances to the drafts
+        mine = np.swapaxes(self.bloc_standards, 0, 1)[self.bloc]  # (n, R, K)
+        dist_bloc = np.einsum("...j,...j->...", self.salience, np.abs(self.positions - mine))
+        dist_common = np.einsum("...j,...j->...", self.salience, np.abs(self.positions - self.standard))
+        shared = {"legitimacy": self.legitimacy, "gain": self.gain, "depth": d, "tension": tension}
+        # a bloc's own standard: drafted among trusted peers, no rival-bloc adopters to pay for
+        bloc = standard_terms(
+            contact=1.0,
+            market=own_bloc,
+            distance=dist_bloc,
+            rival_share=0.0,
+            kappa0=0.0,
+            kappa1=0.0,
+            restriction=0.0,
+            cost=0.0,
+            **shared,
+        )
+        common = standard_terms(
+            contact=self.contact,
+            market=m_common,
+            distance=dist_common,
+            rival_share=x_share,
+            kappa0=self.kappa0,
+            kappa1=self.kappa1,
+            restriction=restriction,
+            cost=self.restriction_cost,
+            **shared,
+        )
+        return bloc, common
 
     def _adopt(self, restriction: np.ndarray, tension: np.ndarray) -> None:
-        d = self.depth
-        self.standard = standard = self._standard()
-        adopted = self.adopted.astype(np.int64)  # (n, R)
-        per_bloc = self._count_by_bloc(self.adopted)  # (R, B)
-        total = per_bloc.sum(axis=1)
-        others = total - adopted
-        rivals = total - per_bloc[:, self.bloc].T
-        x_share = np.divide(rivals, others, out=np.zeros(others.shape), where=others > 0)
-        unit = tension * (self.kappa0 + self.kappa1 * d) + restriction * self.restriction_cost
-        rival_cost = x_share * unit
-        gap = np.abs(self.positions - standard)
-        dist = np.einsum("...j,...j->...", self.salience, gap)
-        value = self.legitimacy + d * (self.gain - dist) - rival_cost
-        self.adopted = value >= 0.0
-        self.shares = self._count_by_bloc(self.adopted) / np.maximum(self.bloc_size, 1)
+        bloc, common = self.value_terms(restriction, tension)
+        v_bloc = bloc[0] + bloc[1] - bloc[2] - bloc[3]
+        v_common = common[0] + common[1] - common[2] - common[3]
+        self.values = (v_bloc, v_common)
+        best = np.where(v_common > v_bloc, COMMON, BLOC)
+        self.choice = np.where(np.maximum(v_bloc, v_common) >= 0.0, best, NONE).astype(np.int8)
+        size = np.maximum(self.bloc_size, 1)
+        self.shares = self._count_by_bloc(self.choice == COMMON) / size
+        self.bloc_shares = self._count_by_bloc(self.choice == BLOC) / size
 
-    def _standard(self) -> np.ndarray:
-        """The forum's standard per replication (R, K): capability × salience weighted mean."""
-        standard = (self._standard_w * self.positions).sum(axis=0) / np.where(
-            self._standard_total > 0, self._standard_total, 1.0
-        )
-        for r in np.flatnonzero(~self._standard_plain):  # an issue no company weighs: the plain weighted mean
-            standard[r] = compromise_point(self.positions[:, r], self.salience[:, r], self.weight[:, r])
-        return standard
-
-    def _count_by_bloc(self, adopted: np.ndarray) -> np.ndarray:
-        """Adopting companies per (replication, bloc), as integers (R, B)."""
+    def _count_by_bloc(self, mask: np.ndarray) -> np.ndarray:
+        """Companies in ``mask`` (n, R) per (replication, bloc), as integers (R, B)."""
         blocs = len(self.blocs)
-        return np.bincount(self.bloc_flat[adopted.ravel()], minlength=self.reps * blocs).reshape(self.reps, blocs)
+        return np.bincount(self.bloc_flat[mask.ravel()], minlength=self.reps * blocs).reshape(self.reps, blocs)
+
+    def _cap_by_bloc(self, mask: np.ndarray) -> np.ndarray:
+        """Capability of the companies in ``mask`` (n, R) per (replication, bloc) (R, B)."""
+        blocs = len(self.blocs)
+        weights = np.where(mask, self.weight, 0.0).ravel()
+        return np.bincount(self.bloc_flat, weights=weights, minlength=self.reps * blocs).reshape(self.reps, blocs)
+
+    def _mean_by_bloc(self, x: np.ndarray) -> np.ndarray:
+        """Mean of ``x`` (n, R) over each bloc's companies (R, B)."""
+        blocs = len(self.blocs)
+        total = np.bincount(self.bloc_flat, weights=x.ravel(), minlength=self.reps * blocs).reshape(self.reps, blocs)
+        return total / np.maximum(self.bloc_size, 1)

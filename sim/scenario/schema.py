@@ -157,17 +157,22 @@ class ProtocolOptions(Strict):
 
 
 class Business(Strict):
-    """The business track: a standards forum of companies."""
+    """The business track: a standards forum of companies that must build contact across blocs."""
 
     openness: Unit = Field(0.6, description="chance a cross-bloc pair of companies meets with no restrictions")
     restriction: Unit = Field(0.0, description="restrictions on cross-bloc contact at the start, on [0, 1]")
     restriction_per_tension: Unit = Field(0.5, description="restriction added per unit of tension")
-    quorum: Unit = Field(0.6, description="share of every bloc's companies that must adopt a standard")
+    quorum: Unit = Field(0.6, description="share of a bloc's companies that must adopt a standard for it to hold there")
     standard_depth: Unit = Field(0.5, description="depth d of a forum standard in company utility")
     convergence: Unit = Field(0.3, description="Deffuant step: share of the gap closed when two companies meet")
     confidence_bound: Unit = Field(0.4, description="companies farther apart than this (mean |gap|) do not converge")
     home_pull: Unit = Field(0.05, description="share of the gap to the home government closed each round")
-    restriction_cost: Number(0.0, 2.0) = Field(0.5, description="cost of adopting a standard across a restriction")
+    restriction_cost: Number(0.0, 2.0) = Field(
+        0.5, description="cost per unit of restriction of sharing the common standard with rival-bloc adopters"
+    )
+    contact0: Unit = Field(0.0, description="companies' trust in rival-bloc companies at the start, on [0, 1]")
+    trust_gain: Unit = Field(0.3, description="share of the missing trust gained in a round with a rival-bloc meeting")
+    trust_decay: Unit = Field(0.1, description="share of trust lost in a round without a rival-bloc meeting")
 
 
 class Coefficients(Strict):
