@@ -10,7 +10,7 @@ import pytest
 
 from sim.experiments.runner import outcome_rows, replication_seed
 from sim.experiments.sweep_spec import apply_point
-from sim.rules.forum import BLOC, COMMON, NONE
+from sim.rules.forum import BLOC, NONE
 from sim.rules.kernel import Negotiation
 from sim.scenario import load_scenario, scenario_from_text
 from sim.scenario.distributions import realize
@@ -95,7 +95,8 @@ def test_values_follow_the_formula_on_a_hand_worked_case():
     f = k.forum
     f.positions[:, 0, 0] = [0.6, 0.8, 0.2]
     f.contact[:, 0] = [0.5, 0.0, 1.0]
-    f.choice[:, 0] = [COMMON, BLOC, COMMON]
+    f.on_common[:, 0] = [True, False, True]
+    f.on_bloc[:, 0] = [False, True, False]
     f.standard = f._drafts()
     assert f.bloc_standards[0, :, 0] == pytest.approx([0.7, 0.2])  # (0.3·0.6 + 0.3·0.8) / 0.6; the lone firm
     common = (0.15 * 0.6 + 0.4 * 0.2) / 0.55  # weights capability × contact: 0.3·0.5, 0, 0.4·1
@@ -108,10 +109,11 @@ def test_values_follow_the_formula_on_a_hand_worked_case():
     rival_cost = 0.5 * (0.1 + 0.2 * 0.5) + 0.2 * 0.5  # τ(κ0 + κ1 d) + r · restriction_cost
     m_w0 = 0.6 * 0.5 + 0.4 * 1.0 * (1 - 0.2) * 0.5  # own bloc in full, the rival's through restrictions and contact
     m_e0 = 0.4 * 1.0 + 0.6 * 0.5 * (1 - 0.2) * 1.0
+    m_w1 = 0.6 * 0.5  # no contact: its own bloc's market only
     expected = [
-        0.5 * (0.05 + 0.5 * 0.4 * m_w0) - 0.5 * abs(0.6 - common) - 1.0 * rival_cost,
-        0.0 - 0.5 * abs(0.8 - common) - (0.4 / 0.7) * rival_cost,  # no contact: no trust in the draft
-        1.0 * (0.05 + 0.5 * 0.4 * m_e0) - 0.5 * abs(0.2 - common) - 1.0 * rival_cost,
+        0.5 * 0.05 + 0.5 * 0.4 * m_w0 - 0.5 * abs(0.6 - common) - 1.0 * rival_cost,
+        0.0 + 0.5 * 0.4 * m_w1 - 0.5 * abs(0.8 - common) - (0.4 / 0.7) * rival_cost,  # no trust in the draft
+        1.0 * 0.05 + 0.5 * 0.4 * m_e0 - 0.5 * abs(0.2 - common) - 1.0 * rival_cost,
     ]
     assert v_common[:, 0] == pytest.approx(expected)
     f._adopt(np.array([0.2]), np.array([0.5]))
@@ -140,13 +142,6 @@ def test_no_cross_bloc_contact_makes_the_cross_bloc_standard_unlikely(bletchley,
     assert (k.forum.contact == 0.0).all() and not k.forum.adopted.any()
 
 
-LOCK_IN = (
-    "agreed design: the common standard is valued on last round's adopters, so from an empty start "
-    "the bloc standard (closer, trusted in full) locks every bloc in; measured P = 0 at every tension"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=LOCK_IN)
 def test_the_cross_bloc_standard_falls_with_tension_and_restriction(bletchley):
     low, high = p_cross(bletchley, {"tension": 0.0}), p_cross(bletchley, {"tension": 1.0})
     assert clearly_lower(high, low), (low, high)
@@ -154,7 +149,6 @@ def test_the_cross_bloc_standard_falls_with_tension_and_restriction(bletchley):
     assert clearly_lower(closed, free), (free, closed)
 
 
-@pytest.mark.xfail(strict=True, reason=LOCK_IN)
 def test_knockouts_contact_market_access_and_rival_cost(bletchley):
     base = p_cross(bletchley, {"tension": 0.25})
     assert base >= 0.2, base

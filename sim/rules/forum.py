@@ -16,8 +16,9 @@ round:
    capability × salience × contact (plain capability × salience while every contact
    is 0).
 3. **Adoption.** Each company values both standards against adopting nothing (= 0),
-   reading last round's adoption (:func:`standard_terms`), and adopts the one worth
-   more if that value is >= 0 (the bloc standard on a tie), else none.
+   reading last round's adoption and the drafters' contact (:func:`standard_terms`),
+   and adopts each whose value is >= 0: standards are not exclusive, a company keeps
+   its bloc's standard and adds the common one for access to rival markets.
 
 The common standard holds *across blocs* when at least ``quorum`` of every bloc's
 companies adopt it; it is the focal point governments see. Cost is
@@ -102,8 +103,10 @@ def standard_terms(
 
     - legitimacy ``contact · L``: what adopting anything at all is worth, believed only
       as far as the company trusts the standard's rival-bloc drafters;
-    - market ``contact · d · G · M``: the gain per unit of depth ``d`` on the market
-      share ``M`` (on [0, 1]) the standard reaches through last round's adopters;
+    - market ``d · G · M``: the gain per unit of depth ``d`` on the market share ``M``
+      (on [0, 1]) the standard is expected to reach: last round's adopters, or at least
+      the drafters in proportion to their contact; rival markets only through the
+      company's own contact and what restrictions leave open;
     - content ``d · D``: the salience-weighted distance D (``distance``, on [0, 1]) from the
       company's position to the standard;
     - rivalry ``X · (τ · (κ0 + κ1 · d) + r · restriction_cost)``: X is the capability
@@ -115,7 +118,7 @@ def standard_terms(
     """
     return (
         contact * legitimacy,
-        contact * (depth * gain * market),
+        depth * gain * market,
         depth * distance,
         rival_share * (tension * (kappa0 + kappa1 * depth) + restriction * cost),
     )
@@ -209,7 +212,9 @@ class Forum:
         self.bloc_flat = (self.bloc[:, None] + blocs * np.arange(reps)[None, :]).ravel()
         self.contact = np.repeat(np.array([x.contact0 for x in b], dtype=float)[None, :], n, axis=0)  # (n, R)
         self.met_rival = np.zeros((n, reps), dtype=bool)  # met a rival-bloc company this round
-        self.choice = np.zeros((n, reps), dtype=np.int8)  # NONE, BLOC or COMMON: nobody has adopted yet
+        self.choice = np.zeros((n, reps), dtype=np.int8)  # NONE, BLOC or COMMON (common wins): nobody yet
+        self.on_bloc = np.zeros((n, reps), dtype=bool)  # adopted its bloc's standard
+        self.on_common = np.zeros((n, reps), dtype=bool)  # adopted the common standard
         self.bloc_standards = np.zeros((reps, blocs, k))
         self.standard = self._drafts() if n else np.zeros((reps, k))
         self.values = (np.zeros((n, reps)), np.zeros((n, reps)))  # last round's V of (bloc, common) standard
@@ -223,7 +228,7 @@ class Forum:
     @property
     def adopted(self) -> np.ndarray:
         """Which companies adopt the common standard now (n, R)."""
-        return self.choice == COMMON
+        return self.on_common
 
     def round(
         self,
@@ -325,13 +330,16 @@ class Forum:
         Reads last round's adoption (:attr:`choice`) and this round's drafts and contact.
         """
         d = self.depth
-        last = self.choice
+        on_common = self.on_common
         # capability adopting each standard last round, per (replication, bloc)
-        bloc_cap = self._cap_by_bloc(last == BLOC)
-        common_cap = self._cap_by_bloc(last == COMMON)
+        bloc_cap = self._cap_by_bloc(self.on_bloc)
+        common_cap = self._cap_by_bloc(on_common)
         with np.errstate(divide="ignore", invalid="ignore"):
             bloc_reach = np.where(self.bloc_cap > 0, bloc_cap / self.bloc_cap, 0.0)
             common_reach = np.where(self.bloc_cap > 0, common_cap / self.bloc_cap, 0.0)
+        # firms expect the common standard to reach at least the firms that drafted it,
+        # in proportion to their contact: a standard nobody has met cannot be expected
+        common_reach = np.maximum(common_reach, self.contact_mean)
         # market reached: own bloc in full, rival blocs through restrictions and contact
         own_bloc = (self.market * bloc_reach)[:, self.bloc].T  # (n, R)
         by_bloc = self.market * common_reach  # (R, B)
@@ -340,8 +348,8 @@ class Forum:
         m_common = own_common + (1.0 - restriction) * self.contact * rival_common
         # X: capability share of rival-bloc companies among the *other* adopters of the common standard
         rival_cap = (common_cap @ (~self.in_bloc).T.astype(float)).T
-        own_cap = np.maximum(common_cap[:, self.bloc].T - np.where(last == COMMON, self.weight, 0.0), 0.0)
-        others = self._count_by_bloc(last == COMMON).sum(axis=1) - (last == COMMON)
+        own_cap = np.maximum(common_cap[:, self.bloc].T - np.where(on_common, self.weight, 0.0), 0.0)
+        others = self._count_by_bloc(on_common).sum(axis=1) - on_common
         among = rival_cap + own_cap
         x_share = np.divide(rival_cap, among, out=np.zeros(others.shape), where=(others > 0) & (among > 0))
         # distances to the drafts
@@ -379,11 +387,12 @@ class Forum:
         v_bloc = bloc[0] + bloc[1] - bloc[2] - bloc[3]
         v_common = common[0] + common[1] - common[2] - common[3]
         self.values = (v_bloc, v_common)
-        best = np.where(v_common > v_bloc, COMMON, BLOC)
-        self.choice = np.where(np.maximum(v_bloc, v_common) >= 0.0, best, NONE).astype(np.int8)
+        # standards are not exclusive: a firm keeps its bloc's and adds the common one for rival markets
+        self.on_bloc, self.on_common = v_bloc >= 0.0, v_common >= 0.0
+        self.choice = np.where(self.on_common, COMMON, np.where(self.on_bloc, BLOC, NONE)).astype(np.int8)
         size = np.maximum(self.bloc_size, 1)
-        self.shares = self._count_by_bloc(self.choice == COMMON) / size
-        self.bloc_shares = self._count_by_bloc(self.choice == BLOC) / size
+        self.shares = self._count_by_bloc(self.on_common) / size
+        self.bloc_shares = self._count_by_bloc(self.on_bloc & ~self.on_common) / size
 
     def _count_by_bloc(self, mask: np.ndarray) -> np.ndarray:
         """Companies in ``mask`` (n, R) per (replication, bloc), as integers (R, B)."""
