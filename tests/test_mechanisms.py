@@ -79,13 +79,33 @@ GOVERNMENTS = ("us", "eu", "uk", "china")
         ("the participation game (consensus: all or nothing)", {"decision_rule": {"rule": "consensus"}}),
         ("depth preferences (no cost beyond ambition)", {"model.depth_cost": 0.0}),
         ("rival cost (kappa0 = kappa1 = 0)", {"model.kappa0_government": 0.0, "model.kappa1_government": 0.0}),
-        ("forum contact (no cross-bloc meetings)", {"business.openness": 0.0}),
-        ("firms' market access and restrictions", {"business.restriction": 1.0}),
-        ("focal point of a cross-bloc standard", {"model.focal_gain": 1.0}),
     ],
 )
 def test_knocking_out_a_mechanism_changes_an_outcome(bletchley, reference, mechanism, point):
     assert_changes(reference, rows(apply_point(bletchley, point)), bletchley)
+
+
+@pytest.fixture(scope="module")
+def calmer(bletchley):
+    # the business track's mechanisms act where firms meet: a calmer world (tension 0.25)
+    return apply_point(bletchley, {"tension": 0.25})
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "point"),
+    [
+        ("forum contact (no cross-bloc meetings)", {"business.openness": 0.0}),
+        ("trust built in meetings", {"business.trust_gain": 0.0}),
+        ("firms' market access and restrictions", {"business.restriction": 1.0}),
+        (
+            "firms' rival cost",
+            {"model.kappa0_company": 0.0, "model.kappa1_company": 0.0, "business.restriction_cost": 0.0},
+        ),
+        ("focal point of a cross-bloc standard", {"model.focal_gain": 1.0}),
+    ],
+)
+def test_knocking_out_a_business_mechanism_changes_an_outcome(calmer, mechanism, point):
+    assert_changes(rows(calmer), rows(apply_point(calmer, point)), calmer)
 
 
 def test_a_summit_text_eases_restrictions_on_business(bletchley):
