@@ -95,7 +95,7 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
 
 
 def names_field(root: object, path: str) -> str:
-    """"" if dotted ``path`` names a field inside ``root``, else why not.
+    """Empty if dotted ``path`` names a field inside ``root``, else why not.
 
     List items are addressed by their ``id`` (``name`` for depth levels) or index, mapping
     entries by key: ``actors.china.legitimacy``, ``events.0.tension_change``, ``position.forum``.
@@ -135,8 +135,11 @@ def check_supports(s: Scenario) -> list[tuple[tuple, str]]:
         for k, src in enumerate(sources):
             for j, path in enumerate(src.supports):
                 why = names_field(s, path)
-                if why and owner is not None and not names_field(owner, path):
-                    why = ""
+                if why and owner is not None:
+                    own = names_field(owner, path)
+                    # report the owner's reason when the path starts with one of the owner's fields
+                    if not own or path.split(".")[0] in type(owner).model_fields:
+                        why = own
                 if why:
                     out.append(((*loc, "sources", k, "supports", j), f"{path!r} names no field ({why})"))
     return out

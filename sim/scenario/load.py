@@ -73,9 +73,7 @@ def load_document(path: str | Path, _seen: tuple = ()) -> Document:
         # the key path of a problem may quote the file, which need not be a scenario: leave it out
         raise InputError([Problem(*where, f"{base}: {first.message}{at}")]) from None
     if not _is_scenario(head):
-        raise InputError(
-            [Problem(*where, f"{base}: not a scenario file (its top-level keys are not scenario keys)")]
-        )
+        raise InputError([Problem(*where, f"{base}: not a scenario file (its top-level keys are not scenario keys)")])
     parent = load_document(base_path, (*_seen, Path(path).resolve()))
     data = dict(doc.data)
     del data["base"]

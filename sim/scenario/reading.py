@@ -32,24 +32,24 @@ def read_bytes(path: str | Path, limit: int = MAX_BYTES, what: str = "file") -> 
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise _refuse(file, "no such file")
+        raise _refuse(file, "no such file") from None
     except NotADirectoryError:
-        raise _refuse(file, "no such file (a parent is not a folder)")
+        raise _refuse(file, "no such file (a parent is not a folder)") from None
     except OSError as exc:
-        raise _refuse(file, f"cannot read: {exc.strerror}")
+        raise _refuse(file, f"cannot read: {exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
-        raise _refuse(file, f"is a directory, not a {what}")
+        raise _refuse(file, f"is a directory, not a {what}") from None
     if not stat.S_ISREG(info.st_mode):
-        raise _refuse(file, f"is not a regular file (a device, pipe or socket), not a {what}")
+        raise _refuse(file, f"is not a regular file (a device, pipe or socket), not a {what}") from None
     if info.st_size > limit:
-        raise _refuse(file, f"file is larger than {limit} bytes ({info.st_size} bytes)")
+        raise _refuse(file, f"file is larger than {limit} bytes ({info.st_size} bytes)") from None
     try:
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise _refuse(file, f"cannot read: {exc.strerror}")
+        raise _refuse(file, f"cannot read: {exc.strerror}") from None
     if len(data) > limit:
-        raise _refuse(file, f"file is larger than {limit} bytes")
+        raise _refuse(file, f"file is larger than {limit} bytes") from None
     return data
 
 
