@@ -94,7 +94,7 @@ def test_random_bytes_fail_cleanly(folder, data):
 
 
 def test_real_cli_on_fuzzed_files_exits_2_without_traceback(tmp_path):
-    samples = [b"\x00\x01\x02", b"a: " + b"[" * 300, "name: x\x0c\n".encode(), TEXTS[0].encode()[:200], b"\xff\xfe"]
+    samples = [b"\x00\x01\x02", b"a: " + b"[" * 300, b"name: x\x0c\n", TEXTS[0].encode()[:200], b"\xff\xfe"]
     paths = []
     for i, data in enumerate(samples):
         paths.append(tmp_path / f"f{i}.yaml")

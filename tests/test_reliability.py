@@ -106,6 +106,12 @@ def test_binary_file_names_its_line(tmp_path):
     assert lines == [f"{tmp_path / 'bin.yaml'}:2: (file): not UTF-8 text (invalid start byte)"]
 
 
+def test_complex_keys_are_refused(tmp_path):
+    assert problems_of(write(tmp_path, "k.yaml", "name: x\n? [a, b]\n: c\n")) == [
+        f"{tmp_path / 'k.yaml'}:2: (file): a key must be a plain name"
+    ]
+
+
 def test_huge_integer_is_a_value_error(tmp_path):
     lines = problems_of(write(tmp_path, "huge.yaml", SMALL.replace("tension: 0.5", "tension: 1" + "0" * 400)))
     assert any(": tension: number is too large" in line for line in lines), lines
@@ -138,7 +144,9 @@ def test_unreachable_scheduler_fails_within_the_connect_timeout(small_file, tmp_
                   str(tmp_path / "s"))  # fmt: skip
     assert time.perf_counter() - start < 30  # 5 s to connect, plus interpreter and Dask start-up
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.strip().startswith("--scheduler: cannot reach the Dask scheduler at tcp://127.0.0.1:1 within 5 s")
+    assert proc.stderr.strip().startswith(
+        "--scheduler: cannot reach the Dask scheduler at tcp://127.0.0.1:1 within 5 s"
+    )
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "s").exists()  # a failed sweep leaves no empty folder
 
@@ -246,7 +254,11 @@ SECRET = "root:$6$secret-hash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
     [
         ("secret", SECRET, "secret: a base must be a .yaml or .yml scenario file"),
         ("secret.txt", SECRET, "secret.txt: a base must be a .yaml or .yml scenario file"),
-        ("keys.yaml", "root: x\ndaemon: y\n", "keys.yaml: not a scenario file (its top-level keys are not scenario keys)"),
+        (
+            "keys.yaml",
+            "root: x\ndaemon: y\n",
+            "keys.yaml: not a scenario file (its top-level keys are not scenario keys)",
+        ),
         ("secret.yaml", SECRET, "secret.yaml: not a scenario file (its top-level keys are not scenario keys)"),
         ("list.yaml", "- root\n- daemon\n", "list.yaml: a scenario must be a mapping of keys to values (line 1)"),
         ("dup.yaml", "root: 1\nroot: 2\n", "dup.yaml: duplicate key (line 2)"),

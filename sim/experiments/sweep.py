@@ -184,6 +184,8 @@ def prepare_folder(out: Path, spec: dict, chunk: int) -> int:
         stored = held.pop("chunk", chunk) if isinstance(held, dict) else None
         if not isinstance(stored, int) or isinstance(stored, bool) or stored < 1:
             raise InputError([Problem(str(marker), 0, "", "damaged sweep file; use another --out folder")])
+        for stale in (out / "parts").glob(".*.tmp"):  # left by a sweep killed mid-write
+            stale.unlink(missing_ok=True)
         if held != json.loads(json.dumps(spec)):
             differs = [k for k in spec if held.get(k) != json.loads(json.dumps(spec[k]))]
             raise InputError(

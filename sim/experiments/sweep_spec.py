@@ -58,6 +58,10 @@ def parse_vary(text: str) -> Axis:
             isinstance(count, int) and count >= 1
         ):
             raise InputError([Problem("--vary", 0, path, f"{spec!r}: a range is start:stop:count with count >= 1")])
+        if count > MAX_POINTS or not all(math.isfinite(v) for v in (start, stop)):
+            raise InputError(
+                [Problem("--vary", 0, path, f"{spec!r}: finite start and stop, count at most {MAX_POINTS:,}")]
+            )
         values = tuple(float(round(v, 12)) for v in np.linspace(start, stop, count))
         return Axis(path, values, float(min(start, stop)), float(max(start, stop)))
     values = tuple(_scalar(p.strip()) for p in spec.split(","))
@@ -70,8 +74,15 @@ def parse_vary(text: str) -> Axis:
     return Axis(path, values, low, high)
 
 
+MAX_POINTS = 1_000_000
+"""Points a sweep may have (grid or Latin hypercube): each is a validated scenario in memory."""
+
+
 def grid_points(axes: list[Axis]) -> list[dict]:
-    """Cartesian product of the axes' values; the first axis varies slowest."""
+    """Cartesian product of the axes' values; the first axis varies slowest (at most :data:`MAX_POINTS`)."""
+    size = math.prod(len(a.values) for a in axes)
+    if size > MAX_POINTS:
+        raise InputError([Problem("--vary", 0, "", f"the grid has {size:,} points; at most {MAX_POINTS:,}")])
     return [
         dict(zip((a.path for a in axes), combo, strict=True)) for combo in itertools.product(*(a.values for a in axes))
     ]
@@ -84,6 +95,9 @@ def lhs_points(axes: list[Axis], n: int, seed: int) -> list[dict]:
     stratum, so every category gets its share of points.
     """
     from scipy.stats import qmc
+
+    if not 1 <= n <= MAX_POINTS:
+        raise InputError([Problem("--n", 0, "", f"an lhs sample has 1 to {MAX_POINTS:,} points, not {n:,}")])
 
     sample = qmc.LatinHypercube(d=len(axes), rng=np.random.default_rng(seed)).random(n)
     points = []

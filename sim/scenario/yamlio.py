@@ -81,6 +81,10 @@ def _record_lines(node: yaml.Node, loc: tuple, lines: dict, problems: list, file
     if isinstance(node, yaml.MappingNode):
         seen: set = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # "? [a, b]: x" or "? {a: 1}": not a name
+                where = ".".join(map(str, loc)) or "(file)"
+                problems.append(Problem(file, key_node.start_mark.line + 1, where, "a key must be a plain name"))
+                continue
             key = key_node.value
             if key in seen:
                 problems.append(
