@@ -353,6 +353,40 @@ def test_replications_are_capped_unless_allowed():
     check_replications(MAX_REPLICATIONS + 1, allow_large=True)
 
 
+def test_chunks_of_huge_company_groups_are_small():
+    from sim.experiments.sweep_spec import chunk_size
+
+    assert chunk_size(1000, 1, 2, agents=94) == 100  # the shipped scenarios: unchanged
+    assert chunk_size(1000, 1, 2, agents=2_000_000) == 1
+    assert chunk_size(1000, 1, 2, agents=20_000) == 10
+
+
+def test_run_interrupted_leaves_no_folder_and_no_temporary_file(tmp_path, small_file):
+    from sim.experiments.study import run_study
+
+    def stop(k: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_study(small_file, out=tmp_path / "r", progress=stop)
+    assert list(tmp_path.iterdir()) == [small_file]
+
+
+def test_sigterm_and_sighup_stop_a_command_like_ctrl_c():
+    import os
+    import signal
+
+    from sim.cli import Stopped, stop_on_signals
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        before = signal.getsignal(sig)
+        with pytest.raises(Stopped) as info, stop_on_signals():
+            os.kill(os.getpid(), sig)
+            time.sleep(5)  # the handler raises before this ends
+        assert info.value.code == 128 + sig
+        assert signal.getsignal(sig) == before
+
+
 def test_workers_are_capped_at_chunks_and_cores():
     from sim.experiments.executors import available_cores
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.experiments.runner import check_replications, check_seed
 from sim.experiments.sweep import SweepPlan
-from sim.experiments.sweep_spec import apply_point, chunk_size, scenarios_for
+from sim.experiments.sweep_spec import agents_of, apply_point, chunk_size, scenarios_for
 from sim.scenario import Scenario, load_scenario, scenario_hash
 from sim.scenario.distributions import Distribution, uncertain_paths
 from sim.scenario.errors import InputError, Problem
@@ -174,7 +174,7 @@ def design(
         "replications": replications,
         "seed": master,
     }
-    chunk = chunk_size(replications, len(points))
+    chunk = chunk_size(replications, len(points), agents=agents_of(scenario))
     plan = SweepPlan(scenario, str(scenario_file), points, scenarios, replications, master, chunk, spec)
     return SensitivityDesign(method, problem, x, plan)
 

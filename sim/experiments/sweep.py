@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from sim.experiments.executors import available_cores, cap_workers, check_scheduler, make_executor
 from sim.experiments.runner import check_replications, check_seed, replication_seed, run_replication
-from sim.experiments.sweep_spec import chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
+from sim.experiments.sweep_spec import agents_of, chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
 from sim.outputs.files import check_out, default_out, manifest, write_json
 from sim.rules.batch import run_batch
 from sim.scenario import Scenario, load_scenario, scenario_hash
@@ -159,7 +159,7 @@ def plan_sweep(
     # the finished sweep's rows are read back whole: about 1 kB per run
     check_replications(reps, allow_large=allow_large, bytes_each=1024, runs=reps * len(points))
     scenarios = scenarios_for(scenario, points)
-    chunk = chunk_size(reps, len(points))
+    chunk = chunk_size(reps, len(points), agents=agents_of(scenario))
     spec = {
         "scenario": scenario.name,
         "scenario_sha256": scenario_hash(scenario),
@@ -269,7 +269,9 @@ def run_sweep(
     target = Path(out) if out else default_out(plan.scenario.name, "sweep")
     expected = dask_local or workers or (available_cores() if scheduler is None else None)
     created, fresh = not target.exists(), not (target / "sweep.json").exists()
-    chunk = prepare_folder(target, plan.spec, chunk_size(plan.replications, len(plan.points), expected))
+    chunk = prepare_folder(
+        target, plan.spec, chunk_size(plan.replications, len(plan.points), expected, agents_of(plan.scenario))
+    )
     plan = replace(plan, chunk=chunk)
     parts = target / "parts"
     everything = chunks_of(plan, engine)

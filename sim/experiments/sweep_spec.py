@@ -162,6 +162,11 @@ def apply_point(scenario: Scenario, point: dict) -> Scenario:
     return result
 
 
+def agents_of(scenario: Scenario) -> int:
+    """Governments plus every company of every group: what a chunk's memory grows with."""
+    return sum(a.count if a.kind == "company" else 1 for a in scenario.actors)
+
+
 def scenarios_for(scenario: Scenario, points: list[dict]) -> list[Scenario]:
     """Validate every point before anything runs; all problems are reported together."""
     problems: list[Problem] = []
@@ -184,15 +189,22 @@ TASKS_PER_WORKER = 4
 so that the last tasks to finish keep every worker busy."""
 
 
-def chunk_size(replications: int, points: int = 1, workers: int | None = None) -> int:
+MAX_AGENT_REPLICATIONS = 200_000
+"""Agents × replications in one chunk at most, so a chunk's arrays stay within tens of MB
+(a scenario may have company groups of up to a million)."""
+
+
+def chunk_size(replications: int, points: int = 1, workers: int | None = None, agents: int = 1) -> int:
     """Replications per task for a new sweep: between 10 and :data:`MAX_CHUNK`, equal-sized.
 
     Large chunks amortise the batched engine's per-round overhead over more
     replications; enough tasks (:data:`TASKS_PER_WORKER` per worker, 8 workers if not
-    known) keep every worker busy. Rows never depend on it; a resumed sweep keeps the
-    chunking its folder was started with.
+    known) keep every worker busy. With many ``agents`` (governments plus companies)
+    a chunk holds at most :data:`MAX_AGENT_REPLICATIONS` agent-replications. Rows never
+    depend on it; a resumed sweep keeps the chunking its folder was started with.
     """
     tasks = TASKS_PER_WORKER * (workers or 8)
     per_point = math.ceil(tasks / max(points, 1))
     chunk = max(1, min(replications, MAX_CHUNK, max(10, math.ceil(replications / per_point))))
+    chunk = max(1, min(chunk, MAX_AGENT_REPLICATIONS // max(agents, 1)))
     return math.ceil(replications / math.ceil(replications / chunk))  # equal chunks: 50 + 50, not 69 + 31
