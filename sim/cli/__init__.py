@@ -8,6 +8,7 @@ sweep, sensitivity and backtest, ``classroom`` adds demo, play and report.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,44 @@ def fail(exc: InputError) -> None:
     for problem in exc.problems:
         typer.echo(str(problem), err=True)  # plain text: never wrapped, one problem per line
     raise typer.Exit(2)
+
+
+class Stopped(KeyboardInterrupt):
+    """The command was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP); ``code`` is 128 + its number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.code = 128 + signum
+
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a command like Ctrl-C does, as an exception.
+
+    So every ``finally`` runs: workers are killed, temporary files removed, finished parts kept.
+
+    Further signals are ignored while that cleanup runs, so it is not cut short.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def exit_code(exc: KeyboardInterrupt) -> int:
+    """128 + the signal's number (130 for Ctrl-C)."""
+    return exc.code if isinstance(exc, Stopped) else 130
 
 
 @contextmanager
@@ -72,6 +111,9 @@ RepsOpt = Annotated[
     int | None, typer.Option("--replications", "-n", min=1, help="replications (overrides the scenario's)")
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="result folder (default results/<scenario>-<time>)")]
+LargeOpt = Annotated[
+    bool, typer.Option("--allow-large", help="allow more than 1,000,000 replications (memory is still checked)")
+]
 
 
 @app.command()
@@ -83,18 +125,28 @@ def run(
     horizon_curve: Annotated[
         bool, typer.Option("--horizon-curve", help="also plot each outcome against the number of sessions")
     ] = False,
+    allow_large: LargeOpt = False,
 ) -> None:
     """Run a scenario's replications, print the outcome tables and write a result folder."""
     from sim.experiments.study import run_study
     from sim.outputs.console import render_summary
 
     try:
-        with progress_bar("replications") as (advance, set_total):
+        with stop_on_signals(), progress_bar("replications") as (advance, set_total):
             study = run_study(
-                scenario, seed=seed, replications=replications, out=out_dir, progress=advance, on_total=set_total
+                scenario,
+                seed=seed,
+                replications=replications,
+                out=out_dir,
+                progress=advance,
+                on_total=set_total,
+                allow_large=allow_large,
             )
     except InputError as exc:
         fail(exc)
+    except KeyboardInterrupt as exc:
+        err.print("Interrupted: no result folder was written.")
+        raise typer.Exit(exit_code(exc)) from None
     names = {a.id: a.name for a in study.scenario.actors}
     render_summary(study.summary, names, out)
     if horizon_curve:

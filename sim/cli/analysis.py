@@ -8,7 +8,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from sim.cli import OutOpt, RepsOpt, ScenarioArg, SeedOpt, app, err, fail, out, progress_bar
+from sim.cli import (
+    LargeOpt,
+    OutOpt,
+    RepsOpt,
+    ScenarioArg,
+    SeedOpt,
+    app,
+    err,
+    exit_code,
+    fail,
+    out,
+    progress_bar,
+    stop_on_signals,
+)
 from sim.scenario.errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -16,11 +29,19 @@ if TYPE_CHECKING:
 
 
 def run_with_progress(plan: SweepPlan, **options: object) -> SweepResult:
-    """Run a planned sweep under a progress bar; input problems exit 2, Ctrl-C keeps finished parts."""
-    from sim.experiments.sweep import run_sweep
+    """Run a planned sweep under a progress bar; input problems exit 2.
 
+    Ctrl-C, SIGTERM and SIGHUP stop the workers and keep finished parts.
+    """
+    from sim.experiments.sweep import run_sweep
+    from sim.outputs.files import describe_status, sweep_status
+
+    folder = options.get("out")
+    state = sweep_status(Path(folder)) if folder else None
+    if state is not None and state["status"] != "complete":
+        err.print(f"Resuming in {folder}: {describe_status(Path(folder), state).split(';')[0]}.", highlight=False)
     try:
-        with progress_bar("runs") as (advance, set_total):
+        with stop_on_signals(), progress_bar("runs") as (advance, set_total):
 
             def on_total(total: int, done: int) -> None:
                 set_total(total)
@@ -30,9 +51,9 @@ def run_with_progress(plan: SweepPlan, **options: object) -> SweepResult:
             return run_sweep(plan, progress=advance, on_total=on_total, **options)
     except InputError as exc:
         fail(exc)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         err.print("Interrupted: finished chunks are kept; run the same command with the same --out to resume.")
-        raise typer.Exit(130) from None
+        raise typer.Exit(exit_code(exc)) from None
 
 
 @app.command()
@@ -53,12 +74,18 @@ def sweep(
     engine: Annotated[
         str, typer.Option(help="batch (replications of a chunk at once) or mesa (one Mesa model each); same rows")
     ] = "batch",
+    allow_large: LargeOpt = False,
 ) -> None:
     """Sweep fields of a scenario over a grid or a Latin hypercube; resumable (same --out)."""
+    from sim.experiments.executors import check_scheduler
     from sim.experiments.sweep import plan_sweep
 
     try:
-        plan = plan_sweep(scenario, vary=vary, replications=replications, seed=seed, sample=sample, n=n)
+        if scheduler is not None:
+            check_scheduler(scheduler)
+        plan = plan_sweep(
+            scenario, vary=vary, replications=replications, seed=seed, sample=sample, n=n, allow_large=allow_large
+        )
     except InputError as exc:
         fail(exc)
     result = run_with_progress(
@@ -239,20 +266,26 @@ def sensitivity(
     result = run_with_progress(
         des.plan, out=out_dir or default_out(des.plan.scenario.name, "sensitivity"), workers=workers
     )
-    found = indices(des, result.summary)
     staging = Path(result.out) / ".indices"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    meta = {
-        "scenario": des.plan.scenario.name,
-        "points": len(des.plan.points),
-        "replications": replications,
-        "inputs": {k: b for k, b in zip(des.problem["names"], des.problem["bounds"], strict=True)},
-    }
-    write_indices(staging, method, found, meta)
-    for file in staging.iterdir():
-        os.replace(file, Path(result.out) / file.name)
-    staging.rmdir()
+    try:
+        with stop_on_signals():
+            found = indices(des, result.summary)
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            meta = {
+                "scenario": des.plan.scenario.name,
+                "points": len(des.plan.points),
+                "replications": replications,
+                "inputs": {k: b for k, b in zip(des.problem["names"], des.problem["bounds"], strict=True)},
+            }
+            write_indices(staging, method, found, meta)
+            for file in staging.iterdir():
+                os.replace(file, Path(result.out) / file.name)
+            staging.rmdir()
+    except KeyboardInterrupt as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        err.print("Interrupted: the sweep's rows are kept; run the same command with the same --out to finish.")
+        raise typer.Exit(exit_code(exc)) from None
     key, conf = ("mu_star", "mu_star_conf") if method == "morris" else ("ST", "ST_conf")
     for output, items in found.items():
         size = f"{len(des.plan.points)} points × {replications} replications"

@@ -32,7 +32,10 @@ def play_command(
     def ask(prompt: str) -> str:
         return input(prompt) if sys.stdin.isatty() else read(prompt)
 
+    from sim.experiments.runner import check_seed
+
     try:
+        check_seed(seed)
         play(str(scenario), actor, seed=seed, read=ask, write=typer.echo)
     except InputError as exc:
         fail(exc)

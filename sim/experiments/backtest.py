@@ -25,6 +25,7 @@ L, default gain g); the error is reported on the even ones separately.
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import math
 import statistics
@@ -36,6 +37,7 @@ import numpy as np
 from sim.rules import baselines
 from sim.scenario import Scenario
 from sim.scenario.errors import InputError, Problem
+from sim.scenario.reading import read_text
 
 
 @dataclass
@@ -63,11 +65,11 @@ class DeuIssue:
 def load_deu(path: str | Path) -> list[DeuIssue]:
     """Read a DEU III TSV (header, capability line, one issue per line); issues without outcome are skipped."""
     file = str(path)
-    p = Path(path)
-    if not p.is_file():
-        raise InputError([Problem(file, 0, "", "no such file" if not p.exists() else "is not a file")])
-    with open(p, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh, delimiter="\t"))
+    text = read_text(path, 20_000_000, "dataset file")  # DEU III is about 90 kB
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+    except csv.Error as exc:
+        raise InputError([Problem(file, 0, "", f"not a TSV file ({exc})")]) from None
     if len(rows) < 3:
         raise InputError([Problem(file, 1, "", "expected a header, a capability line and issue lines")])
     header = rows[0]

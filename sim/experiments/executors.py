@@ -3,16 +3,32 @@
 Every executor offers one method, ``imap_unordered(fn, tasks)``, yielding results as
 they finish. A sweep never depends on the order: each task carries its own seeds.
 Another engine (MPI, say) is one more class with that method.
+
+No worker outlives the command: local workers leave SIGINT, SIGTERM and SIGHUP to the
+main process, which kills them when it stops; if the main process is killed outright
+(SIGKILL), each worker notices within a second (Linux: the kernel's parent-death signal;
+elsewhere: a thread polling the parent) and exits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from urllib.parse import urlsplit
+
+from sim.scenario.errors import InputError, Problem
+
+CONNECT_TIMEOUT = 5
+"""Seconds to wait for a Dask scheduler before giving up."""
+MAX_WORKERS_PER_CORE = 4
+"""``--workers`` is capped at this many per core (more only cost memory)."""
 
 
 def available_cores() -> int:
@@ -22,9 +38,46 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _ignore_interrupt() -> None:
-    """Workers leave Ctrl-C to the main process, which stops the pool and keeps finished parts."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def cap_workers(workers: int | None, tasks: int) -> int:
+    """Workers to start: as asked (default every core), at most one per task and 4 per core."""
+    asked = workers or available_cores()
+    return max(1, min(asked, max(tasks, 1), MAX_WORKERS_PER_CORE * available_cores()))
+
+
+def _watch_parent(parent: int, every: float = 1.0) -> None:
+    """Exit this worker as soon as the process that started the pool is gone."""
+    while True:
+        time.sleep(every)
+        if os.getppid() != parent and not _alive(parent):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _worker_init(parent: int) -> None:
+    """Set up a worker: signals are left to the main process, and the worker dies with it.
+
+    The main process stops the pool and keeps finished parts (see the module's docstring).
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    if sys.platform.startswith("linux") and os.getppid() == parent:
+        with contextlib.suppress(Exception):  # no libc: the watcher thread below suffices
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if not _alive(parent):  # died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
 
 
 def start_method() -> str:
@@ -72,7 +125,9 @@ class LocalExecutor(Executor):
         context = multiprocessing.get_context(start_method())
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload(["sim.experiments.sweep"])
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_ignore_interrupt)
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+        )
 
     def imap_unordered(self, fn: Callable, tasks: Iterable) -> Iterator:
         """Keep at most two tasks per worker in flight; yield results as they finish."""
@@ -99,6 +154,20 @@ class LocalExecutor(Executor):
         """Stop the pool without waiting for cancelled work."""
         self.pool.shutdown(wait=False, cancel_futures=True)
 
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.pool.shutdown(wait=True)
+            return
+        # stopped by a signal or an error: the workers' running chunks are not waited for
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.kill()
+        self.close()
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.join(5)
+
 
 class DaskExecutor(Executor):
     """Tasks on a Dask cluster: an existing scheduler, or a LocalCluster on loopback."""
@@ -111,7 +180,21 @@ class DaskExecutor(Executor):
 
         self.cluster = None
         if scheduler:
-            self.client = Client(scheduler)
+            check_scheduler(scheduler)
+            try:
+                self.client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError) as exc:
+                why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise InputError(
+                    [
+                        Problem(
+                            "--scheduler",
+                            0,
+                            "",
+                            f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT} s ({why})",
+                        )
+                    ]
+                ) from None
         else:
             self.cluster = LocalCluster(
                 n_workers=local_workers or 1,
@@ -142,14 +225,25 @@ class DaskExecutor(Executor):
             self.cluster.close()
 
 
+def check_scheduler(address: str) -> None:
+    """``address`` must be ``tcp://HOST:PORT`` or ``tls://HOST:PORT`` (checked before anything starts)."""
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError:
+        port, parts = None, None
+    if parts is None or parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None or parts.path:
+        raise InputError(
+            [Problem("--scheduler", 0, "", f"{address!r} is not a scheduler address; write tcp://HOST:PORT")]
+        )
+
+
 def make_executor(workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None) -> Executor:
     """The executor the command line asks for."""
     if scheduler or dask_local:
         try:
             return DaskExecutor(scheduler, dask_local)
         except ImportError:
-            from sim.scenario.errors import InputError, Problem
-
             raise InputError(
                 [Problem("--scheduler", 0, "", "Dask is not installed: pip install 'simrun[cluster]'")]
             ) from None

@@ -19,6 +19,7 @@ from sim.rules.log import COLUMNS as EVENT_COLUMNS
 from sim.rules.outcomes import classify_all
 from sim.scenario import Scenario
 from sim.scenario.distributions import realize
+from sim.scenario.errors import InputError, Problem
 
 __all__ = ["EVENT_COLUMNS", "Replication", "outcome_rows", "replication_seed", "run_replications"]
 
@@ -26,6 +27,59 @@ COMPANY_ROWS = 1_000_000
 """Companies × replications held at once: each forum array then takes about 8 MB per
 issue, so a kernel of a 100,000-company forum stays within a few hundred MB (it is cut
 into kernels of 10 replications), while small forums run whole chunks at once."""
+
+
+MAX_SEED = 2**63
+"""Seeds are 0 <= seed < 2**63 (a signed 64-bit integer, as in the scenario file)."""
+MAX_REPLICATIONS = 1_000_000
+"""Replications accepted without ``--allow-large`` (the scenario file's own cap)."""
+
+
+def check_seed(seed: int | None) -> None:
+    """Refuse a ``--seed`` outside [0, 2**63) before anything is created."""
+    if seed is not None and not 0 <= seed < MAX_SEED:
+        raise InputError([Problem("--seed", 0, "", f"must be an integer with 0 <= seed < 2**63, got {seed}")])
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux: MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_replications(
+    n: int, *, allow_large: bool = False, bytes_each: int = 0, runs: int | None = None, flag: str = "--replications"
+) -> None:
+    """Refuse ``n`` < 1, or above :data:`MAX_REPLICATIONS` unless ``allow_large``, before anything runs.
+
+    ``runs * bytes_each`` (``runs`` defaults to ``n``; ``bytes_each`` estimates what the
+    command keeps in memory per run) must also fit in the memory available now.
+    """
+    if n < 1:
+        raise InputError([Problem(flag, 0, "", f"must be at least 1, got {n}")])
+    if n > MAX_REPLICATIONS and not allow_large:
+        raise InputError(
+            [Problem(flag, 0, "", f"{n} is more than {MAX_REPLICATIONS:,}; add --allow-large if you mean it")]
+        )
+    free = available_memory()
+    need = (n if runs is None else runs) * bytes_each
+    if free is not None and need > free:
+        raise InputError(
+            [
+                Problem(
+                    flag,
+                    0,
+                    "",
+                    f"{n} replications need about {need / 2**30:.1f} GB of memory; {free / 2**30:.1f} GB is available",
+                )
+            ]
+        )
 
 
 def replication_seed(master: int, *index: int) -> np.random.SeedSequence:

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.experiments.runner import check_replications, check_seed
 from sim.experiments.sweep import SweepPlan
-from sim.experiments.sweep_spec import apply_point, chunk_size, scenarios_for
+from sim.experiments.sweep_spec import agents_of, apply_point, chunk_size, scenarios_for
 from sim.scenario import Scenario, load_scenario, scenario_hash
 from sim.scenario.distributions import Distribution, uncertain_paths
 from sim.scenario.errors import InputError, Problem
@@ -152,12 +153,17 @@ def design(
     Sobol base sample of 64 (Saltelli's sequence wants a power of two).
     """
     n = DEFAULT_N.get(method, 40) if n is None else n
+    check_seed(seed)
+    check_replications(replications)
+    if not 1 <= n <= 100_000:
+        raise InputError([Problem("--n", 0, "", f"must be between 1 and 100,000, got {n}")])
     scenario = load_scenario(scenario_file)
     master = scenario.seed if seed is None else seed
     ranges = input_ranges(scenario, vary or [])
     problem = {"num_vars": len(ranges), "names": list(ranges), "bounds": [list(b) for b in ranges.values()]}
     x = sample(method, problem, n, master)
     points = [{name: float(v) for name, v in zip(problem["names"], row, strict=True)} for row in x]
+    check_replications(replications, bytes_each=1024, runs=replications * len(points))  # rows read back whole
     scenarios = scenarios_for(scenario, points)
     spec = {
         "scenario": scenario.name,
@@ -168,7 +174,7 @@ def design(
         "replications": replications,
         "seed": master,
     }
-    chunk = chunk_size(replications, len(points))
+    chunk = chunk_size(replications, len(points), agents=agents_of(scenario))
     plan = SweepPlan(scenario, str(scenario_file), points, scenarios, replications, master, chunk, spec)
     return SensitivityDesign(method, problem, x, plan)
 

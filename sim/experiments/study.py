@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.experiments.runner import EVENT_COLUMNS, Replication, run_replications
+from sim.experiments.runner import EVENT_COLUMNS, Replication, check_replications, check_seed, run_replications
 from sim.outputs.files import check_out, default_out, manifest, publish, write_csv, write_json
 from sim.outputs.summary import summarise
 from sim.scenario import Scenario, load_scenario, scenario_hash
@@ -46,10 +46,18 @@ def run_study(
     out: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    allow_large: bool = False,
 ) -> Study:
-    """Validate ``scenario_file``, run its replications and write ``out`` (default ``results/<name>-<time>``)."""
+    """Validate ``scenario_file``, run its replications and write ``out`` (default ``results/<name>-<time>``).
+
+    Every input (seed, replications, the result folder) is checked before any replication
+    runs; ``allow_large`` lifts the cap of 1,000,000 replications (memory is checked anyway).
+    """
+    check_seed(seed)
     scenario = load_scenario(scenario_file)
     n = scenario.replications if replications is None else replications
+    # a run keeps every replication's rounds and events: about 1.7 kB per round and actor
+    check_replications(n, allow_large=allow_large, bytes_each=2048 * scenario.rounds * len(scenario.actors))
     master = scenario.seed if seed is None else seed
     target = Path(out) if out else default_out(scenario.name)
 
@@ -95,5 +103,5 @@ def run_study(
             ),
         )
 
-    publish(target, fill)
+    target = publish(target, fill)
     return Study(scenario, target, summary, elapsed)

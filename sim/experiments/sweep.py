@@ -3,8 +3,9 @@
 Layout of a sweep folder::
 
     sweep.json        what is being computed (scenario hash, points, seed, R, chunk)
+    manifest.json     its ``status``: ``running`` (or killed), ``interrupted`` or ``complete``
     parts/*.parquet   one file per finished chunk, written atomically (tmp + rename)
-    summary.csv/.parquet, *.png, manifest.json   written when every chunk is done
+    summary.csv/.parquet, *.png   written when every chunk is done (manifest then complete)
 
 Replication ``r`` of grid point ``g`` is seeded by ``SeedSequence(master, spawn_key=(g, r))``,
 so the rows do not depend on workers, chunking or the order tasks finish. Running the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import traceback
 from collections.abc import Callable
@@ -23,12 +25,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.experiments.executors import available_cores, make_executor
-from sim.experiments.runner import outcome_rows, replication_seed, run_on_mesa
-from sim.experiments.sweep_spec import chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
-from sim.outputs.files import default_out, manifest, write_json
+from sim.experiments.executors import available_cores, cap_workers, check_scheduler, make_executor
+from sim.experiments.runner import check_replications, check_seed, outcome_rows, replication_seed, run_on_mesa
+from sim.experiments.sweep_spec import agents_of, chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
+from sim.outputs.files import check_out, default_out, manifest, write_json
 from sim.scenario import Scenario, load_scenario, scenario_hash
 from sim.scenario.errors import InputError, Problem
+from sim.scenario.reading import read_json
 
 if TYPE_CHECKING:  # pyarrow is imported where parts are written or read: a refused sweep answers without it
     import pyarrow as pa
@@ -90,8 +93,12 @@ def write_part(parts: Path, name: str, rows: list[dict]) -> None:
     import pyarrow.parquet as pq
 
     tmp = parts / f".{name}.tmp"
-    pq.write_table(pa.Table.from_pylist(rows), tmp)
-    os.replace(tmp, parts / name)
+    try:
+        pq.write_table(pa.Table.from_pylist(rows), tmp)
+        os.replace(tmp, parts / name)
+    except BaseException:  # a signal mid-write leaves no temporary file
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_parts(parts: Path) -> pa.Table:
@@ -128,8 +135,10 @@ def plan_sweep(
     seed: int | None = None,
     sample: str = "grid",
     n: int | None = None,
+    allow_large: bool = False,
 ) -> SweepPlan:
     """Parse and validate everything before any work starts (errors as :class:`InputError`)."""
+    check_seed(seed)
     scenario = load_scenario(scenario_file)
     if not vary:
         raise InputError([Problem("--vary", 0, "", "name at least one field to vary, e.g. --vary tension=0:1:11")])
@@ -146,9 +155,11 @@ def plan_sweep(
         points = lhs_points(axes, n, master)
     else:
         raise InputError([Problem("--sample", 0, "", f"unknown sample {sample!r}; use grid or lhs")])
-    scenarios = scenarios_for(scenario, points)
     reps = scenario.replications if replications is None else replications
-    chunk = chunk_size(reps, len(points))
+    # the finished sweep's rows are read back whole: about 1 kB per run
+    check_replications(reps, allow_large=allow_large, bytes_each=1024, runs=reps * len(points))
+    scenarios = scenarios_for(scenario, points)
+    chunk = chunk_size(reps, len(points), agents=agents_of(scenario))
     spec = {
         "scenario": scenario.name,
         "scenario_sha256": scenario_hash(scenario),
@@ -169,8 +180,12 @@ def prepare_folder(out: Path, spec: dict, chunk: int) -> int:
     """
     marker = out / "sweep.json"
     if marker.exists():
-        held = json.loads(marker.read_text())
-        stored = held.pop("chunk", chunk)
+        held = read_json(marker, what="sweep file")
+        stored = held.pop("chunk", chunk) if isinstance(held, dict) else None
+        if not isinstance(stored, int) or isinstance(stored, bool) or stored < 1:
+            raise InputError([Problem(str(marker), 0, "", "damaged sweep file; use another --out folder")])
+        for stale in (out / "parts").glob(".*.tmp"):  # left by a sweep killed mid-write
+            stale.unlink(missing_ok=True)
         if held != json.loads(json.dumps(spec)):
             differs = [k for k in spec if held.get(k) != json.loads(json.dumps(spec[k]))]
             raise InputError(
@@ -186,6 +201,7 @@ def prepare_folder(out: Path, spec: dict, chunk: int) -> int:
         return int(stored)
     if out.exists() and any(out.iterdir()):
         raise InputError([Problem(str(out), 0, "--out", "exists, is not empty and holds no sweep; use another folder")])
+    check_out(out)
     (out / "parts").mkdir(parents=True, exist_ok=True)
     tmp = out / ".sweep.json.tmp"
     write_json(tmp, {**spec, "chunk": chunk})
@@ -214,6 +230,16 @@ class SweepResult:
     workers: int
 
 
+def _mark(target: Path, info: dict, status: str) -> None:
+    tmp = target / ".manifest.json.tmp"
+    try:
+        write_json(tmp, {**info, "status": status})
+        os.replace(tmp, target / "manifest.json")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def run_sweep(
     plan: SweepPlan,
     *,
@@ -228,33 +254,29 @@ def run_sweep(
     """Compute the missing chunks of ``plan`` into ``out``, then summarise and plot.
 
     ``engine`` (one of :data:`ENGINES`) does not change a single row, so a sweep may be
-    resumed with the other one.
+    resumed with the other one. ``manifest.json`` says ``running`` while chunks are
+    computed, ``interrupted`` if stopped (Ctrl-C, SIGTERM, SIGHUP, an error) and
+    ``complete`` at the end; a folder this call created and left without any finished
+    chunk is removed.
     """
     if engine not in ENGINES:
         raise InputError([Problem("--engine", 0, "", f"unknown engine {engine!r}; use {' or '.join(ENGINES)}")])
+    if scheduler is not None:
+        check_scheduler(scheduler)
     from sim.outputs.sweep_report import summarise_sweep, write_sweep_outputs
 
     target = Path(out) if out else default_out(plan.scenario.name, "sweep")
     expected = dask_local or workers or (available_cores() if scheduler is None else None)
-    chunk = prepare_folder(target, plan.spec, chunk_size(plan.replications, len(plan.points), expected))
+    created, fresh = not target.exists(), not (target / "sweep.json").exists()
+    chunk = prepare_folder(
+        target, plan.spec, chunk_size(plan.replications, len(plan.points), expected, agents_of(plan.scenario))
+    )
     plan = replace(plan, chunk=chunk)
     parts = target / "parts"
+    everything = chunks_of(plan, engine)
     done = {p.name for p in parts.glob("*.parquet")}
-    todo = [c for c in chunks_of(plan, engine) if c.name not in done]
+    todo = [c for c in everything if c.name not in done]
     total = len(plan.points) * plan.replications
-    if on_total:
-        on_total(total, total - sum(c.stop - c.start for c in todo))
-    start = time.perf_counter()
-    with make_executor(workers, scheduler, dask_local) as executor:
-        used = executor.workers
-        for name, rows in executor.imap_unordered(run_chunk, todo):
-            write_part(parts, name, rows)
-            if progress:
-                progress(len(rows))
-    elapsed = time.perf_counter() - start
-    table = read_parts(parts)
-    summary = summarise_sweep(plan, table)
-    computed = sum(c.stop - c.start for c in todo)
     info = manifest(
         scenario_name=plan.scenario.name,
         scenario_file=plan.scenario_file,
@@ -265,13 +287,45 @@ def run_sweep(
         grid_points=len(plan.points),
         replications=plan.replications,
         runs=total,
-        runs_computed_now=computed,
-        elapsed_seconds=round(elapsed, 3),
-        runs_per_second=round(computed / elapsed, 1) if elapsed > 0 and computed else None,
-        executor=executor.name,
-        workers=used,
-        engine=engine,
+        chunks=len(everything),
         chunk=chunk,
+        engine=engine,
     )
-    write_sweep_outputs(target, plan, summary, info)
+    start = time.perf_counter()
+    try:
+        _mark(target, info, "running")
+        if on_total:
+            on_total(total, total - sum(c.stop - c.start for c in todo))
+        local = workers if scheduler or dask_local else cap_workers(workers, len(todo))
+        with make_executor(local, scheduler, dask_local) as executor:
+            used = executor.workers
+            for name, rows in executor.imap_unordered(run_chunk, todo):
+                write_part(parts, name, rows)
+                if progress:
+                    progress(len(rows))
+        elapsed = time.perf_counter() - start
+        table = read_parts(parts)
+        summary = summarise_sweep(plan, table)
+        computed = sum(c.stop - c.start for c in todo)
+        info.update(
+            runs_computed_now=computed,
+            elapsed_seconds=round(elapsed, 3),
+            runs_per_second=round(computed / elapsed, 1) if elapsed > 0 and computed else None,
+            executor=executor.name,
+            workers=used,
+            status="complete",
+        )
+        write_sweep_outputs(target, plan, summary, info)
+    except BaseException:
+        if fresh and not any(parts.glob("*.parquet")):  # nothing finished: leave nothing behind
+            if created:
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                shutil.rmtree(parts, ignore_errors=True)
+                for name in ("sweep.json", "manifest.json"):
+                    (target / name).unlink(missing_ok=True)
+        elif target.is_dir():
+            finished = len(list(parts.glob("*.parquet")))
+            _mark(target, {**info, "status": "interrupted", "chunks_finished": finished}, "interrupted")
+        raise
     return SweepResult(target, table, summary, elapsed, computed, used)

@@ -58,6 +58,10 @@ def parse_vary(text: str) -> Axis:
             isinstance(count, int) and count >= 1
         ):
             raise InputError([Problem("--vary", 0, path, f"{spec!r}: a range is start:stop:count with count >= 1")])
+        if count > MAX_POINTS or not all(math.isfinite(v) for v in (start, stop)):
+            raise InputError(
+                [Problem("--vary", 0, path, f"{spec!r}: finite start and stop, count at most {MAX_POINTS:,}")]
+            )
         values = tuple(float(round(v, 12)) for v in np.linspace(start, stop, count))
         return Axis(path, values, float(min(start, stop)), float(max(start, stop)))
     values = tuple(_scalar(p.strip()) for p in spec.split(","))
@@ -70,8 +74,15 @@ def parse_vary(text: str) -> Axis:
     return Axis(path, values, low, high)
 
 
+MAX_POINTS = 1_000_000
+"""Points a sweep may have (grid or Latin hypercube): each is a validated scenario in memory."""
+
+
 def grid_points(axes: list[Axis]) -> list[dict]:
-    """Cartesian product of the axes' values; the first axis varies slowest."""
+    """Cartesian product of the axes' values; the first axis varies slowest (at most :data:`MAX_POINTS`)."""
+    size = math.prod(len(a.values) for a in axes)
+    if size > MAX_POINTS:
+        raise InputError([Problem("--vary", 0, "", f"the grid has {size:,} points; at most {MAX_POINTS:,}")])
     return [
         dict(zip((a.path for a in axes), combo, strict=True)) for combo in itertools.product(*(a.values for a in axes))
     ]
@@ -84,6 +95,9 @@ def lhs_points(axes: list[Axis], n: int, seed: int) -> list[dict]:
     stratum, so every category gets its share of points.
     """
     from scipy.stats import qmc
+
+    if not 1 <= n <= MAX_POINTS:
+        raise InputError([Problem("--n", 0, "", f"an lhs sample has 1 to {MAX_POINTS:,} points, not {n:,}")])
 
     sample = qmc.LatinHypercube(d=len(axes), rng=np.random.default_rng(seed)).random(n)
     points = []
@@ -148,6 +162,11 @@ def apply_point(scenario: Scenario, point: dict) -> Scenario:
     return result
 
 
+def agents_of(scenario: Scenario) -> int:
+    """Governments plus every company of every group: what a chunk's memory grows with."""
+    return sum(a.count if a.kind == "company" else 1 for a in scenario.actors)
+
+
 def scenarios_for(scenario: Scenario, points: list[dict]) -> list[Scenario]:
     """Validate every point before anything runs; all problems are reported together."""
     problems: list[Problem] = []
@@ -170,15 +189,22 @@ TASKS_PER_WORKER = 4
 so that the last tasks to finish keep every worker busy."""
 
 
-def chunk_size(replications: int, points: int = 1, workers: int | None = None) -> int:
+MAX_AGENT_REPLICATIONS = 200_000
+"""Agents × replications in one chunk at most, so a chunk's arrays stay within tens of MB
+(a scenario may have company groups of up to a million)."""
+
+
+def chunk_size(replications: int, points: int = 1, workers: int | None = None, agents: int = 1) -> int:
     """Replications per task for a new sweep: between 10 and :data:`MAX_CHUNK`, equal-sized.
 
     Large chunks amortise the batched engine's per-round overhead over more
     replications; enough tasks (:data:`TASKS_PER_WORKER` per worker, 8 workers if not
-    known) keep every worker busy. Rows never depend on it; a resumed sweep keeps the
-    chunking its folder was started with.
+    known) keep every worker busy. With many ``agents`` (governments plus companies)
+    a chunk holds at most :data:`MAX_AGENT_REPLICATIONS` agent-replications. Rows never
+    depend on it; a resumed sweep keeps the chunking its folder was started with.
     """
     tasks = TASKS_PER_WORKER * (workers or 8)
     per_point = math.ceil(tasks / max(points, 1))
     chunk = max(1, min(replications, MAX_CHUNK, max(10, math.ceil(replications / per_point))))
+    chunk = max(1, min(chunk, MAX_AGENT_REPLICATIONS // max(agents, 1)))
     return math.ceil(replications / math.ceil(replications / chunk))  # equal chunks: 50 + 50, not 69 + 31

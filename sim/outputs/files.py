@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import json
 import os
 import platform
+import secrets
 import shutil
 import sys
 import tempfile
@@ -19,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from sim.scenario.errors import InputError, Problem
+from sim.scenario.reading import read_json
 
 PACKAGES = ("simrun", "mesa", "numpy", "scipy", "pydantic", "pyyaml", "matplotlib", "typer", "pyarrow", "dask", "SALib")
 
@@ -58,31 +61,68 @@ def write_json(path: Path, data: object) -> None:
 
 
 def default_out(scenario_name: str, kind: str = "", root: str | Path = "results") -> Path:
-    """``results/<scenario>[-kind]-<UTC timestamp>``."""
+    """``results/<scenario>[-kind]-<UTC timestamp>-<6 random hex digits>``, a folder not yet there.
+
+    The random part keeps two runs started in the same second apart; :func:`publish`
+    still never overwrites a folder another run filled first.
+    """
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    return Path(root) / "-".join(filter(None, (scenario_name, kind, stamp)))
+    while True:
+        out = Path(root) / "-".join(filter(None, (scenario_name, kind, stamp, secrets.token_hex(3))))
+        if not out.exists():
+            return out
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def check_out(out: Path) -> None:
-    """Refuse to write into an existing, non-empty folder (or onto a file)."""
+    """Refuse an existing, non-empty folder (or a file), or a place where no folder can be written.
+
+    Writability is tried, not guessed from permissions: a temporary folder is made and
+    removed next to where ``out`` will be (root may write into read-only folders, nobody
+    into /proc).
+    """
+    out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError([Problem(str(out), 0, "--out", "exists and is not empty; choose another folder")])
+    where = _nearest_existing(out)
+    if not where.is_dir():
+        raise InputError([Problem(str(out), 0, "--out", f"cannot be created: {where} is not a folder")])
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".simrun-probe-", dir=where))
+    except OSError as exc:
+        raise InputError([Problem(str(out), 0, "--out", f"cannot write in {where}: {exc.strerror}")]) from None
 
 
 def publish(out: Path, fill: Callable[[Path], None]) -> Path:
-    """Let ``fill`` write into a temporary folder, then move it to ``out`` in one rename."""
+    """Let ``fill`` write into a temporary folder, then move it to ``out`` in one rename.
+
+    If another run filled ``out`` meanwhile, the results go to ``out-<random>`` instead
+    (nothing is overwritten, nothing lost); the path actually used is returned.
+    """
     check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         fill(tmp)
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        os.replace(tmp, out)
+        target = out
+        for _ in range(100):
+            try:
+                os.rename(tmp, target)  # replaces only an empty folder, atomically
+                return target
+            except OSError as exc:
+                if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                    raise
+            target = out.with_name(f"{out.name}-{secrets.token_hex(2)}")
+        raise InputError([Problem(str(out), 0, "--out", "no free folder name next to it")])
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
 
 
 def manifest(*, scenario_name: str, scenario_file: str, scenario_sha256: str, seed: int, **extra: object) -> dict:
@@ -97,3 +137,35 @@ def manifest(*, scenario_name: str, scenario_file: str, scenario_sha256: str, se
         "versions": versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+
+
+STATUSES = ("running", "interrupted", "complete")
+"""A sweep folder's ``manifest.json`` status; ``running`` left behind means the sweep was killed."""
+
+
+def sweep_status(out: Path) -> dict | None:
+    """What a sweep folder holds: status, chunks finished, and how to resume (None if no sweep)."""
+    out = Path(out)
+    if not (out / "sweep.json").is_file():
+        return None
+    info: dict = {}
+    if (out / "manifest.json").is_file():
+        try:
+            held = read_json(out / "manifest.json", what="manifest")
+            info = held if isinstance(held, dict) else {}
+        except InputError:
+            info = {}
+    status = info.get("status", "complete" if (out / "summary.csv").exists() else "interrupted")
+    if status not in STATUSES:
+        status = "interrupted"
+    parts = len(list((out / "parts").glob("*.parquet"))) if (out / "parts").is_dir() else 0
+    command = str(info.get("command") or "simrun sweep … (the same command)")
+    resume = command if "--out" in command.split() else f"{command} --out {out}"
+    return {"status": status, "parts": parts, "chunks": info.get("chunks"), "resume": resume}
+
+
+def describe_status(out: Path, state: dict) -> str:
+    """One sentence on a sweep folder that is not complete, and how to finish it."""
+    done = f"{state['parts']} of {state['chunks']}" if state.get("chunks") else str(state["parts"])
+    what = "was interrupted" if state["status"] == "interrupted" else "is running, or was killed"
+    return f"sweep {what} ({done} chunks finished); to finish it, run: {state['resume']}"

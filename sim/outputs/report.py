@@ -13,9 +13,13 @@ import html
 import json
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from sim.outputs.files import describe_status, sweep_status
 from sim.outputs.narrative import Narrator
 from sim.scenario import Coefficients, Scenario
 from sim.scenario.errors import InputError, Problem
+from sim.scenario.reading import read_bytes, read_json
 
 STYLE = """
 body{font-family:Georgia,'Times New Roman',serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#222;
@@ -41,7 +45,7 @@ def _pct(est: dict) -> str:
 def _img(path: Path, alt: str) -> str:
     if not path.exists():
         return ""
-    data = base64.b64encode(path.read_bytes()).decode()
+    data = base64.b64encode(read_bytes(path, 50_000_000, "plot")).decode()
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
 
 
@@ -58,7 +62,10 @@ def _read_json(folder: Path, name: str) -> dict:
     path = folder / name
     if not path.exists():
         raise InputError([Problem(str(folder), 0, "", f"no {name}: not a simrun result folder")])
-    return json.loads(path.read_text())
+    data = read_json(path, what=name)
+    if not isinstance(data, dict):
+        raise InputError([Problem(str(path), 0, "", "not a simrun file (expected a JSON object)")])
+    return data
 
 
 def what_happened(summary: dict, names: dict[str, str]) -> list[str]:
@@ -163,8 +170,14 @@ def build_report(folder: str | Path) -> Path:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), 0, "", "no such result folder")])
+    state = sweep_status(folder)
+    if state is not None and state["status"] != "complete":
+        raise InputError([Problem(str(folder), 0, "", describe_status(folder, state))])
     manifest = _read_json(folder, "manifest.json")
-    scenario = Scenario.model_validate(_read_json(folder, "scenario.json"))
+    try:
+        scenario = Scenario.model_validate(_read_json(folder, "scenario.json"))
+    except ValidationError:
+        raise InputError([Problem(str(folder / "scenario.json"), 0, "", "not a valid simrun scenario")]) from None
     names = {a.id: a.name for a in scenario.actors}
     title = scenario.title or scenario.name
     body = [f"<h1>{_e(title)}</h1>", f"<p class=meta>{_e(scenario.description)}</p>"]
@@ -175,9 +188,19 @@ def build_report(folder: str | Path) -> Path:
         f"seed {_e(manifest.get('seed'))}; scenario SHA-256 {digest}….</p>"
     )
     if (folder / "summary.json").exists():
-        body += run_sections(folder, scenario, names, _read_json(folder, "summary.json"))
+        try:
+            body += run_sections(folder, scenario, names, _read_json(folder, "summary.json"))
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, csv.Error) as exc:
+            raise InputError(
+                [Problem(str(folder / "summary.json"), 0, "", f"not a complete simrun summary ({exc!r} is wrong)")]
+            ) from None
     elif (folder / "summary.csv").exists():
-        body += sweep_sections(folder, manifest)
+        try:
+            body += sweep_sections(folder, manifest)
+        except (KeyError, TypeError, ValueError, IndexError, csv.Error) as exc:
+            raise InputError(
+                [Problem(str(folder / "summary.csv"), 0, "", f"not a complete sweep summary ({exc!r} is wrong)")]
+            ) from None
     else:
         raise InputError([Problem(str(folder), 0, "", "no summary.json or summary.csv: has the run finished?")])
     body += ["<h2>Sources behind the stances</h2>", sources_section(scenario)]

@@ -2,12 +2,15 @@
 
 Pydantic checks each field; these check what fields say about each other: references
 (chair, events, required signatories, homes, protocol options), duplicate ids, issue
-coverage of positions and saliences, and all-zero salience.
+coverage of positions and saliences, all-zero salience, and the fields named by
+sources' ``supports``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
@@ -91,6 +94,58 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
         out.append((("protocol_options", "first_phase_rounds"), "the first phase must end before the last round"))
     if s.protocol == "west_first" and len(s.blocs) < 2:
         out.append((("protocol",), "west_first needs governments in at least two blocs"))
+    out += check_supports(s)
+    return out
+
+
+def names_field(root: object, path: str) -> str:
+    """Empty if dotted ``path`` names a field inside ``root``, else why not.
+
+    List items are addressed by their ``id`` (``name`` for depth levels) or index, mapping
+    entries by key: ``actors.china.legitimacy``, ``events.0.tension_change``, ``position.forum``.
+    """
+    node = root
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        where = ".".join(parts[:depth]) or "the scenario"
+        if isinstance(node, BaseModel):
+            if part not in type(node).model_fields:
+                return f"{where} has no field {part!r}"
+            node = getattr(node, part)
+        elif isinstance(node, dict):
+            if part not in node:
+                return f"{where} has no entry {part!r}"
+            node = node[part]
+        elif isinstance(node, list):
+            found = [x for x in node if getattr(x, "id", getattr(x, "name", None)) == part]
+            if not found and part.isdigit() and int(part) < len(node):
+                found = [node[int(part)]]
+            if not found:
+                return f"{where} has no item {part!r}"
+            node = found[0]
+        else:
+            return f"{where} is a value, not a section"
+    return ""
+
+
+def check_supports(s: Scenario) -> list[tuple[tuple, str]]:
+    """Each ``supports`` path must name a field: of the scenario, or of the actor or event quoting it."""
+    out: list[tuple[tuple, str]] = []
+    owners: list[tuple[tuple, object]] = [((), None)]
+    owners += [(("actors", i), a) for i, a in enumerate(s.actors)]
+    owners += [(("events", e), ev) for e, ev in enumerate(s.events)]
+    for loc, owner in owners:
+        sources = (owner or s).sources
+        for k, src in enumerate(sources):
+            for j, path in enumerate(src.supports):
+                why = names_field(s, path)
+                if why and owner is not None:
+                    own = names_field(owner, path)
+                    # report the owner's reason when the path starts with one of the owner's fields
+                    if not own or path.split(".")[0] in type(owner).model_fields:
+                        why = own
+                if why:
+                    out.append(((*loc, "sources", k, "supports", j), f"{path!r} names no field ({why})"))
     return out
 
 

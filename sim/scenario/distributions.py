@@ -54,6 +54,14 @@ class Distribution(BaseModel):
         return max(self.params[0], self.lo), min(self.params[-1], self.hi)
 
 
+def _float(value: float) -> float:
+    """``float(value)``, with an integer too large for a float reported as a value error."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError("number is too large") from None
+
+
 _ARITY = {"normal": 2, "uniform": 2, "triangular": 3}
 
 
@@ -71,19 +79,25 @@ def _parse_distribution(value: dict, lo: float, hi: float) -> Distribution:
     ):
         names = {"normal": "[mean, sd]", "uniform": "[low, high]", "triangular": "[low, mode, high]"}
         raise ValueError(f"{family} takes {names[family]} as {n} numbers")
-    params = [float(p) for p in params]
-    if not all(math.isfinite(p) for p in params):
-        raise ValueError("distribution parameters must be finite")
+    params = [_float(p) for p in params]
+    names = {"normal": ("mean", "sd"), "uniform": ("low", "high"), "triangular": ("low", "mode", "high")}[family]
+    for name, p in zip(names, params, strict=True):
+        if not math.isfinite(p):
+            raise ValueError(f"{family} {name} must be a finite number, got {p:g}")
     if family == "normal":
-        if params[1] < 0:
-            raise ValueError("normal sd must be >= 0")
-        if not lo <= params[0] <= hi:
-            raise ValueError(f"normal mean {params[0]:g} is outside the allowed range [{lo:g}, {hi:g}]")
+        mean, sd = params
+        if sd <= 0:
+            raise ValueError(f"normal sd must be > 0, got {sd:g} (write a plain number for a fixed value)")
+        if not lo <= mean <= hi:
+            raise ValueError(f"normal mean {mean:g} is outside the allowed range [{lo:g}, {hi:g}]")
     else:
-        if sorted(params) != params or params[0] == params[-1]:
-            raise ValueError(f"{family} bounds must be increasing: {params}")
-        if params[0] < lo or params[-1] > hi:
-            raise ValueError(f"{family} range {params[0]:g}..{params[-1]:g} is outside [{lo:g}, {hi:g}]")
+        low, high = params[0], params[-1]
+        if family == "uniform" and low > high:
+            raise ValueError(f"uniform needs low <= high, got [{low:g}, {high:g}]")
+        if family == "triangular" and not (low <= params[1] <= high and low < high):
+            raise ValueError(f"triangular needs low <= mode <= high with low < high, got {[float(p) for p in params]}")
+        if low < lo or high > hi:
+            raise ValueError(f"{family} range {low:g}..{high:g} is outside [{lo:g}, {hi:g}]")
     return Distribution(family=family, params=tuple(params), lo=lo, hi=hi)
 
 
@@ -97,7 +111,7 @@ def _number_validator(lo: float, hi: float):
             raise ValueError(
                 f"expected a number or a distribution such as {{normal: [mean, sd]}}, got {type(value).__name__}"
             )
-        value = float(value)
+        value = _float(value)
         if not math.isfinite(value):
             raise ValueError("must be a finite number")
         if not lo <= value <= hi:

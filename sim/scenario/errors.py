@@ -20,6 +20,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if not self.line and not self.path:  # a file-level problem (missing, a directory, too large)
+            return f"{where}: {self.message}"
         key = self.path or "(file)"
         return f"{where}: {key}: {self.message}"
 

@@ -54,29 +54,48 @@ def seat(scenario: Scenario) -> Scenario:
     return Scenario.model_validate(data)
 
 
+BASE_SUFFIXES = (".yaml", ".yml")
+
+
+def _is_scenario(doc: Document) -> bool:
+    """Whether a parsed file is a scenario: a mapping whose every top-level key is a scenario key."""
+    return isinstance(doc.data, dict) and set(doc.data) <= {*Scenario.model_fields, "base"}
+
+
 def load_document(path: str | Path, _seen: tuple = ()) -> Document:
     """Read a scenario file, resolving ``base: other.yaml`` (relative to the file) first.
 
     A variant names its base and overrides keys: mappings merge key by key, lists
-    and values are replaced. Bases may chain; a cycle is an error.
+    and values are replaced (a distribution replaces a distribution of another
+    family whole). Bases may chain; a cycle is an error.
+
+    A base must be a ``.yaml``/``.yml`` file (also after following links). A problem
+    in a base is reported with the base's lines only if the base is a scenario (a
+    mapping of scenario keys); otherwise the variant's ``base`` line says the file is
+    not a scenario, and nothing of the file's content is printed.
     """
     doc = load_yaml(path)
     base = doc.data.get("base")
     if base is None:
         return doc
-    if not isinstance(base, str):
-        raise InputError([Problem(doc.file, doc.line_of(("base",)), "base", "must be a file name")])
+    where = (doc.file, doc.line_of(("base",)), "base")
+    if not isinstance(base, str) or not base.strip():
+        raise InputError([Problem(*where, "must be a file name")])
     base_path = (Path(path).parent / base).resolve()
+    if Path(base).suffix.lower() not in BASE_SUFFIXES or base_path.suffix.lower() not in BASE_SUFFIXES:
+        raise InputError([Problem(*where, f"{base}: a base must be a .yaml or .yml scenario file")])
     if base_path in _seen or base_path == Path(path).resolve():
-        raise InputError([Problem(doc.file, doc.line_of(("base",)), "base", "scenarios extend each other in a cycle")])
+        raise InputError([Problem(*where, "scenarios extend each other in a cycle")])
     try:
-        parent = load_document(base_path, (*_seen, Path(path).resolve()))
+        head = load_yaml(base_path)
     except InputError as exc:
-        if exc.problems and exc.problems[0].line == 0:  # the base file itself is missing
-            raise InputError(
-                [Problem(doc.file, doc.line_of(("base",)), "base", f"{base}: {exc.problems[0].message}")]
-            ) from None
-        raise
+        first = exc.problems[0]
+        at = f" (line {first.line})" if first.line else ""
+        # the key path of a problem may quote the file, which need not be a scenario: leave it out
+        raise InputError([Problem(*where, f"{base}: {first.message}{at}")]) from None
+    if not _is_scenario(head):
+        raise InputError([Problem(*where, f"{base}: not a scenario file (its top-level keys are not scenario keys)")])
+    parent = load_document(base_path, (*_seen, Path(path).resolve()))
     data = dict(doc.data)
     del data["base"]
     merged = merge(parent, Document(doc.file, data, doc.lines, doc.files))

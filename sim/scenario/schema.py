@@ -222,7 +222,7 @@ class Scenario(Strict):
     model: Coefficients = Field(default_factory=Coefficients)
     rounds: int = Field(12, ge=1, le=1000)
     replications: int = Field(200, ge=1, le=1_000_000)
-    seed: int = Field(20231101, ge=0, description="master seed of the replications")
+    seed: int = Field(20231101, ge=0, lt=2**63, description="master seed of the replications (0 <= seed < 2**63)")
 
     # -- derived views ---------------------------------------------------------
     @property

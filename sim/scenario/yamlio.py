@@ -2,19 +2,26 @@
 
 Only plain YAML is accepted: no ``!!python/...`` tags (SafeLoader refuses them),
 no anchors or aliases (an alias bomb expands exponentially once validated), and
-no duplicate keys (YAML keeps the last silently, which hides mistakes).
+no duplicate keys (YAML keeps the last silently, which hides mistakes), no nesting
+deeper than :data:`MAX_DEPTH` (the composer recurses), no control characters.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from sim.scenario.errors import InputError, Problem
+from sim.scenario.reading import MAX_BYTES, read_text
 
-MAX_BYTES = 2_000_000  # a scenario is a few kB; refuse anything absurd
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists accepted; a real scenario needs about 6."""
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+"""C0 controls except tab, newline and CR, DEL, and what YAML cannot hold at all."""
 
 
 @dataclass
@@ -48,12 +55,24 @@ class Document:
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases at composition time (before any expansion)."""
 
+    depth = 0
+
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # noqa: D102 - PyYAML hook
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not allowed in scenario files", event.start_mark
             )
+        if self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            if self.depth >= MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                )
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
         return super().compose_node(parent, index)
 
 
@@ -62,6 +81,10 @@ def _record_lines(node: yaml.Node, loc: tuple, lines: dict, problems: list, file
     if isinstance(node, yaml.MappingNode):
         seen: set = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # "? [a, b]: x" or "? {a: 1}": not a name
+                where = ".".join(map(str, loc)) or "(file)"
+                problems.append(Problem(file, key_node.start_mark.line + 1, where, "a key must be a plain name"))
+                continue
             key = key_node.value
             if key in seen:
                 problems.append(
@@ -79,28 +102,23 @@ def _record_lines(node: yaml.Node, loc: tuple, lines: dict, problems: list, file
 def load_yaml(path: str | Path) -> Document:
     """Read ``path`` as one plain YAML document; raise :class:`InputError` on any problem."""
     file = str(path)
-    p = Path(path)
-    if not p.exists():
-        raise InputError([Problem(file, 0, "", "no such file")])
-    if p.is_dir():
-        raise InputError([Problem(file, 0, "", "is a directory, not a scenario file")])
-    if p.stat().st_size > MAX_BYTES:
-        raise InputError([Problem(file, 0, "", f"file is larger than {MAX_BYTES} bytes")])
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(file, 0, "", f"not UTF-8 text ({exc.reason})")]) from None
-    except OSError as exc:
-        raise InputError([Problem(file, 0, "", f"cannot read: {exc.strerror}")]) from None
-    return parse_yaml(text, file)
+    return parse_yaml(read_text(path, MAX_BYTES, "scenario file"), file)
 
 
 def parse_yaml(text: str, file: str = "<string>") -> Document:
     """Parse YAML text; see :func:`load_yaml`."""
     if not text.strip():
         raise InputError([Problem(file, 1, "", "file is empty")])
-    loader = _NoAliasLoader(text)
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise InputError(
+            [Problem(file, line, "", f"control character U+{ord(bad.group()):04X} at column {column} is not allowed")]
+        )
+    loader = None
     try:
+        loader = _NoAliasLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise InputError([Problem(file, 1, "", "file holds no YAML document")])
@@ -115,13 +133,27 @@ def parse_yaml(text: str, file: str = "<string>") -> Document:
         line = mark.line + 1 if mark else 1
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         raise InputError([Problem(file, line, "", f"not valid YAML: {message}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError([Problem(file, line, "", f"not valid YAML: {exc.reason} (U+{exc.character:04X})")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(file, 1, "", f"not valid YAML: {exc}")]) from None
+    except RecursionError:  # a safety net below MAX_DEPTH (a tiny stack); not expected
+        raise InputError([Problem(file, 1, "", "nested too deeply")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise InputError([Problem(file, 1, "", "a scenario must be a mapping of keys to values")])
     return Document(file, data, lines)
+
+
+DISTRIBUTIONS = ("normal", "uniform", "triangular")
+
+
+def is_distribution(value: object) -> bool:
+    """Whether a YAML value is written as a distribution (one key naming a family)."""
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in DISTRIBUTIONS
 
 
 def merge(base: Document, variant: Document) -> Document:
@@ -129,8 +161,10 @@ def merge(base: Document, variant: Document) -> Document:
 
     Lists of mappings that all carry an ``id`` (actors, issues) merge item by item by
     ``id``: a variant may change one actor's stance by naming only that actor and the
-    keys it changes; items with new ids are appended. The result remembers, for each key
-    path, the file and line that defined it.
+    keys it changes; items with new ids are appended. A distribution in the variant
+    replaces the base's value whole, so that ``{normal: [..]}`` over ``{uniform: [..]}``
+    changes the family (not two keys). The result remembers, for each key path, the
+    file and line that defined it.
     """
     lines: dict[tuple, int] = {}
     files: dict[tuple, str] = {}
@@ -140,7 +174,7 @@ def merge(base: Document, variant: Document) -> Document:
         return isinstance(items, list) and bool(items) and all(isinstance(i, dict) and "id" in i for i in items)
 
     def walk(b: object, v: object, loc: tuple) -> object:
-        if isinstance(b, dict) and isinstance(v, dict):
+        if isinstance(b, dict) and isinstance(v, dict) and not is_distribution(v):
             merged = {}
             for key in [*b, *(k for k in v if k not in b)]:
                 if key in v:

@@ -1,0 +1,454 @@
+"""Issue 13: hostile input, edge flags and result folders end with a clear message and exit 2.
+
+Most checks call the library or the Typer app in-process (fast); a few drive the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SMALL, simrun
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.experiments.executors import cap_workers, check_scheduler
+from sim.experiments.runner import MAX_REPLICATIONS, check_replications, check_seed
+from sim.outputs.files import check_out, default_out, publish
+from sim.scenario import load_scenario
+from sim.scenario.errors import InputError
+from sim.scenario.yamlio import MAX_DEPTH
+
+WELL_FORMED = re.compile(r"^(?P<file>[^\n:]+)(:(?P<line>\d+))?: (?P<rest>[^\n]+)$")
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    lines = [str(p) for p in info.value.problems]
+    assert all(WELL_FORMED.match(line) for line in lines), lines
+    return lines
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+# -- 1. input errors -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 600 + "]" * 600 + "\n",
+        "a: " + "{a: " * 600 + "1" + "}" * 600 + "\n",
+        "a:\n" + "".join("  " * (i + 1) + "-\n" for i in range(200)),
+    ],
+    ids=["flow-lists", "flow-maps", "block-lists"],
+)
+def test_deep_nesting_is_refused_at_its_line(tmp_path, text):
+    lines = problems_of(write(tmp_path, "deep.yaml", text))
+    assert len(lines) == 1 and f"nested more than {MAX_DEPTH} levels deep" in lines[0]
+    if text.startswith("a:\n"):
+        assert lines[0].startswith(f"{tmp_path / 'deep.yaml'}:{MAX_DEPTH + 1}: ")
+
+
+def test_nesting_up_to_the_limit_is_parsed(tmp_path):
+    # 64 levels parse (then fail validation as an unknown key, not as YAML)
+    lines = problems_of(write(tmp_path, "ok.yaml", "a: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n"))
+    assert "nested" not in " ".join(lines)
+
+
+@pytest.mark.parametrize(("char", "code"), [("\x00", "0000"), ("\x0c", "000C"), ("\x1b", "001B"), ("\x7f", "007F")])
+def test_control_characters_are_refused_with_their_line(tmp_path, char, code):
+    text = SMALL.replace("name: A", f"name: A{char}x")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "name: A" in t)
+    assert problems_of(write(tmp_path, "c.yaml", text)) == [
+        f"{tmp_path / 'c.yaml'}:{line}: (file): control character U+{code} at column 12 is not allowed"
+    ]
+
+
+def test_tab_cr_and_bom_are_fine(tmp_path):
+    text = "\ufeff" + SMALL.replace("\n", "\r\n").replace("name: A", "name: 'A\tB'")
+    assert load_scenario(write(tmp_path, "crlf.yaml", text)).name == "small"
+
+
+def test_devices_fifos_directories_and_large_files_are_refused_before_reading(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as fh:
+        fh.truncate(3_000_000)  # sparse: stat says 3 MB without writing it
+    cases = {
+        "/dev/zero": "is not a regular file",
+        str(fifo): "is not a regular file",
+        str(tmp_path): "is a directory",
+        str(big): "file is larger than 2000000 bytes",
+        str(tmp_path / "nope.yaml"): "no such file",
+    }
+    start = time.perf_counter()
+    for target, message in cases.items():
+        lines = problems_of(Path(target))
+        assert len(lines) == 1 and lines[0].startswith(f"{target}: {message}"), lines
+    assert time.perf_counter() - start < 2  # nothing was read (a FIFO would block, /dev/zero never ends)
+
+
+def test_binary_file_names_its_line(tmp_path):
+    lines = problems_of(write(tmp_path, "bin.yaml", b"name: x\n\xff\xfe\x00"))
+    assert lines == [f"{tmp_path / 'bin.yaml'}:2: (file): not UTF-8 text (invalid start byte)"]
+
+
+def test_complex_keys_are_refused(tmp_path):
+    assert problems_of(write(tmp_path, "k.yaml", "name: x\n? [a, b]\n: c\n")) == [
+        f"{tmp_path / 'k.yaml'}:2: (file): a key must be a plain name"
+    ]
+
+
+def test_huge_integer_is_a_value_error(tmp_path):
+    lines = problems_of(write(tmp_path, "huge.yaml", SMALL.replace("tension: 0.5", "tension: 1" + "0" * 400)))
+    assert any(": tension: number is too large" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63])
+def test_seed_out_of_range(seed):
+    with pytest.raises(InputError) as info:
+        check_seed(seed)
+    assert str(info.value) == f"--seed: must be an integer with 0 <= seed < 2**63, got {seed}"
+    check_seed(0)
+    check_seed(2**63 - 1)
+
+
+@pytest.mark.parametrize(
+    "address", ["foo://bar", "tcp://host", "tcp://:8786", "127.0.0.1:8786", "tcp://h:99999", "tcp://h:1/x"]
+)
+def test_malformed_scheduler_address(address):
+    with pytest.raises(InputError) as info:
+        check_scheduler(address)
+    assert str(info.value).startswith("--scheduler: ") and "tcp://HOST:PORT" in str(info.value)
+    check_scheduler("tcp://127.0.0.1:8786")
+    check_scheduler("tls://scheduler.example:8786")
+
+
+def test_unreachable_scheduler_fails_within_the_connect_timeout(small_file, tmp_path):
+    pytest.importorskip("dask.distributed")  # imported before the clock starts
+    args = ["sweep", str(small_file), "--vary", "tension=0,1", "--scheduler", "tcp://127.0.0.1:1"]
+    start = time.perf_counter()
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "s")])
+    assert time.perf_counter() - start < 15  # was ~32 s and two tracebacks; 5 s to connect plus planning
+    assert result.exit_code == 2, result.output
+    message = "--scheduler: cannot reach the Dask scheduler at tcp://127.0.0.1:1 within 5 s"
+    assert result.output.strip().startswith(message), result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "s").exists()  # a failed sweep leaves no empty folder
+
+
+# -- real CLI: exit 2, no traceback, nothing written ------------------------------------
+def test_real_cli_rejects_bad_flags_and_files_without_traceback(tmp_path, small_file):
+    deep = write(tmp_path, "deep.yaml", "a: " + "[" * 600 + "]" * 600 + "\n")
+    cases = [
+        (["validate", "/dev/zero"], "/dev/zero: is not a regular file"),
+        (["run", str(small_file), "--seed", "-1", "--out", str(tmp_path / "r")], "--seed: must be"),
+        (["sweep", str(small_file), "--vary", "tension=0,1", "--seed", "-1", "--out", str(tmp_path / "s")], "--seed:"),
+        (["run", str(small_file), "-n", "1000000000", "--out", str(tmp_path / "r")], "--replications: 1000000000 is"),
+        (["validate", str(deep)], f"{deep}:1: (file): not valid YAML: nested more than 64 levels deep"),
+        (["sweep", str(small_file), "--vary", "tension=0,1", "--scheduler", "foo://bar", "--out", str(tmp_path / "s")],
+         "--scheduler: 'foo://bar' is not a scheduler address"),
+        (["run", str(small_file), "--out", "/proc/x"], "/proc/x: --out: cannot write in /proc"),
+        (["report", str(tmp_path)], f"{tmp_path}: no manifest.json: not a simrun result folder"),
+    ]  # fmt: skip
+    for i, (args, message) in enumerate(cases):
+        if i < 4:  # the real command line for a few (each costs an interpreter start)
+            proc = simrun(*args, timeout=60)
+            code, output = proc.returncode, proc.stderr + proc.stdout
+        else:
+            result = CliRunner().invoke(app, args)
+            code, output = result.exit_code, result.output
+        assert code == 2, (args, output)
+        assert "Traceback" not in output, args
+        assert output.strip().splitlines()[0].startswith(message), (args, output)
+    assert not (tmp_path / "r").exists() and not (tmp_path / "s").exists()
+
+
+# -- 2. distributions and supports ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("{normal: [0.5, -0.1]}", "normal sd must be > 0, got -0.1"),
+        ("{normal: [0.5, 0]}", "normal sd must be > 0, got 0"),
+        ("{normal: [0.5, .inf]}", "normal sd must be a finite number, got inf"),
+        ("{normal: [.nan, 0.1]}", "normal mean must be a finite number, got nan"),
+        ("{normal: [1.5, 0.1]}", "normal mean 1.5 is outside the allowed range [0, 1]"),
+        ("{triangular: [0.5, 0.2, 0.9]}", "triangular needs low <= mode <= high with low < high"),
+        ("{triangular: [0.5, 0.5, 0.5]}", "triangular needs low <= mode <= high with low < high"),
+        ("{uniform: [0.9, 0.2]}", "uniform needs low <= high, got [0.9, 0.2]"),
+        ("{uniform: [-0.1, 0.2]}", "uniform range -0.1..0.2 is outside [0, 1]"),
+    ],
+)
+def test_distribution_values_are_checked_per_family(tmp_path, value, message):
+    text = SMALL.replace("tension: 0.5", f"tension: {value}")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("tension"))
+    lines = problems_of(write(tmp_path, "d.yaml", text))
+    assert len(lines) == 1 and lines[0].startswith(f"{tmp_path / 'd.yaml'}:{line}: tension: {message}"), lines
+
+
+def test_degenerate_uniform_and_triangular_are_accepted(tmp_path):
+    text = SMALL.replace("tension: 0.5", "tension: {uniform: [0.5, 0.5]}")
+    assert load_scenario(write(tmp_path, "u.yaml", text)).tension.params == (0.5, 0.5)
+    text = SMALL.replace("tension: 0.5", "tension: {triangular: [0.2, 0.2, 0.9]}")
+    assert load_scenario(write(tmp_path, "t.yaml", text)).tension.family == "triangular"
+
+
+def test_a_variant_may_change_a_distributions_family(tmp_path):
+    write(tmp_path, "base.yaml", SMALL.replace("tension: 0.5", "tension: {uniform: [0.4, 0.6]}"))
+    variant = write(tmp_path, "v.yaml", "base: base.yaml\nname: v\ntension: {normal: [0.7, 0.05]}\n")
+    scenario = load_scenario(variant)
+    assert (scenario.tension.family, scenario.tension.params) == ("normal", (0.7, 0.05))
+    variant.write_text("base: base.yaml\nname: v\ntension: {normal: [0.7, -1]}\n")
+    assert problems_of(variant) == [f"{variant}:3: tension: normal sd must be > 0, got -1 (write a plain number for a "
+                                    "fixed value)"]  # fmt: skip
+
+
+def test_supports_paths_must_name_fields(tmp_path):
+    text = SMALL.replace(
+        "chair: a",
+        "chair: a\nsources:\n  - quote: q\n    by: b\n    supports: [tension, actors.a.position.rules, "
+        "actors.mars.position]\n",
+    ).replace(
+        "    salience: {rules: 1, testing: 1}\n  - id: b",
+        "    salience: {rules: 1, testing: 1}\n    sources:\n      - quote: q\n        by: b\n"
+        "        supports: [position.rules, chair, position.nonsense]\n  - id: b",
+    )
+    path = write(tmp_path, "s.yaml", text)
+    lines = problems_of(path)
+    src = next(i for i, t in enumerate(text.splitlines(), 1) if "actors.mars.position" in t)
+    own = next(i for i, t in enumerate(text.splitlines(), 1) if "position.nonsense" in t)
+    assert sorted(lines) == sorted(
+        [
+            f"{path}:{src}: sources.0.supports.2: 'actors.mars.position' names no field (actors has no item 'mars')",
+            f"{path}:{own}: actors.0.sources.0.supports.2: 'position.nonsense' names no field "
+            "(position has no entry 'nonsense')",
+        ]
+    )
+
+
+def test_shipped_scenarios_supports_are_valid():
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        load_scenario(path)
+
+
+# -- 3. base: never reads or prints arbitrary files ---------------------------------------
+SECRET = "root:$6$secret-hash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
+
+
+@pytest.mark.parametrize(
+    ("base", "content", "message"),
+    [
+        ("secret", SECRET, "secret: a base must be a .yaml or .yml scenario file"),
+        ("secret.txt", SECRET, "secret.txt: a base must be a .yaml or .yml scenario file"),
+        (
+            "keys.yaml",
+            "root: x\ndaemon: y\n",
+            "keys.yaml: not a scenario file (its top-level keys are not scenario keys)",
+        ),
+        ("secret.yaml", SECRET, "secret.yaml: not a scenario file (its top-level keys are not scenario keys)"),
+        ("list.yaml", "- root\n- daemon\n", "list.yaml: a scenario must be a mapping of keys to values (line 1)"),
+        ("dup.yaml", "root: 1\nroot: 2\n", "dup.yaml: duplicate key (line 2)"),
+        ("ctl.yaml", "root\x01: x\n", "ctl.yaml: control character U+0001 at column 5 is not allowed (line 1)"),
+    ],
+)
+def test_base_content_is_never_echoed(tmp_path, base, content, message):
+    write(tmp_path, base, content)
+    variant = write(tmp_path, "v.yaml", f"name: v\nbase: {base}\n")
+    assert problems_of(variant) == [f"{variant}:2: base: {message}"]
+
+
+def test_base_through_a_link_must_end_in_yaml(tmp_path):
+    write(tmp_path, "secret", SECRET)
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "secret")
+    variant = write(tmp_path, "v.yaml", "name: v\nbase: link.yaml\n")
+    assert problems_of(variant) == [f"{variant}:2: base: link.yaml: a base must be a .yaml or .yml scenario file"]
+
+
+def test_a_scenario_base_reports_its_own_lines(tmp_path):
+    base = write(tmp_path, "base.yaml", SMALL.replace("rounds: 4", "rounds: 4\nmood: sunny"))
+    variant = write(tmp_path, "v.yaml", "name: v\nbase: base.yaml\n")
+    # mood is not a scenario key: the base is not a scenario, and its key is not printed
+    assert problems_of(variant) == [f"{variant}:2: base: base.yaml: not a scenario file (its top-level keys are not "
+                                    "scenario keys)"]  # fmt: skip
+    base.write_text(SMALL.replace("rounds: 4", "rounds: 0"))
+    line = next(i for i, t in enumerate(base.read_text().splitlines(), 1) if t.startswith("rounds"))
+    assert problems_of(variant)[0].startswith(f"{base}:{line}: rounds: ")
+
+
+# -- 4. result folders ------------------------------------------------------------------
+def test_default_folders_started_in_the_same_second_differ(tmp_path):
+    names = set()
+    for _ in range(200):
+        out = default_out("x", "", tmp_path)
+        out.mkdir()  # as a run would: the next name must avoid it
+        names.add(out)
+    assert len(names) == 200
+    assert all(re.fullmatch(r"x-\d{8}-\d{6}-[0-9a-f]{6}", p.name) for p in names)
+
+
+def test_publish_never_overwrites_a_folder_filled_meanwhile(tmp_path):
+    out = tmp_path / "same"
+
+    def first(folder: Path) -> None:
+        (folder / "a.txt").write_text("first")
+
+    def second(folder: Path) -> None:
+        (folder / "a.txt").write_text("second")
+        publish(out, first)  # another run finishes first, into the same name
+
+    used = publish(out, second)
+    assert (out / "a.txt").read_text() == "first"
+    assert used != out and used.parent == tmp_path and (used / "a.txt").read_text() == "second"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_unwritable_out_is_refused_before_any_replication(tmp_path):
+    (tmp_path / "file").write_text("x")
+    for bad in (Path("/proc/x"), tmp_path / "file" / "sub"):
+        with pytest.raises(InputError) as info:
+            check_out(bad)
+        assert str(info.value).startswith(f"{bad}: --out: ")
+
+
+def test_two_runs_in_the_same_second_keep_both_results(tmp_path, small_file, monkeypatch):
+    import datetime as dt
+
+    from sim.experiments.study import run_study
+    from sim.outputs import files
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # noqa: ANN001, ANN206 - both runs start in the same second
+            return dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=tz)
+
+    monkeypatch.setattr(files.dt, "datetime", Frozen)
+    monkeypatch.chdir(tmp_path)
+    first, second = (run_study(small_file, replications=2) for _ in range(2))
+    assert first.out != second.out and first.out.name.startswith("small-20260101-120000-")
+    folders = sorted((tmp_path / "results").iterdir())
+    assert len(folders) == 2 and all((f / "summary.json").exists() for f in folders)
+
+
+# -- 5. resource bounds -----------------------------------------------------------------
+def test_replications_are_capped_unless_allowed():
+    with pytest.raises(InputError, match="add --allow-large"):
+        check_replications(MAX_REPLICATIONS + 1)
+    check_replications(MAX_REPLICATIONS)
+    with pytest.raises(InputError, match="GB of memory"):
+        check_replications(MAX_REPLICATIONS + 1, allow_large=True, bytes_each=2**40)
+    check_replications(MAX_REPLICATIONS + 1, allow_large=True)
+
+
+def test_chunks_of_huge_company_groups_are_small():
+    from sim.experiments.sweep_spec import chunk_size
+
+    assert chunk_size(1000, 1, 2, agents=94) == 100  # the shipped scenarios: unchanged
+    assert chunk_size(1000, 1, 2, agents=2_000_000) == 1
+    assert chunk_size(1000, 1, 2, agents=20_000) == 10
+
+
+def test_run_interrupted_leaves_no_folder_and_no_temporary_file(tmp_path, small_file):
+    from sim.experiments.study import run_study
+
+    def stop(k: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_study(small_file, out=tmp_path / "r", progress=stop)
+    assert list(tmp_path.iterdir()) == [small_file]
+
+
+def test_sigterm_and_sighup_stop_a_command_like_ctrl_c():
+    import os
+    import signal
+
+    from sim.cli import Stopped, stop_on_signals
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        before = signal.getsignal(sig)
+        with pytest.raises(Stopped) as info, stop_on_signals():
+            os.kill(os.getpid(), sig)
+            time.sleep(5)  # the handler raises before this ends
+        assert info.value.code == 128 + sig
+        assert signal.getsignal(sig) == before
+
+
+def test_workers_are_capped_at_chunks_and_cores():
+    from sim.experiments.executors import available_cores
+
+    assert cap_workers(1000, 6) == 6
+    assert cap_workers(1000, 10_000) == 4 * available_cores()
+    assert cap_workers(None, 0) == 1
+
+
+# -- 4. a sweep's status and the report -----------------------------------------------------
+def test_report_on_missing_truncated_or_empty_summary(tmp_path, small_file):
+    result = CliRunner().invoke(app, ["run", str(small_file), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    summary = tmp_path / "r" / "summary.json"
+    full = summary.read_text()
+    for text, message in (
+        (full[: len(full) // 2], "not valid JSON"),
+        ("", "file is empty"),
+        ("{}", "not a complete simrun summary"),
+        ("[1, 2]", "not a simrun file"),
+    ):
+        summary.write_text(text)
+        result = CliRunner().invoke(app, ["report", str(tmp_path / "r")])
+        assert result.exit_code == 2 and result.output.startswith(str(summary)), result.output
+        assert message in result.output and "Traceback" not in result.output
+    summary.unlink()
+    result = CliRunner().invoke(app, ["report", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "no summary.json or summary.csv" in result.output
+
+
+def test_interrupted_sweep_says_so_and_how_to_resume(tmp_path, small_file):
+    from sim.experiments.sweep import plan_sweep, run_sweep
+
+    plan = plan_sweep(small_file, vary=["tension=0,1"], replications=20)
+    out = tmp_path / "s"
+    calls = []
+
+    def stop_after_one(k: int) -> None:
+        calls.append(k)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(plan, out=out, workers=1, progress=stop_after_one)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["chunks_finished"] == 1
+    result = CliRunner().invoke(app, ["report", str(out)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"{out}: sweep was interrupted (1 of {manifest['chunks']} chunks finished); ")
+    assert "--out" in result.output
+    finished = run_sweep(plan, out=out, workers=1)
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    assert len(finished.rows) == 40
+    assert CliRunner().invoke(app, ["report", str(out)]).exit_code == 0
+
+
+def test_a_failed_new_sweep_leaves_no_folder(tmp_path, small_file):
+    from sim.experiments.sweep import plan_sweep, run_sweep
+
+    plan = plan_sweep(small_file, vary=["tension=0,1"], replications=10)
+
+    def boom(k: int) -> None:
+        raise KeyboardInterrupt
+
+    out = tmp_path / "new"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(plan, out=out, workers=1, progress=boom, on_total=lambda *a: boom(0))
+    assert not out.exists()
