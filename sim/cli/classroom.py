@@ -19,23 +19,33 @@ def play_command(
     seed: SeedOpt = None,
 ) -> None:
     """Play one government in the terminal against the model's agents; a debrief at the end."""
-    from sim.classroom.play import play
+    from sim.classroom.play import WIDTH, decode, play, printable
 
     def read(prompt: str) -> str:
-        line = sys.stdin.readline()
-        if not line:
+        raw = sys.stdin.buffer.readline()
+        if not raw:
             raise EOFError
+        line = decode(raw)  # any bytes: UTF-8, else Latin-1, so a stray byte never ends the game
         if not sys.stdin.isatty():
-            typer.echo(f"{prompt}{line.rstrip()}")  # echo piped moves so a replay reads like a session
+            # echo piped moves so a replay reads like a session (cut to fit, control bytes shown as ?)
+            typer.echo(f"{prompt}{printable(line.rstrip())}"[:WIDTH])
         return line
 
     def ask(prompt: str) -> str:
-        return input(prompt) if sys.stdin.isatty() else read(prompt)
+        if not sys.stdin.isatty():
+            return read(prompt)
+        try:
+            return input(prompt)
+        except UnicodeDecodeError:
+            return "\ufffd"  # the parser names it as an unknown command and asks again
 
     try:
         play(str(scenario), actor, seed=seed, read=ask, write=typer.echo)
     except InputError as exc:
         fail(exc)
+    except KeyboardInterrupt:
+        typer.echo("\n(stopped)")
+        raise typer.Exit(130) from None
 
 
 @app.command()
