@@ -273,7 +273,9 @@ class Game:
             self.write("Deals in force: none yet.")
             return
         who = self.narrator.who
-        parts = [f"{self.narrator.labels[d.level]} (round {d.round}: {who('+'.join(sorted(d.signatories)))})" for d in deals]
+        parts = [
+            f"{self.narrator.labels[d.level]} (round {d.round}: {who('+'.join(sorted(d.signatories)))})" for d in deals
+        ]
         self.write("Deals in force: " + "; ".join(parts) + ".")
 
     def show_round(self, members: list, proposal: np.ndarray) -> None:
