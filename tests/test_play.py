@@ -159,7 +159,10 @@ def test_parse_reads_every_command_form(line, expected):
         ("p binding_force=nan", "binding_force must be a finite number, not 'nan'"),
         ("p binding_force=2", "binding_force must be between 0 and 1 (or 0% and 100%), not 2"),
         ("p tension=0.5", "unknown issue 'tension'; issues: binding_force, forum"),
-        ("p binding_force 0.5", "write issue=value (no spaces around =), not 'binding_force'; issues: binding_force, forum"),
+        (
+            "p binding_force 0.5",
+            "write issue=value (no spaces around =), not 'binding_force'; issues: binding_force, forum",
+        ),
         ("a now", "'a' takes nothing after it (got 'now')"),
         ("xyz", "unknown command 'xyz': use a, r, m, p, auto or q (? for help)"),
         ("\x1b[2J", "unknown command '?[2J': use a, r, m, p, auto or q (? for help)"),

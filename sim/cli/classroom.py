@@ -67,10 +67,7 @@ def demo(
     port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free port)")] = 8765,
 ) -> None:
     """Start the classroom demo in the browser (Mesa SolaraViz) for a scenario."""
-    import os
-    import subprocess
-
-    from sim.classroom.demo import ENV
+    from sim.classroom.demo import ENV, serve
     from sim.scenario import load_scenario
 
     try:
@@ -82,24 +79,6 @@ def demo(
         import solara  # noqa: F401
     except ImportError:
         fail(InputError([Problem("demo", 0, "", "the demo needs its extra: pip install -e '.[demo]'")]))
-    env = {**os.environ, ENV: str(Path(scenario).resolve()), "MPLBACKEND": "Agg"}
     out.print(f"simrun demo of {scenario}: open http://{host}:{port}/ in a browser (Ctrl-C stops it)")
-    command = [
-        sys.executable,
-        "-c",
-        "from solara.__main__ import main; main()",
-        "run",
-        "sim.classroom.app",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--production",
-        "--no-open",
-        "--log-level",
-        "warning",
-    ]
-    try:
-        raise typer.Exit(subprocess.call(command, env=env))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    code = serve("sim.classroom.app", host, port, {ENV: str(Path(scenario).resolve())})
+    raise typer.Exit(0 if code >= 128 else code)  # stopped by a signal: a normal end
