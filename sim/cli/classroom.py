@@ -74,10 +74,11 @@ def demo(
         load_scenario(scenario)
     except InputError as exc:
         fail(exc)
-    try:
-        import mesa.visualization  # noqa: F401
-        import solara  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    # look for the packages without importing them: importing solara here, outside the
+    # server's offline settings, would write a persistent id under ~/.solara
+    if not all(importlib.util.find_spec(name) for name in ("solara", "mesa")):
         fail(InputError([Problem("demo", 0, "", "the demo needs its extra: pip install -e '.[demo]'")]))
     out.print(f"simrun demo of {scenario}: open http://{host}:{port}/ in a browser (Ctrl-C stops it)")
     code = serve("sim.classroom.app", host, port, {ENV: str(Path(scenario).resolve())})
