@@ -30,6 +30,19 @@ blockquote{margin:.3rem 0 .3rem 1rem;padding-left:.6rem;border-left:3px solid #b
 """
 
 
+GLOSSARY = {
+    "weighted mean": "the governments' positions averaged, each weighted by its capability times how much it cares "
+    "about the issue.",
+    "median": "the middle position: as many governments stand below it as above.",
+    "Nash": "the Nash bargaining solution, the text that maximises the product of every government's gain over no "
+    "deal: a classic benchmark of a fair bargain.",
+    "model deal": "the text the simulated governments actually agreed (blank when they agreed none).",
+    "Wilson interval": "the range [low–high] after each probability: with 95% confidence the true share lies inside "
+    "it, given the number of replications.",
+}
+"""One line for each term a student meets in the report."""
+
+
 def _e(text: object) -> str:
     return html.escape(str(text))
 
@@ -92,18 +105,48 @@ def what_happened(summary: dict, names: dict[str, str]) -> list[str]:
     return out
 
 
-def one_replication(folder: Path, scenario: Scenario, most: int = 40) -> list[str]:
-    """Replication 0 told in words, from events.csv and rounds.csv."""
+OUTCOME_KEY = ("gov_level", "gov_cross_level", "business_level")
+"""What makes two replications' outcomes "the same": deepest deal, deepest deal across blocs, business level."""
+
+
+def typical_replication(folder: Path) -> tuple[int, tuple[str, ...], int, int] | None:
+    """The replication to tell: the first one (in events.csv) with the most common outcome.
+
+    Returns (replication, outcome, how many replications share it, replications in all),
+    or None when outcomes.csv or events.csv is missing.
+    """
+    outcomes, events = folder / "outcomes.csv", folder / "events.csv"
+    if not outcomes.exists() or not events.exists():
+        return None
+    with open(outcomes, newline="") as fh:
+        rows = [(int(r["replication"]), tuple(r[k] for k in OUTCOME_KEY)) for r in csv.DictReader(fh)]
+    with open(events, newline="") as fh:
+        logged = {int(r["replication"]) for r in csv.DictReader(fh)}
+    counts: dict[tuple[str, ...], int] = {}
+    for _, key in rows:
+        counts[key] = counts.get(key, 0) + 1
+    # the most common outcome among replications whose events were kept (ties: the first seen)
+    told = [(i, key) for i, key in rows if i in logged]
+    if not told:
+        return None
+    best = max(counts[key] for _, key in told)
+    replication, key = next((i, key) for i, key in told if counts[key] == best)
+    return replication, key, best, len(rows)
+
+
+def one_replication(folder: Path, scenario: Scenario, most: int = 40, replication: int = 0) -> list[str]:
+    """One replication told in words, from events.csv and rounds.csv."""
     events, rounds = folder / "events.csv", folder / "rounds.csv"
     if not events.exists() or not rounds.exists():
         return []
+    wanted = str(replication)
     with open(rounds, newline="") as fh:
-        tension = {int(r["round"]): float(r["tension"]) for r in csv.DictReader(fh) if r["replication"] == "0"}
+        tension = {int(r["round"]): float(r["tension"]) for r in csv.DictReader(fh) if r["replication"] == wanted}
     rows = []
     with open(events, newline="") as fh:
         for r in csv.DictReader(fh):
-            if r["replication"] != "0":
-                break
+            if r["replication"] != wanted:
+                continue
             rows.append(
                 (
                     int(r["round"]),
@@ -118,6 +161,25 @@ def one_replication(folder: Path, scenario: Scenario, most: int = 40) -> list[st
             )
     story = Narrator(scenario).story(rows, tension)
     return story[:most] + ([f"… and {len(story) - most} more events in events.csv."] if len(story) > most else [])
+
+
+def outcome_in_words(key: tuple[str, ...], scenario: Scenario) -> str:
+    """``("declaration", "declaration", "cross_bloc")`` as a phrase a student reads."""
+    labels = {lv.name: lv.label or lv.name.replace("_", " ") for lv in scenario.ladder} | {"none": "no deal"}
+    gov, cross, business = key
+    across = (
+        "signed across blocs"
+        if cross == gov and gov != "none"
+        else "not signed across blocs"
+        if cross == "none"
+        else f"across blocs only up to {labels.get(cross, cross)}"
+    )
+    biz = {"cross_bloc": "a common standard across blocs", "within_bloc": "a standard within one bloc only"}
+    return (
+        f"deepest government deal: {labels.get(gov, gov)}"
+        + ("" if gov == "none" else f", {across}")
+        + f"; companies: {biz.get(business, 'no common standard')}"
+    )
 
 
 def _quote(quote: str, by: str, note: str) -> str:
@@ -139,6 +201,29 @@ def sources_section(scenario: Scenario) -> str:
     return "".join(parts) or "<p>The scenario names no sources.</p>"
 
 
+def in_words(value: object) -> str:
+    """A coefficient's value as a reader says it: ``{"uniform": [0.1, 0.3]}`` → ``anywhere from 0.1 to 0.3``."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((family, args),) = value.items()
+        nums = [
+            f"{a:g}" if isinstance(a, int | float) else str(a) for a in (args if isinstance(args, list) else [args])
+        ]
+        if family == "uniform" and len(nums) == 2:
+            return f"uncertain: anywhere from {nums[0]} to {nums[1]}, each value as likely"
+        if family == "normal" and len(nums) >= 2:
+            return f"uncertain: about {nums[0]}, give or take {nums[1]} (normal)"
+        if family == "triangular" and len(nums) == 3:
+            return f"uncertain: from {nums[0]} to {nums[2]}, most likely {nums[1]}"
+        return f"uncertain ({family}: {', '.join(nums)})"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    if value is None:
+        return "none"
+    return str(value).replace("_", " ")
+
+
 def assumptions_section(scenario: Scenario) -> str:
     """Named assumptions, the uncertain inputs, and every model coefficient with its meaning."""
     named = [s for a in scenario.actors for s in a.sources if s.by == "assumption"]
@@ -147,7 +232,7 @@ def assumptions_section(scenario: Scenario) -> str:
     items = "".join(f"<li>{_e(s.quote)} <span class=meta>({_e(', '.join(s.supports))})</span></li>" for s in named)
     coef = scenario.model
     rows = [
-        [name, json.dumps(coef.model_dump(mode="json")[name]), field.description or ""]
+        [name.replace("_", " "), in_words(coef.model_dump(mode="json")[name]), field.description or ""]
         for name, field in Coefficients.model_fields.items()
     ]
     return (
@@ -184,7 +269,8 @@ def build_report(folder: str | Path) -> Path:
     body += ["<h2>Assumptions</h2>", assumptions_section(scenario)]
     body.append(
         "<h2>What these numbers are</h2><p>Probabilities over seeded replications of an agent-based model, each with "
-        "its 95% Wilson interval. They are conditional on the scenario's inputs and the model's mechanics; they are "
+        "its 95% Wilson interval (in brackets: with 95% confidence the true share lies inside it, given the number "
+        "of replications). They are conditional on the scenario's inputs and the model's mechanics; they are "
         "not forecasts of the world.</p>"
     )
     page = (
@@ -245,10 +331,19 @@ def run_sections(folder: Path, scenario: Scenario, names: dict[str, str], summar
     out += [
         "<h2>Baselines beside the model</h2>",
         _table(["issue", "weighted mean", "median", "Nash", "model deal"], base, {1, 2, 3, 4}),
+        "<ul class=meta>" + "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in GLOSSARY.items()) + "</ul>",
     ]
-    story = one_replication(folder, scenario)
-    if story:
-        out += ["<h2>One replication in words</h2><ol>" + "".join(f"<li>{_e(s)}</li>" for s in story) + "</ol>"]
+    typical = typical_replication(folder)
+    story = one_replication(folder, scenario, replication=typical[0]) if typical else []
+    if typical and story:
+        index, key, count, n = typical
+        out += [
+            "<h2>A typical replication in words</h2>",
+            f"<p>The most common outcome, in {count} of {n} replications ({100 * count / n:.0f}%), was: "
+            f"{_e(outcome_in_words(key, scenario))}. Replication {index} is one of them; this is how it went. "
+            "Other replications went differently: the tables above say how often.</p>",
+            "<ol>" + "".join(f"<li>{_e(s)}</li>" for s in story) + "</ol>",
+        ]
     wide = summary["replications"] < 385
     if wide:
         out.append(
