@@ -83,3 +83,26 @@ def demo(
     out.print(f"simrun demo of {scenario}: open http://{host}:{port}/ in a browser (Ctrl-C stops it)")
     code = serve("sim.classroom.app", host, port, {ENV: str(Path(scenario).resolve())})
     raise typer.Exit(0 if code >= 128 else code)  # stopped by a signal: a normal end
+
+
+@app.command(name="class")
+def class_command(
+    scenario: ScenarioArg,
+    host: Annotated[str, typer.Option(help="address to bind (default: this machine only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free port)")] = 8766,
+    seed: SeedOpt = None,
+    round_seconds: Annotated[int, typer.Option(min=10, max=900, help="default round timer, seconds")] = 90,
+) -> None:
+    """Start a class game: teams take the governments' seats with a join code; the teacher runs the rounds."""
+    from sim.classroom.classgame import ClassGame
+    from sim.classroom.classserver import run
+    from sim.scenario import load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+    except InputError as exc:
+        fail(exc)
+    try:
+        run(ClassGame(loaded, seed, round_seconds), host, port, say=typer.echo)
+    except OSError as exc:
+        fail(InputError([Problem("--port", 0, str(port), f"cannot listen on {host}:{port}: {exc.strerror}")]))
