@@ -74,9 +74,14 @@ def make_server(game: ClassGame, host: str = "127.0.0.1", port: int = 0) -> Thre
             except RefusedError as exc:
                 self._json(403, {"error": str(exc)})
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _Server((host, port), Handler)
     server.daemon_threads = True
     return server
+
+
+class _Server(ThreadingHTTPServer):
+    # The default backlog (5) resets connections when a class of 30 devices polls at once.
+    request_queue_size = 128
 
 
 def run(game: ClassGame, host: str, port: int, say: object = print) -> None:
@@ -100,7 +105,7 @@ def run(game: ClassGame, host: str, port: int, say: object = print) -> None:
 
 
 PAGE = r"""<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>simrun class</title>
-<meta name=viewport content="width=device-width,initial-scale=1">
+<meta name=viewport content="width=device-width,initial-scale=1"><link rel=icon href="data:,">
 <style>
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem} h2{font-size:1.1rem;border-bottom:1px solid #ccc;margin-top:1.4rem}
