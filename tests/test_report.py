@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 
 from conftest import simrun
 
+from sim.outputs.report import _pct
+
 
 class Collect(HTMLParser):
     def __init__(self):
@@ -67,6 +69,14 @@ def test_report_of_a_run_is_one_offline_file_with_outcomes_and_sources(tmp_path)
     heading = page.split("<h2>A typical replication in words</h2>")[1]
     assert heading.startswith(f"<p>The most common outcome, in {keys.count(modal)} of 30 replications (")
     assert f"Replication {first} is one of them" in heading
+    # the printable worksheet: issues with their words before, the run's numbers after
+    assert simrun("report", str(out), "--worksheet").returncode == 0
+    sheet = (out / "worksheet.html").read_text()
+    assert '<td class="">voluntary principles</td><td class="">binding, enforceable rules</td>' in sheet
+    before, after = sheet.split("<h2 class=page>4. After the simulation</h2>")
+    assert "P(agreement)" not in before and "Rebecca Arcesati" in before  # no answers on page one
+    assert f'<td class="n">{_pct(decl)}</td>' in after and "<b>Wilson interval</b>:" in after
+    assert "<script" not in sheet and "<img" not in sheet
 
 
 def test_report_of_a_sweep(tmp_path):

@@ -49,15 +49,21 @@ def play_command(
 
 
 @app.command()
-def report(results: Annotated[Path, typer.Argument(help="a run or sweep folder")]) -> None:
+def report(
+    results: Annotated[Path, typer.Argument(help="a run or sweep folder")],
+    worksheet: Annotated[bool, typer.Option(help="also write worksheet.html, a printable student sheet")] = False,
+) -> None:
     """Turn a run or sweep folder into one self-contained HTML file (report.html) to hand out."""
-    from sim.outputs.report import build_report
+    from sim.outputs.report import build_report, build_worksheet
 
     try:
         path = build_report(results)
+        sheet = build_worksheet(results) if worksheet else None
     except InputError as exc:
         fail(exc)
     out.print(f"Report: [bold]{path}[/bold] ({path.stat().st_size / 1024:.0f} kB, opens offline)")
+    if sheet is not None:
+        out.print(f"Worksheet: [bold]{sheet}[/bold] (print it: two pages, before and after the run)")
 
 
 @app.command()
