@@ -1,4 +1,4 @@
-"""The browser demo (Solara, Mesa's model and update signal): only the UI lives here.
+"""The browser demo (Solara over the Mesa model): only the UI lives here.
 
 Run with ``simrun demo scenarios/bletchley.yaml``; the page shows the governments'
 positions, each actor's utility for the proposal, agreement over rounds, the log in
@@ -20,7 +20,6 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import solara  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
 from sim.classroom.demo import DemoModel, base_scenario, scenario_file  # noqa: E402
 from sim.experiments.runner import run_replications  # noqa: E402
@@ -29,6 +28,14 @@ from sim.outputs.plots import COLOURS  # noqa: E402
 from sim.rules.utility import cross_shares  # noqa: E402
 from sim.scenario import PROTOCOLS  # noqa: E402
 from sim.scenario.distributions import expected  # noqa: E402
+
+update_counter = solara.reactive(0)
+"""Bumped after every change to a session's model; components read it to redraw (one value per session)."""
+
+
+def force_update() -> None:
+    """Redraw the components of this session."""
+    update_counter.value += 1
 
 
 def _history(model: DemoModel, column: str) -> list[float]:

@@ -414,7 +414,6 @@ def build_worksheet(folder: str | Path) -> Path:
         + "".join(f"<tr><td>{_e(lv)}</td><td>{line}</td><td>{line}</td></tr>" for lv in levels)
         + "</table>"
     )
-    )
     rows = [
         [level["label"], _pct(level["agreement"]), _pct(level["cross_bloc"])]
         for level in summary["government"]["levels"]
