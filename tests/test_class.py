@@ -67,7 +67,7 @@ def test_a_seats_utility_terms_add_up_and_the_round_timer_closes_the_round(bletc
 
 
 def test_events_pause_and_the_debrief(bletchley):
-    game = ClassGame(bletchley, seed=3)
+    game = ClassGame(bletchley, seed=3, runs=40)  # the class compares with 200 runs; 40 keep the test short
     us = game.join(game.join_code, "us", "Team DC")
     before = game.model.tension
     game.teacher(game.teacher_token, "event", name="export_controls")
@@ -80,7 +80,7 @@ def test_events_pause_and_the_debrief(bletchley):
     game.vote(us, "accept")
     game.teacher(game.teacher_token, "end")  # ends the open round, then the game
     debrief = game.state(us)["debrief"]
-    assert debrief["runs"] == 200 and sum(debrief["distribution"].values()) == pytest.approx(1.0)
+    assert debrief["runs"] == 40 and sum(debrief["distribution"].values()) == pytest.approx(1.0)
     assert debrief["seats"]["us"]["played_by"] == "Team DC" and debrief["seats"]["us"]["votes"] == {1: "accept"}
     assert debrief["seats"]["eu"]["played_by"] == "the model's agent"
     with pytest.raises(RefusedError, match="the game has ended"):

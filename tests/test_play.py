@@ -88,6 +88,23 @@ def test_a_recorded_session_replays_identically_and_tabling_a_text_is_voted_on()
     assert "══ Debrief ══" in first.stdout
 
 
+def test_undecodable_bytes_and_typos_through_the_real_cli_end_in_a_debrief():
+    stdin = b"\xff\xfe\n\x1b[2J\nm 0,5\nm 50%\np binding_force=nan\nm abc\n" + b"x" * 300 + b"\nq\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "play", "scenarios/bletchley.yaml", "--as", "eu"],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    out = proc.stdout.decode()
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr.decode(), proc.stderr
+    assert "  ✗ unknown command 'ÿþ': use a, r, m, p, auto or q (? for help)" in out  # Latin-1, named
+    assert "  ✗ unknown command '?[2J'" in out and "\x1b" not in out  # no terminal escape echoed
+    assert "  ✗ binding_force must be a finite number, not 'nan'" in out
+    assert "══ Debrief ══" in out and max(len(line) for line in out.splitlines()) <= 100
+
+
 def test_unknown_actor_is_refused():
     proc = play("", "--as", "atlantis")
     assert proc.returncode == 2

@@ -59,8 +59,11 @@ class Seat:
 class ClassGame:
     """The class's game on ``scenario`` with master seed ``seed`` (replication 0, as ``simrun play``)."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, round_seconds: int = 90):
-        """Build the model and the tokens; ``round_seconds`` is the default round timer."""
+    def __init__(self, scenario: Scenario, seed: int | None = None, round_seconds: int = 90, runs: int = 200):
+        """Build the model and the tokens; ``round_seconds`` is the default round timer.
+
+        ``runs``: model runs of the scenario the class's outcome is compared with at the end.
+        """
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.model = build_model(scenario, self.seed)
@@ -70,6 +73,7 @@ class ClassGame:
         self.seats = {g.actor_id: Seat(g.actor_id) for g in self.model.governments}
         self.by_token: dict[str, str] = {}
         self.round_seconds = round_seconds
+        self.runs = runs
         self.phase = "lobby"  # lobby → open → (closed → open …) → ended; "paused" while paused
         self.deadline: float | None = None
         self.paused_left: float | None = None
@@ -200,7 +204,7 @@ class ClassGame:
                 "votes": seat.history,
             }
         parted = first_difference(self.model.log, agent.log)
-        runs = run_replications(self.scenario, replications=200, seed=self.seed, log_events=False)
+        runs = run_replications(self.scenario, replications=self.runs, seed=self.seed, log_events=False)
         levels = ["none"] + [lv.name for lv in self.model.ladder]
         share = {lv: sum(r.outcome["gov_level"] == lv for r in runs) / len(runs) for lv in levels}
         ours = result_for(self.model, self.model.governments[0].actor_id).level
