@@ -1,6 +1,6 @@
 """The model behind the browser demo: the negotiation model with keyword parameters.
 
-SolaraViz builds models from keyword arguments; this class turns the controls
+The demo page builds models from keyword arguments; this class turns the controls
 (tension, protocol, chair, decision rule, business openness, seed) into a validated
 scenario and runs replication 0 of it, the same as ``simrun`` would.
 """

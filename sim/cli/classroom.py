@@ -72,7 +72,7 @@ def demo(
     host: Annotated[str, typer.Option(help="address to bind (default: this machine only)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free port)")] = 8765,
 ) -> None:
-    """Start the classroom demo in the browser (Mesa SolaraViz) for a scenario."""
+    """Start the classroom demo in the browser (each visitor gets a private run) for a scenario."""
     from sim.classroom.demo import ENV, serve
     from sim.scenario import load_scenario
 
