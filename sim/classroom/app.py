@@ -14,6 +14,8 @@ developer controls (render interval, threads) among the teacher's.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -61,7 +63,8 @@ def _show(fig: Figure, ax: object, title: str, legend: str = "best") -> None:
 def axis_label(model: DemoModel, issue_id: str) -> str:
     """An issue's name with what its ends mean: ``binding force`` / ``0 voluntary … 1 binding``."""
     issue = next(i for i in model.spec.issues if i.id == issue_id)
-    return f"{issue_id.replace('_', ' ')}\n0 = {issue.low} … 1 = {issue.high}"
+    words = textwrap.fill(f"0 = {issue.low} … 1 = {issue.high}", 48)  # fits beside a small plot
+    return f"{issue_id.replace('_', ' ')}\n{words}"
 
 
 @solara.component
@@ -97,8 +100,8 @@ def Positions(model: DemoModel):
         )
         ax.set_xlim(-0.03, 1.03)
         ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel(axis_label(model, x_issue), fontsize=8)
-        ax.set_ylabel(axis_label(model, y_issue), fontsize=8)
+        ax.set_xlabel(axis_label(model, x_issue), fontsize=7)
+        ax.set_ylabel(axis_label(model, y_issue), fontsize=7)
         _show(fig, ax, f"Positions after round {model.round}")
 
 
