@@ -6,9 +6,41 @@ import ipyvuetify as v
 import ipywidgets as widgets
 import pytest
 import solara
+from conftest import ROOT
 
-from sim.classroom.app import Agreement, Log, Positions, Sources, Teacher, Utilities, model_params
+from sim.classroom.app import (
+    Agreement,
+    Log,
+    Page,
+    Positions,
+    Sources,
+    Teacher,
+    Utilities,
+    control_defaults,
+    log_lines,
+    run_many,
+)
 from sim.classroom.demo import DEFAULT, DemoModel
+from sim.classroom.play import build_model
+from sim.experiments.runner import run_replications
+from sim.scenario import load_scenario
+
+
+@pytest.fixture(autouse=True)
+def _close_renders(monkeypatch):
+    """Close every render a test made: an open one re-renders on each later update (one global counter here)."""
+    made = []
+    real = solara.render
+
+    def render(*args, **kwargs):
+        box, rc = real(*args, **kwargs)
+        made.append(rc)
+        return box, rc
+
+    monkeypatch.setattr(solara, "render", render)
+    yield
+    for rc in made:
+        rc.close()
 
 
 @pytest.fixture
@@ -16,12 +48,18 @@ def model():
     return DemoModel(tension=0.7, seed=5)
 
 
-def test_controls_come_from_the_scenario():
-    params = model_params(DEFAULT)
-    assert params["chair"]["values"] == ["us", "eu", "uk", "china"] and params["chair"]["value"] == "uk"
-    assert params["protocol"]["values"] == ["simultaneous", "west_first", "bilateral_first"]
-    assert params["tension"]["value"] == 0.75  # the mean of the scenario's range 0.65–0.85
-    assert params["seed"]["value"] == "20231101"
+def test_the_demo_starts_in_plays_world_for_the_same_seed():
+    """With no control moved, the demo's run is ``simrun play``'s (and ``simrun``'s replication 0)."""
+    assert control_defaults(DEFAULT)["seed"] == 20231101
+    demo = DemoModel(**control_defaults(DEFAULT))
+    play = build_model(load_scenario(ROOT / "scenarios" / "bletchley.yaml"), 20231101)
+    assert demo.tension == play.tension
+    for a, b in zip(demo.governments, play.governments, strict=True):
+        assert (a.position == b.position).all() and (a.misreading == b.misreading).all()
+    for _ in range(demo.spec.rounds):
+        demo.step()
+        play.step()
+    assert [r[:5] + r[6:] for r in demo.log] == [r[:5] + r[6:] for r in play.log]
 
 
 def test_demo_model_applies_the_controls():
@@ -54,13 +92,21 @@ def test_teacher_buttons_throw_events_into_the_running_model(model):
 def test_log_tells_the_rounds_in_plain_words(model):
     _, rc = solara.render(Log(model), handle_error=False)
     assert not rc.find(v.Html, class_="simrun-log-line").widgets  # nothing yet: "Press Step"
-    for _ in range(3):
+    model.apply_live_event("Teacher: a model incident", 0.1)
+    for _ in range(model.spec.rounds):
         model.step()
     _, rc = solara.render(Log(model), handle_error=False)
     lines = [w.children[0] for w in rc.find(v.Html, class_="simrun-log-line").widgets]
-    assert lines[0].startswith("Round 3: ")  # newest first
-    assert all(line.startswith("Round ") and line.endswith(".") for line in lines)
+    assert lines[0] == "Round 12: — the scenario's 12 rounds are over —"  # the end is marked, newest first
+    assert lines[-1].startswith("Round 0: Teacher: a model incident (tension ")  # the whole log is kept
+    assert all(line.startswith("Round ") and line.endswith((".", "—")) for line in lines)
     assert any(" rejects " in line and " — " in line for line in lines)
+    assert len(lines) == len(log_lines(model)) > 30
+    # the filter keeps only what it names
+    rejections, events = log_lines(model, "rejections"), log_lines(model, "events (teacher and scenario)")
+    assert rejections and all(" rejects " in line for line in rejections)
+    assert events[-1].startswith("Round 0: Teacher: a model incident")
+    assert len(events) == sum(r[4] == "event" for r in model.log)
 
 
 @pytest.mark.parametrize("component", [Positions, Utilities, Agreement])
@@ -76,6 +122,62 @@ def test_plots_render_an_image_that_changes_with_a_step(model, component):
 
 def test_sources_show_the_quote_behind_each_stance(model):
     _, rc = solara.render(Sources(model), handle_error=False)
-    html = " ".join(w.template for w in rc.find(v.VuetifyTemplate).widgets)
-    assert "individual human rights are disregarded very much" in html and "Arcesati" in html
-    assert html.count("<strong>") >= len([s for a in model.spec.actors for s in a.sources])
+    paragraphs = rc.find(v.Html, tag="p").widgets
+    texts = [p.children[1] for p in paragraphs]
+    assert any("individual human rights are disregarded very much" in t and "Arcesati" in t for t in texts)
+    assert len(paragraphs) == len([s for a in model.spec.actors for s in a.sources])
+    assert [p.children[0].children[0] for p in paragraphs][0] == model.spec.actors[0].name
+
+
+def _texts(rc) -> list[str]:
+    return [w.children[0] for w in rc.find(v.Html).widgets if w.children and isinstance(w.children[0], str)]
+
+
+def test_each_page_has_its_own_model_and_reset_restarts_only_it():
+    """Two renders of the page are two sessions: stepping one leaves the other at round 0."""
+    _, first = solara.render(Page(plots=False), handle_error=False)
+    _, second = solara.render(Page(plots=False), handle_error=False)
+    first.find(v.Btn, children=["Step"]).widget.click()
+    first.find(v.Btn, children=["Step"]).widget.click()
+    assert first.find(children=["Round 2 of 12"]).widgets
+    assert second.find(children=["Round 0 of 12"]).widgets
+    second.find(v.Btn, children=["Step"]).widget.click()
+    first.find(v.Btn, children=["Reset"]).widget.click()
+    assert first.find(children=["Round 0 of 12"]).widgets and second.find(children=["Round 1 of 12"]).widgets
+
+
+def test_a_setting_acts_when_moved_and_says_the_run_restarted():
+    _, rc = solara.render(Page(plots=False), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Select, label="protocol").widget.v_model = "west_first"
+    assert rc.find(children=["Round 0 of 12"]).widgets
+    assert rc.find(v.Alert, children=["Restarted at round 0 (protocol west_first)."]).widgets
+
+
+def test_the_end_of_the_run_is_marked_and_step_stops():
+    _, rc = solara.render(Page(plots=False), handle_error=False)
+    rc.find(v.Btn, children=["Run to the end"]).widget.click()
+    assert rc.find(children=["Round 12 of 12"]).widgets
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    assert rc.find(v.Alert, children=["End of the run: the scenario's 12 rounds are over. Reset to replay."]).widgets
+
+
+def test_teachers_tension_survives_reset():
+    _, rc = solara.render(Page(plots=False), handle_error=False)
+    start = DemoModel(**control_defaults(DEFAULT)).tension
+    rc.find(v.Btn, children=["Raise tension"]).widget.click()
+    raised = f"Round 0 · tension {min(start + 0.1, 1):.2f} · "
+    assert rc.find(v.Html, class_="simrun-status").widget.children[0].startswith(raised)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert rc.find(v.Html, class_="simrun-status").widget.children[0].startswith(raised)
+
+
+def test_run_many_counts_the_deepest_deal_of_each_replication():
+    model = DemoModel(seed=3)
+    shares = run_many(model, replications=20)
+    rows = [r.outcome for r in run_replications(model.source, replications=20, seed=3)]
+    levels = ["none"] + [lv.name for lv in model.ladder]
+    assert sum(shares[lv] for lv in levels) == pytest.approx(1.0)
+    for lv in levels:
+        assert shares[lv] == sum(r["gov_level"] == lv for r in rows) / 20

@@ -54,7 +54,7 @@ def test_rejecting_every_round_blocks_every_consensus_deal():
     assert rows["its utility (0 = no deal)"][0] == "+0.000"
     assert "You did worse than the agent for European Union." in proc.stdout
     assert proc.stdout.count("European Union rejects") >= 12 * 4  # every level, every round
-    assert "its player said no" in proc.stdout
+    assert "its player said no" in proc.stdout  # the student chose: the log says so
 
 
 def test_all_auto_equals_the_agents_play_on_the_same_seed():
@@ -88,7 +88,186 @@ def test_a_recorded_session_replays_identically_and_tabling_a_text_is_voted_on()
     assert "══ Debrief ══" in first.stdout
 
 
+def test_undecodable_bytes_and_typos_through_the_real_cli_end_in_a_debrief():
+    stdin = b"\xff\xfe\n\x1b[2J\nm 0,5\nm 50%\np binding_force=nan\nm abc\n" + b"x" * 300 + b"\nq\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "play", "scenarios/bletchley.yaml", "--as", "eu"],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    out = proc.stdout.decode()
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr.decode(), proc.stderr
+    assert "  ✗ unknown command 'ÿþ': use a, r, m, p, auto or q (? for help)" in out  # Latin-1, named
+    assert "  ✗ unknown command '?[2J'" in out and "\x1b" not in out  # no terminal escape echoed
+    assert "  ✗ binding_force must be a finite number, not 'nan'" in out
+    assert "══ Debrief ══" in out and max(len(line) for line in out.splitlines()) <= 100
+
+
 def test_unknown_actor_is_refused():
     proc = play("", "--as", "atlantis")
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("--as: atlantis: not a government of bletchley")
+
+
+# -- in-process games: the parser, the preview, the log's reasons, the debrief -------------------
+
+import math  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sim.classroom.play import WIDTH, Command, Game, decode, parse  # noqa: E402
+from sim.experiments.sweep_spec import apply_point  # noqa: E402
+from sim.rules.utility import cross_shares  # noqa: E402
+
+ISSUES = ["binding_force", "forum"]
+
+
+@pytest.fixture(scope="module")
+def bletchley():
+    return load_scenario(ROOT / "scenarios" / "bletchley.yaml")
+
+
+def game(scenario, lines: list[str], actor: str = "eu", seed: int = 2) -> tuple[Game, list[str]]:
+    """A game fed ``lines`` (then end of input), with everything it wrote."""
+    feed, written = iter(lines), []
+
+    def read(prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    return Game(scenario, actor, seed, read, written.append), written
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("a", Command("accept")),
+        ("  R  ", Command("reject")),
+        ("m", Command("move", share=0.5)),
+        ("m 0,25", Command("move", share=0.25)),
+        ("move 50%", Command("move", share=0.5)),
+        ("m 1", Command("move", share=1.0)),
+        ("p", Command("propose")),
+        ("p binding_force=0,6 forum=40%", Command("propose", setting={"binding_force": 0.6, "forum": 0.4})),
+        ("?", Command("help")),
+    ],
+)
+def test_parse_reads_every_command_form(line, expected):
+    assert parse(line, ISSUES) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("m abc", "the share must be a number such as 0.5, 0,5 or 50%, not 'abc'"),
+        ("m nan", "the share must be a finite number, not 'nan'"),
+        ("m -inf", "the share must be a finite number, not '-inf'"),
+        ("m 50", "the share must be between 0 and 1 (or 0% and 100%), not 50"),
+        ("m 150%", "the share must be between 0 and 1 (or 0% and 100%), not 150%"),
+        ("m 1,5,6", "the share must be a number such as 0.5, 0,5 or 50%, not '1,5,6'"),
+        ("m 0.1 0.2", "'m' takes one share, e.g. m 0.3 (got '0.1 0.2')"),
+        ("p binding_force=nan", "binding_force must be a finite number, not 'nan'"),
+        ("p binding_force=2", "binding_force must be between 0 and 1 (or 0% and 100%), not 2"),
+        ("p tension=0.5", "unknown issue 'tension'; issues: binding_force, forum"),
+        (
+            "p binding_force 0.5",
+            "write issue=value (no spaces around =), not 'binding_force'; issues: binding_force, forum",
+        ),
+        ("a now", "'a' takes nothing after it (got 'now')"),
+        ("xyz", "unknown command 'xyz': use a, r, m, p, auto or q (? for help)"),
+        ("\x1b[2J", "unknown command '?[2J': use a, r, m, p, auto or q (? for help)"),
+        ("", "empty line: type a command (? for help)"),
+    ],
+)
+def test_parse_names_what_is_wrong(line, message):
+    assert parse(line, ISSUES) == message
+
+
+def test_undecodable_bytes_become_text():
+    assert decode(b"m 0,5") == "m 0,5"
+    assert decode(b"\xe9t\xe9") == "été"  # Latin-1, as a European keyboard might send it
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(max_size=30), max_size=20))
+def test_random_bytes_never_crash_a_game_and_it_finishes(bletchley, chunks):
+    short = apply_point(bletchley, {"rounds": 4})
+    g, written = game(short, [decode(c) for c in chunks])
+    result = g.play()  # any exception fails the test, with the input that caused it
+    assert result.student.level in {"none", *(lv.name for lv in short.ladder)}
+    assert math.isfinite(result.student.utility) and math.isfinite(result.agent.utility)
+    assert all(np.isfinite(gov.position).all() and (gov.position >= 0).all() for gov in g.model.governments)
+    assert written[-1].startswith(("Your game and the agent's", "  In the agent's", "      "))
+    assert max(len(line) for line in written) <= WIDTH
+
+
+def test_the_preview_tells_what_each_government_then_votes(bletchley):
+    """Every vote the table takes agrees with the preview's utility sign, misreading included."""
+    g, _ = game(bletchley, [], actor="china", seed=7)
+    m, checked = g.model, 0
+    for _ in range(bletchley.rounds):
+        tables = m.tables(m.round + 1)
+        previews = {}
+        for members in tables:
+            proposal = m.table.proposal(members)
+            shares = [float(s) for s in cross_shares(np.array([x.bloc for x in members]))]
+            for gov, share in zip(members, shares, strict=True):
+                previews[gov.actor_id] = g.would_sign(gov, proposal, share)[1]
+        before = len(m.log)
+        m.step()
+        for row in m.log[before:]:
+            if row[4] in ("accept", "reject") and row[2]:
+                k = [lv.name for lv in m.ladder].index(row[2])
+                assert (previews[row[3]][k] >= 0) == (row[4] == "accept"), row
+                assert previews[row[3]][k] == pytest.approx(row[5], abs=1e-12)
+                checked += 1
+    assert checked > 40
+
+
+def test_after_move_or_auto_the_log_gives_the_utilitys_reason_not_the_player(bletchley):
+    g, written = game(bletchley, ["m 0,2", "auto", "r"], actor="china", seed=2)
+    g.play()
+    rounds = "\n".join(written).split("── Round ")
+    first_two, third = " ".join(rounds[1:3]).replace("\n     ", ""), rounds[3]
+    assert "China rejects binding standards — the cost of dealing with rivals" in first_two
+    assert "its player said no" not in first_two
+    assert "China rejects shallow declaration — its player said no" in third.replace("\n     ", "")
+
+
+def test_a_tabled_text_is_echoed_and_deals_in_force_are_listed(bletchley):
+    g, written = game(bletchley, ["p binding_force=0,6 forum=40%", "a"], actor="uk", seed=1)
+    g.play()
+    text = "\n".join(written)
+    tabled = "You table this text (issues 1–6): 0.60 "
+    assert tabled in text and text.split(tabled)[1].split(";")[0].endswith("0.40")
+    assert "Deals in force: none yet." in text
+    deal = g.model.deals[g.model.ladder[0].name]
+    assert f"Deals in force: {g.narrator.labels[deal.level]} (round {deal.round}: " in text
+
+
+def test_the_debrief_breaks_the_utility_into_terms_and_names_the_turning_point(bletchley):
+    g, written = game(bletchley, ["r"] * 12, seed=2)
+    result = g.play()
+    for r in (result.student, result.agent):
+        if r.terms is not None:
+            t = r.terms
+            assert t.legitimacy + t.cooperation - t.content - t.rivalry == pytest.approx(r.utility)
+    assert result.student.terms is None and result.agent.terms is not None
+    assert result.parted == 1  # rejecting from the first round changes the first round
+    text = "\n".join(written)
+    assert f"  + legitimacy L{'':13}" in text
+    assert "Turning point: your game and the agent's parted in round 1, where you played 'r'." in text
+    assert "  In your game:   the text " in text and "European Union signs nothing" in text
+
+
+def test_an_all_auto_game_has_no_turning_point(bletchley):
+    g, written = game(bletchley, [], seed=3)
+    assert g.play().parted is None
+    assert written[-1] == "Your game and the agent's went the same way in every round."

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from html.parser import HTMLParser
 
 from conftest import simrun
+
+from sim.outputs.report import _pct
 
 
 class Collect(HTMLParser):
@@ -49,8 +52,31 @@ def test_report_of_a_run_is_one_offline_file_with_outcomes_and_sources(tmp_path)
     assert "P(across blocs)" in text and "Who blocked what, and why" in text and parser.tables >= 5
     # the sources behind the stances, with the quote and who said it
     assert "individual human rights are disregarded very much" in text and "Rebecca Arcesati" in text
-    assert "Assumptions" in text and "kappa1_government" in text
+    assert "Assumptions" in text and "kappa1 government" in text
     assert re.search(r"Round 1: .+ (rejects|agreement)", text)  # one replication told in words
+    # assumptions in words, not JSON
+    assumptions = page.split("<h2>Assumptions</h2>")[1].split("<h2>")[0]
+    assert "{" not in assumptions and "uncertain: anywhere from 0.1 to 0.3, each value as likely" in assumptions
+    # the terms a student meets, one line each
+    for term in ("weighted mean", "Nash", "Wilson interval"):
+        assert re.search(rf"<b>{term}</b>: [^<]{{30,}}</li>", page), term
+    # the replication told is a typical one (the modal outcome), and says so
+    with open(out / "outcomes.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    keys = [(r["gov_level"], r["gov_cross_level"], r["business_level"]) for r in rows]
+    modal = max(keys, key=keys.count)  # ties: the first seen, as the report picks
+    first = next(int(r["replication"]) for r, k in zip(rows, keys, strict=True) if k == modal)
+    heading = page.split("<h2>A typical replication in words</h2>")[1]
+    assert heading.startswith(f"<p>The most common outcome, in {keys.count(modal)} of 30 replications (")
+    assert f"Replication {first} is one of them" in heading
+    # the printable worksheet: issues with their words before, the run's numbers after
+    assert simrun("report", str(out), "--worksheet").returncode == 0
+    sheet = (out / "worksheet.html").read_text()
+    assert '<td class="">voluntary principles</td><td class="">binding, enforceable rules</td>' in sheet
+    before, after = sheet.split("<h2 class=page>4. After the simulation</h2>")
+    assert "P(agreement)" not in before and "Rebecca Arcesati" in before  # no answers on page one
+    assert f'<td class="n">{_pct(decl)}</td>' in after and "<b>Wilson interval</b>:" in after
+    assert "<script" not in sheet and "<img" not in sheet
 
 
 def test_report_of_a_sweep(tmp_path):

@@ -1,1 +1,1 @@
-"""The classroom: the browser demo (Mesa SolaraViz), and playing one actor in the terminal."""
+"""The classroom: the browser demo (Solara), the class game, and playing one actor in the terminal."""

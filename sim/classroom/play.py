@@ -5,53 +5,155 @@ accept, and asks: accept, reject, move (concede towards the proposal), propose (
 your own text), or auto (let the agent decide). Input may be piped from a file, so a
 class can replay a recorded session; at the end of input the agent plays on. The
 debrief compares the result with the agent's own play of the same actor on the same
-seed.
+seed, term by term, and names the round where the two games parted.
+
+Every input line is parsed by :func:`parse`, which never raises: a line it cannot
+read gives a message saying what was wrong, and the game asks again.
 """
 
 from __future__ import annotations
 
+import math
+import textwrap
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.experiments.runner import replication_seed
 from sim.model import NegotiationModel
+from sim.model.agents import Government
 from sim.outputs.narrative import Narrator
-from sim.rules.utility import appraise
+from sim.rules.utility import Appraisal, appraise
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.distributions import realize
 from sim.scenario.errors import InputError, Problem
 
+WIDTH = 100
+"""Every line the game writes fits this many columns (a default terminal is 80–120)."""
+
 HELP = (
-    "  a | accept        sign every level the table reaches this round\n"
-    "  r | reject        sign nothing this round\n"
-    "  m [share]         move your position towards the proposal (default 0.5 of the gap), then vote by your utility\n"
-    "  p [issue=value …] table your own proposal: your position, with any issue set as given\n"
-    "  auto              let the model's agent decide this round\n"
-    "  q | quit          stop; the agent plays the remaining rounds"
+    "  a | accept         sign every level the table reaches this round\n"
+    "  r | reject         sign nothing this round\n"
+    "  m [share]          move your position towards the proposal (share of the gap on [0, 1],\n"
+    "                     default 0.5; 0,5 and 50% also work), then your utility decides the vote\n"
+    "  p [issue=value …]  table your own text: your position, with any issue set as given (0..1)\n"
+    "  auto               let the model's agent decide this round\n"
+    "  q | quit           stop; the agent plays the remaining rounds\n"
+    "  ? | help           this list"
 )
+MAX_ECHO = 40  # characters of a bad input quoted back in an error message
+
+
+@dataclass
+class Command:
+    """One parsed input line. ``kind`` is accept, reject, move, propose, auto, quit or help."""
+
+    kind: str
+    share: float = 0.5
+    setting: dict[str, float] = field(default_factory=dict)
+
+
+def printable(text: str) -> str:
+    """``text`` with control and unassigned characters shown as ``?`` (no terminal escapes echoed)."""
+    return "".join("?" if unicodedata.category(c)[0] == "C" else c for c in text)
+
+
+def quote(text: str) -> str:
+    """``text`` made safe to print back (see :func:`printable`), cut to :data:`MAX_ECHO` characters."""
+    safe = printable(text)
+    return repr(safe if len(safe) <= MAX_ECHO else safe[: MAX_ECHO - 1] + "…")
+
+
+def number(text: str, what: str) -> float:
+    """A value on [0, 1] from ``0.5``, ``0,5`` (decimal comma) or ``50%``; ValueError with a message.
+
+    NaN and infinities are refused: one NaN would turn every utility of the game into NaN.
+    """
+    raw = text.strip()
+    percent = raw.endswith("%")
+    body = raw[:-1].strip() if percent else raw
+    if body.count(",") == 1 and "." not in body:
+        body = body.replace(",", ".")  # a decimal comma, as written in most of Europe
+    try:
+        value = float(body)
+    except ValueError:
+        raise ValueError(f"{what} must be a number such as 0.5, 0,5 or 50%, not {quote(raw)}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, not {quote(raw)}")
+    if percent:
+        value /= 100
+    if not 0.0 <= value <= 1.0:
+        shown = f"{raw}" if percent else f"{value:g}"
+        raise ValueError(f"{what} must be between 0 and 1 (or 0% and 100%), not {shown}")
+    return value
+
+
+def parse(line: str, issues: list[str]) -> Command | str:
+    """One input line as a :class:`Command`, or a message saying what is wrong with it (never raises)."""
+    words = line.strip().split()
+    if not words:
+        return "empty line: type a command (? for help)"
+    word, rest = words[0].lower(), words[1:]
+    simple = {"a": "accept", "accept": "accept", "r": "reject", "reject": "reject", "auto": "auto"}
+    simple |= {"q": "quit", "quit": "quit", "?": "help", "h": "help", "help": "help"}
+    if word in simple:
+        if rest:
+            return f"'{word}' takes nothing after it (got {quote(' '.join(rest))})"
+        return Command(simple[word])
+    if word in ("m", "move"):
+        if len(rest) > 1:
+            return f"'m' takes one share, e.g. m 0.3 (got {quote(' '.join(rest))})"
+        try:
+            return Command("move", share=number(rest[0], "the share") if rest else 0.5)
+        except ValueError as exc:
+            return str(exc)
+    if word in ("p", "propose"):
+        setting: dict[str, float] = {}
+        for item in rest:
+            key, sign, value = item.partition("=")
+            if not sign or not key:
+                return f"write issue=value (no spaces around =), not {quote(item)}; issues: {', '.join(issues)}"
+            if key not in issues:
+                return f"unknown issue {quote(key)}; issues: {', '.join(issues)}"
+            try:
+                setting[key] = number(value, key)
+            except ValueError as exc:
+                return str(exc)
+        return Command("propose", setting=setting)
+    return f"unknown command {quote(words[0])}: use a, r, m, p, auto or q (? for help)"
+
+
+def decode(raw: bytes) -> str:
+    """A line of input bytes as text: UTF-8, else Latin-1 (which reads any byte), so no input is lost."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 @dataclass
 class Result:
-    """How a run ended for one actor."""
+    """How a run ended for one actor; ``terms`` are the utility terms of the deepest text it signed."""
 
     level: str
     cross_bloc: bool
     signed: str
     utility: float
     business: str
+    terms: Appraisal | None = None
 
 
 @dataclass
 class Debrief:
-    """The student's result beside the agent's, same scenario and seed."""
+    """The student's result beside the agent's, same scenario and seed; ``parted``: first round that differed."""
 
     actor: str
     student: Result
     agent: Result
     choices: list[str]
+    parted: int | None = None
 
 
 def build_model(scenario: Scenario, seed: int) -> NegotiationModel:
@@ -70,14 +172,13 @@ def result_for(model: NegotiationModel, actor: str) -> Result:
             best = (level, deal)
     deepest = max((lv for lv in model.ladder if lv.name in model.deals), key=lambda lv: lv.depth, default=None)
     cross = any(model.is_cross_bloc(d.signatories) for d in model.deals.values())
-    if best is None:
-        utility = 0.0
-    else:
+    terms = None
+    if best is not None:
         level, deal = best
         signers = [g for g in model.governments if g.actor_id in deal.signatories]
         share = float(model.rival_shares(signers)[signers.index(gov)])
         ideal_ambition = gov.ideal[model.kernel.depth_issue] if model.kernel.depth_issue is not None else gov.ambition
-        utility = appraise(
+        terms = appraise(
             x=deal.content,
             depth=level.depth,
             position=gov.ideal,
@@ -90,11 +191,27 @@ def result_for(model: NegotiationModel, actor: str) -> Result:
             kappa1=gov.kappa1,
             ambition=float(ideal_ambition),
             depth_cost=gov.depth_cost,
-        ).value
+        )
     business = "cross_bloc" if model.business_cross_now else "within_bloc" if model.business_within_now else "none"
     return Result(
-        deepest.name if deepest else "none", cross, best[0].name if best else "none", float(utility), business
+        deepest.name if deepest else "none",
+        cross,
+        best[0].name if best else "none",
+        float(terms.value) if terms else 0.0,
+        business,
+        terms,
     )
+
+
+def wrap(text: str) -> list[str]:
+    """``text`` cut into lines of at most :data:`WIDTH` columns, continuation lines indented under the first."""
+    out = []
+    for line in text.split("\n"):
+        indent = len(line) - len(line.lstrip(" "))
+        out += textwrap.wrap(
+            line, WIDTH, subsequent_indent=" " * (indent + 4), break_long_words=True, replace_whitespace=False
+        ) or [""]
+    return out
 
 
 class Game:
@@ -108,18 +225,61 @@ class Game:
         if actor not in ids:
             raise InputError([Problem("--as", 0, actor, f"not a government of {scenario.name}; choose one of {ids}")])
         self.scenario, self.actor, self.seed = scenario, actor, seed
-        self.read, self.write = read, write
+        self.read, self._write = read, write
         self.model = build_model(scenario, seed)
         self.me = self.model.by_id[actor]
         self.narrator = Narrator(self.model.spec)
         self.choice: bool | None = None
-        self.me.vote = lambda level, appraisal: appraisal.accepts if self.choice is None else self.choice
         self.choices: list[str] = []
+        self.by_round: dict[int, str] = {}  # round → what the student did there
         self.auto = False
+
+    def write(self, text: str) -> None:
+        """Write ``text`` wrapped to :data:`WIDTH` columns."""
+        for line in wrap(text):
+            self._write(line)
 
     # -- what the student sees ----------------------------------------------------------------
     def _fmt(self, x: np.ndarray) -> str:
-        return ", ".join(f"{k} {v:.2f}" for k, v in zip(self.scenario.issue_ids, x, strict=True))
+        return " ".join(f"{v:4.2f}" for v in x)
+
+    def legend(self) -> None:
+        """The issues, numbered, with what 0 and 1 mean on each."""
+        self.write("Issues (0 … 1):")
+        for k, issue in enumerate(self.scenario.issues, start=1):
+            low, high = issue.low or "0", issue.high or "1"
+            self.write(f"  {k} {issue.id.replace('_', ' ')}: 0 = {low} … 1 = {high}")
+
+    def header(self) -> str:
+        """Column heads for positions: the issue numbers, aligned with :meth:`_fmt`."""
+        return " ".join(f"{k:>4}" for k in range(1, len(self.scenario.issues) + 1))
+
+    def would_sign(self, g: Government, proposal: np.ndarray, share: float) -> tuple[str, list[float]]:
+        """The deepest level ``g`` signs and its utility per level, reading ``proposal`` as the model does.
+
+        Each government reads every proposal through its own misreading, so the preview
+        applies it too: otherwise it would promise votes the table then does not see.
+        """
+        m = self.model
+        seen = np.clip(proposal + g.misreading, 0.0, 1.0)
+        bonus = m.focal_bonus(seen)
+        values = [g.appraise(seen, lv.depth, share, m.tension, bonus).value for lv in m.ladder]
+        signs = [lv for lv, v in zip(m.ladder, values, strict=True) if v >= 0]
+        deepest = self.narrator.labels[max(signs, key=lambda lv: lv.depth).name] if signs else "nothing"
+        return deepest, values
+
+    def deals_in_force(self) -> None:
+        """The agreements already reached and who signed them."""
+        m = self.model
+        deals = [m.deals[lv.name] for lv in m.ladder if lv.name in m.deals]
+        if not deals:
+            self.write("Deals in force: none yet.")
+            return
+        who = self.narrator.who
+        parts = [
+            f"{self.narrator.labels[d.level]} (round {d.round}: {who('+'.join(sorted(d.signatories)))})" for d in deals
+        ]
+        self.write("Deals in force: " + "; ".join(parts) + ".")
 
     def show_round(self, members: list, proposal: np.ndarray) -> None:
         """Proposal, stances and what each government would accept."""
@@ -128,108 +288,131 @@ class Game:
             f"\n── Round {m.round + 1} of {self.scenario.rounds} · tension {m.tension:.2f} · table: "
             f"{', '.join(g.name for g in members)}"
         )
-        self.write(f"Proposal on the table: {self._fmt(proposal)}")
+        self.deals_in_force()
+        name_width = max(len(g.name) for g in members) + 8  # room for " (you)" and a gap
+        self.write(f"{'':{name_width}}{self.header()}")
+        self.write(f"{'Proposal':{name_width}}{self._fmt(proposal)}")
         shares = m.rival_shares(members)
-        bonus = m.focal_bonus(proposal)
         for g, share in zip(members, shares, strict=True):
-            would = [lv for lv in m.ladder if g.appraise(proposal, lv.depth, float(share), m.tension, bonus).value >= 0]
-            accepts = max(would, key=lambda lv: lv.depth).name.replace("_", " ") if would else "nothing"
-            tag = " (you)" if g is self.me else ""
-            self.write(f"  {g.name}{tag}: position {self._fmt(g.position)} → would accept up to {accepts}")
-        mine = float(shares[members.index(self.me)])
-        values = [
-            f"{lv.name.replace('_', ' ')} {self.me.appraise(proposal, lv.depth, mine, m.tension, bonus).value:+.2f}"
-            for lv in m.ladder
-        ]
-        self.write(f"Your utility for this proposal, by depth (≥ 0 beats no deal): {'; '.join(values)}")
+            deepest, _ = self.would_sign(g, proposal, float(share))
+            name = g.name + (" (you)" if g is self.me else "")
+            self.write(f"{name:{name_width}}{self._fmt(g.position)}  signs up to: {deepest}")
+        _, values = self.would_sign(self.me, proposal, float(shares[members.index(self.me)]))
+        per_level = "; ".join(f"{lv.name.replace('_', ' ')} {v:+.2f}" for lv, v in zip(m.ladder, values, strict=True))
+        self.write(f"Your utility as your government reads the proposal (≥ 0 beats no deal): {per_level}")
+        self.write("(“signs up to” assumes everyone at the table signs; each reads the text slightly differently.)")
 
     # -- the student's move -----------------------------------------------------------------------
-    def ask(self, proposal: np.ndarray) -> None:
-        """Read one command and set this round's vote (or tabled text)."""
-        self.choice = None
+    def _vote(self, choice: bool | None) -> None:
+        """Set this round's vote: True/False is the student's own, None lets the utility decide."""
+        self.choice = choice
+        self.me.vote = None if choice is None else (lambda level, appraisal: self.choice)
+
+    def ask(self, members: list, proposal: np.ndarray) -> None:
+        """Read commands until one sets this round's vote (or tabled text)."""
+        round_no = self.model.round + 1
+        self._vote(None)
         if self.auto:
             self.choices.append("auto")
+            self.by_round[round_no] = "auto"
             return
         while True:
             try:
-                line = self.read("Your move [a/r/m/p/auto/q, ? for help]: ").strip()
+                line = self.read("Your move [a/r/m/p/auto/q, ? for help]: ")
             except EOFError:
                 self.write("(end of input: the agent plays on)")
                 self.auto = True
                 self.choices.append("auto")
+                self.by_round[round_no] = "auto"
                 return
-            word, _, rest = line.partition(" ")
-            word = word.lower()
-            if word in ("a", "accept"):
-                self.choice = True
-            elif word in ("r", "reject"):
-                self.choice = False
-            elif word in ("m", "move"):
-                share = float(rest) if rest.strip() else 0.5
-                if not 0 <= share <= 1:
-                    self.write("share must be between 0 and 1")
-                    continue
-                self.me.position = np.clip(self.me.position + share * (proposal - self.me.position), 0, 1)
-            elif word in ("p", "propose"):
-                text = self.me.position.copy()
-                try:
-                    for item in rest.split():
-                        key, _, value = item.partition("=")
-                        text[self.scenario.issue_ids.index(key)] = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    self.write(f"write issue=value with issues {self.scenario.issue_ids}")
-                    continue
-                self.model.tabled_proposal = (self.actor, text)
-                self.choice = True
-            elif word == "auto":
-                pass
-            elif word in ("q", "quit"):
-                self.auto = True
-            else:
+            command = parse(line, self.scenario.issue_ids)
+            if isinstance(command, str):
+                self.write(f"  ✗ {command}")
+                continue
+            if command.kind == "help":
                 self.write(HELP)
                 continue
-            self.choices.append(line)
+            if command.kind == "accept":
+                self._vote(True)
+            elif command.kind == "reject":
+                self._vote(False)
+            elif command.kind == "move":
+                self.me.position = np.clip(self.me.position + command.share * (proposal - self.me.position), 0, 1)
+                new = self.model.proposal(members)
+                moved = self._fmt(self.me.position)
+                self.write(f"  You move to {moved}; the chair's proposal becomes {self._fmt(new)}.")
+                self.write("  Your utility decides your vote this round.")
+            elif command.kind == "propose":
+                text = self.me.position.copy()
+                for key, value in command.setting.items():
+                    text[self.scenario.issue_ids.index(key)] = value
+                self.model.tabled_proposal = (self.actor, text)
+                self._vote(True)
+                self.write(f"  You table this text (issues 1–{len(text)}): {self._fmt(text)}; you sign it.")
+            elif command.kind == "auto":
+                self.write("  The agent's utility decides your vote this round.")
+            elif command.kind == "quit":
+                self.auto = True
+                self.write("  You leave the table: the agent plays the remaining rounds.")
+            text = printable(" ".join(line.split()))[:MAX_ECHO]
+            self.choices.append(text)
+            self.by_round[round_no] = text
             return
 
     def play(self) -> Debrief:
         """Play every round, then compare with the agent's play."""
         m = self.model
         self.write(f"You are {self.me.name}. {self.scenario.title or self.scenario.name}. Seed {self.seed}.")
+        self.legend()
         self.write(HELP)
         for _ in range(self.scenario.rounds):
             tables = [t for t in m.tables(m.round + 1) if self.me in t]
             if tables:
                 proposal = m.proposal(tables[0])
                 self.show_round(tables[0], proposal)
-                self.ask(proposal)
+                self.ask(tables[0], proposal)
             else:
-                self.choice = None
+                self._vote(None)
                 self.write(f"\n── Round {m.round + 1}: you are not at the table this round.")
             before = len(m.log)
             m.step()
             for line in self.narrator.story(m.log[before:], {m.round: m.tension}):
                 self.write("  " + line)
+        self._vote(None)
         return self.debrief()
 
     def debrief(self) -> Debrief:
-        """The student's result beside the agent's on the same seed."""
+        """The student's result beside the agent's on the same seed, term by term, and where they parted."""
         agent_model = build_model(self.scenario, self.seed)
         for _ in range(self.scenario.rounds):
             agent_model.step()
         mine, theirs = result_for(self.model, self.actor), result_for(agent_model, self.actor)
+        parted = first_difference(self.model.log, agent_model.log)
         self.write("\n══ Debrief ══")
-        rows = (
+        rows = [
             ("deepest government deal", mine.level, theirs.level),
             ("signed across blocs", "yes" if mine.cross_bloc else "no", "yes" if theirs.cross_bloc else "no"),
             (f"{self.me.name} signed up to", mine.signed, theirs.signed),
+        ]
+        for label, term, sign in (
+            ("legitimacy L", "legitimacy", "+"),
+            ("cooperation gain d·G", "cooperation", "+"),
+            ("cost of content d·D", "content", "−"),
+            ("cost of rivalry", "rivalry", "−"),
+        ):
+            a = getattr(mine.terms, term) if mine.terms else 0.0
+            b = getattr(theirs.terms, term) if theirs.terms else 0.0
+            rows.append((f"  {sign} {label}", f"{a:.3f}", f"{b:.3f}"))
+        rows += [
             ("its utility (0 = no deal)", f"{mine.utility:+.3f}", f"{theirs.utility:+.3f}"),
             ("business standard", mine.business, theirs.business),
-        )
+        ]
         rows = [(label, a.replace("_", " "), b.replace("_", " ")) for label, a, b in rows]
         width = 2 + max(len(v) for row in rows for v in row[1:] + ("the agent",))  # columns never touch
         self.write(f"{'':28}{'you':>{width}}{'the agent':>{width}}")
         for label, a, b in rows:
             self.write(f"{label:28}{a:>{width}}{b:>{width}}")
+        self.write("(utility = L + d·G − d·D − rivalry, measured from your original position, at the final tension)")
         verdict = (
             "better than"
             if mine.utility > theirs.utility + 1e-9
@@ -238,7 +421,43 @@ class Game:
             else "as well as"
         )
         self.write(f"You did {verdict} the agent for {self.me.name}.")
-        return Debrief(self.actor, mine, theirs, self.choices)
+        if parted is None:
+            self.write("Your game and the agent's went the same way in every round.")
+        else:
+            did = self.by_round.get(parted, "no move (not at the table)")
+            self.write(f"Turning point: your game and the agent's parted in round {parted}, where you played {did!r}.")
+            self.write("  In your game:   " + self.round_summary(self.model.log, parted))
+            self.write("  In the agent's: " + self.round_summary(agent_model.log, parted))
+        return Debrief(self.actor, mine, theirs, self.choices, parted)
+
+    def round_summary(self, log: list[tuple], round_no: int) -> str:
+        """What happened to the student's actor and the table in ``round_no``, in a line."""
+        labels = self.narrator.labels
+        agreed = [labels.get(r[2], r[2]) for r in log if r[0] == round_no and r[4] == "offer" and r[6] == "agreed"]
+        mine = [r for r in log if r[0] == round_no and r[3] == self.actor and r[4] in ("accept", "reject")]
+        signed = [labels.get(r[2], r[2]) for r in mine if r[4] == "accept"]
+        texts = [r[7] for r in log if r[0] == round_no and r[4] == "offer" and r[3] == ""]
+        text = " ".join(f"{float(v):4.2f}" for v in texts[0].split()) if texts else "none"
+        return (
+            f"the text {text}; {self.me.name} signs {', '.join(signed) if signed else 'nothing'}; "
+            f"the table agrees on {', '.join(agreed) if agreed else 'nothing'}."
+        )
+
+
+def first_difference(mine: list[tuple], theirs: list[tuple]) -> int | None:
+    """The first round whose log rows differ between two runs (None if the logs are the same)."""
+    rounds = sorted({r[0] for r in mine} | {r[0] for r in theirs})
+    for round_no in rounds:
+        a = [r for r in mine if r[0] == round_no]
+        b = [r for r in theirs if r[0] == round_no]
+        if [_key(r) for r in a] != [_key(r) for r in b]:
+            return round_no
+    return None
+
+
+def _key(row: tuple) -> tuple:
+    """A log row without its float value (NaN never equals itself)."""
+    return row[:5] + row[6:]
 
 
 def play(

@@ -2,7 +2,7 @@
 
 ``simrun FILE`` is short for ``simrun run FILE``. This module holds the app, the
 shared options and the core commands (run, validate, schema); ``analysis`` adds
-sweep, sensitivity and backtest, ``classroom`` adds demo, play and report.
+sweep, sensitivity and backtest, ``classroom`` adds demo, class, play and report.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def schema() -> None:
 # the other commands register themselves on ``app`` when their modules are imported
 from sim.cli import analysis, classroom  # noqa: E402, F401
 
-COMMANDS = {"run", "validate", "schema", "sweep", "backtest", "sensitivity", "demo", "play", "report"}
+COMMANDS = {"run", "validate", "schema", "sweep", "backtest", "sensitivity", "demo", "play", "report", "class"}
 
 
 def main() -> None:

@@ -19,18 +19,25 @@ def play_command(
     seed: SeedOpt = None,
 ) -> None:
     """Play one government in the terminal against the model's agents; a debrief at the end."""
-    from sim.classroom.play import play
+    from sim.classroom.play import WIDTH, decode, play, printable
 
     def read(prompt: str) -> str:
-        line = sys.stdin.readline()
-        if not line:
+        raw = sys.stdin.buffer.readline()
+        if not raw:
             raise EOFError
+        line = decode(raw)  # any bytes: UTF-8, else Latin-1, so a stray byte never ends the game
         if not sys.stdin.isatty():
-            typer.echo(f"{prompt}{line.rstrip()}")  # echo piped moves so a replay reads like a session
+            # echo piped moves so a replay reads like a session (cut to fit, control bytes shown as ?)
+            typer.echo(f"{prompt}{printable(line.rstrip())}"[:WIDTH])
         return line
 
     def ask(prompt: str) -> str:
-        return input(prompt) if sys.stdin.isatty() else read(prompt)
+        if not sys.stdin.isatty():
+            return read(prompt)
+        try:
+            return input(prompt)
+        except UnicodeDecodeError:
+            return "\ufffd"  # the parser names it as an unknown command and asks again
 
     from sim.experiments.runner import check_seed
 
@@ -39,18 +46,27 @@ def play_command(
         play(str(scenario), actor, seed=seed, read=ask, write=typer.echo)
     except InputError as exc:
         fail(exc)
+    except KeyboardInterrupt:
+        typer.echo("\n(stopped)")
+        raise typer.Exit(130) from None
 
 
 @app.command()
-def report(results: Annotated[Path, typer.Argument(help="a run or sweep folder")]) -> None:
+def report(
+    results: Annotated[Path, typer.Argument(help="a run or sweep folder")],
+    worksheet: Annotated[bool, typer.Option(help="also write worksheet.html, a printable student sheet")] = False,
+) -> None:
     """Turn a run or sweep folder into one self-contained HTML file (report.html) to hand out."""
-    from sim.outputs.report import build_report
+    from sim.outputs.report import build_report, build_worksheet
 
     try:
         path = build_report(results)
+        sheet = build_worksheet(results) if worksheet else None
     except InputError as exc:
         fail(exc)
     out.print(f"Report: [bold]{path}[/bold] ({path.stat().st_size / 1024:.0f} kB, opens offline)")
+    if sheet is not None:
+        out.print(f"Worksheet: [bold]{sheet}[/bold] (print it: two pages, before and after the run)")
 
 
 @app.command()
@@ -59,40 +75,43 @@ def demo(
     host: Annotated[str, typer.Option(help="address to bind (default: this machine only)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free port)")] = 8765,
 ) -> None:
-    """Start the classroom demo in the browser (Mesa SolaraViz) for a scenario."""
-    import os
-    import subprocess
-
-    from sim.classroom.demo import ENV
+    """Start the classroom demo in the browser (each visitor gets a private run) for a scenario."""
+    from sim.classroom.demo import ENV, serve
     from sim.scenario import load_scenario
 
     try:
         load_scenario(scenario)
     except InputError as exc:
         fail(exc)
-    try:
-        import mesa.visualization  # noqa: F401
-        import solara  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    # look for the packages without importing them: importing solara here, outside the
+    # server's offline settings, would write a persistent id under ~/.solara
+    if not all(importlib.util.find_spec(name) for name in ("solara", "mesa")):
         fail(InputError([Problem("demo", 0, "", "the demo needs its extra: pip install -e '.[demo]'")]))
-    env = {**os.environ, ENV: str(Path(scenario).resolve()), "MPLBACKEND": "Agg"}
     out.print(f"simrun demo of {scenario}: open http://{host}:{port}/ in a browser (Ctrl-C stops it)")
-    command = [
-        sys.executable,
-        "-c",
-        "from solara.__main__ import main; main()",
-        "run",
-        "sim.classroom.app",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--production",
-        "--no-open",
-        "--log-level",
-        "warning",
-    ]
+    code = serve("sim.classroom.app", host, port, {ENV: str(Path(scenario).resolve())})
+    raise typer.Exit(0 if code >= 128 else code)  # stopped by a signal: a normal end
+
+
+@app.command(name="class")
+def class_command(
+    scenario: ScenarioArg,
+    host: Annotated[str, typer.Option(help="address to bind (default: this machine only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free port)")] = 8766,
+    seed: SeedOpt = None,
+    round_seconds: Annotated[int, typer.Option(min=10, max=900, help="default round timer, seconds")] = 90,
+) -> None:
+    """Start a class game: teams take the governments' seats with a join code; the teacher runs the rounds."""
+    from sim.classroom.classgame import ClassGame
+    from sim.classroom.classserver import run
+    from sim.scenario import load_scenario
+
     try:
-        raise typer.Exit(subprocess.call(command, env=env))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+        loaded = load_scenario(scenario)
+    except InputError as exc:
+        fail(exc)
+    try:
+        run(ClassGame(loaded, seed, round_seconds), host, port, say=typer.echo)
+    except OSError as exc:
+        fail(InputError([Problem("--port", 0, str(port), f"cannot listen on {host}:{port}: {exc.strerror}")]))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import json
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -32,6 +31,19 @@ img{max-width:100%;border:1px solid #ddd;margin:.5rem 0} .meta{color:#666;font-s
 blockquote{margin:.3rem 0 .3rem 1rem;padding-left:.6rem;border-left:3px solid #bbb;color:#333}
 .warn{background:#fff6d6;padding:.4rem .6rem;border:1px solid #e6d28a}
 """
+
+
+GLOSSARY = {
+    "weighted mean": "the governments' positions averaged, each weighted by its capability times how much it cares "
+    "about the issue.",
+    "median": "the middle position: as many governments stand below it as above.",
+    "Nash": "the Nash bargaining solution, the text that maximises the product of every government's gain over no "
+    "deal: a classic benchmark of a fair bargain.",
+    "model deal": "the text the simulated governments actually agreed (blank when they agreed none).",
+    "Wilson interval": "the range [low–high] after each probability: with 95% confidence the true share lies inside "
+    "it, given the number of replications.",
+}
+"""One line for each term a student meets in the report."""
 
 
 def _e(text: object) -> str:
@@ -99,18 +111,48 @@ def what_happened(summary: dict, names: dict[str, str]) -> list[str]:
     return out
 
 
-def one_replication(folder: Path, scenario: Scenario, most: int = 40) -> list[str]:
-    """Replication 0 told in words, from events.csv and rounds.csv."""
+OUTCOME_KEY = ("gov_level", "gov_cross_level", "business_level")
+"""What makes two replications' outcomes "the same": deepest deal, deepest deal across blocs, business level."""
+
+
+def typical_replication(folder: Path) -> tuple[int, tuple[str, ...], int, int] | None:
+    """The replication to tell: the first one (in events.csv) with the most common outcome.
+
+    Returns (replication, outcome, how many replications share it, replications in all),
+    or None when outcomes.csv or events.csv is missing.
+    """
+    outcomes, events = folder / "outcomes.csv", folder / "events.csv"
+    if not outcomes.exists() or not events.exists():
+        return None
+    with open(outcomes, newline="") as fh:
+        rows = [(int(r["replication"]), tuple(r[k] for k in OUTCOME_KEY)) for r in csv.DictReader(fh)]
+    with open(events, newline="") as fh:
+        logged = {int(r["replication"]) for r in csv.DictReader(fh)}
+    counts: dict[tuple[str, ...], int] = {}
+    for _, key in rows:
+        counts[key] = counts.get(key, 0) + 1
+    # the most common outcome among replications whose events were kept (ties: the first seen)
+    told = [(i, key) for i, key in rows if i in logged]
+    if not told:
+        return None
+    best = max(counts[key] for _, key in told)
+    replication, key = next((i, key) for i, key in told if counts[key] == best)
+    return replication, key, best, len(rows)
+
+
+def one_replication(folder: Path, scenario: Scenario, most: int = 40, replication: int = 0) -> list[str]:
+    """One replication told in words, from events.csv and rounds.csv."""
     events, rounds = folder / "events.csv", folder / "rounds.csv"
     if not events.exists() or not rounds.exists():
         return []
+    wanted = str(replication)
     with open(rounds, newline="") as fh:
-        tension = {int(r["round"]): float(r["tension"]) for r in csv.DictReader(fh) if r["replication"] == "0"}
+        tension = {int(r["round"]): float(r["tension"]) for r in csv.DictReader(fh) if r["replication"] == wanted}
     rows = []
     with open(events, newline="") as fh:
         for r in csv.DictReader(fh):
-            if r["replication"] != "0":
-                break
+            if r["replication"] != wanted:
+                continue
             rows.append(
                 (
                     int(r["round"]),
@@ -125,6 +167,25 @@ def one_replication(folder: Path, scenario: Scenario, most: int = 40) -> list[st
             )
     story = Narrator(scenario).story(rows, tension)
     return story[:most] + ([f"… and {len(story) - most} more events in events.csv."] if len(story) > most else [])
+
+
+def outcome_in_words(key: tuple[str, ...], scenario: Scenario) -> str:
+    """``("declaration", "declaration", "cross_bloc")`` as a phrase a student reads."""
+    labels = {lv.name: lv.label or lv.name.replace("_", " ") for lv in scenario.ladder} | {"none": "no deal"}
+    gov, cross, business = key
+    across = (
+        "signed across blocs"
+        if cross == gov and gov != "none"
+        else "not signed across blocs"
+        if cross == "none"
+        else f"across blocs only up to {labels.get(cross, cross)}"
+    )
+    biz = {"cross_bloc": "a common standard across blocs", "within_bloc": "a standard within one bloc only"}
+    return (
+        f"deepest government deal: {labels.get(gov, gov)}"
+        + ("" if gov == "none" else f", {across}")
+        + f"; companies: {biz.get(business, 'no common standard')}"
+    )
 
 
 def _quote(quote: str, by: str, note: str) -> str:
@@ -146,6 +207,29 @@ def sources_section(scenario: Scenario) -> str:
     return "".join(parts) or "<p>The scenario names no sources.</p>"
 
 
+def in_words(value: object) -> str:
+    """A coefficient's value as a reader says it: ``{"uniform": [0.1, 0.3]}`` → ``anywhere from 0.1 to 0.3``."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((family, args),) = value.items()
+        nums = [
+            f"{a:g}" if isinstance(a, int | float) else str(a) for a in (args if isinstance(args, list) else [args])
+        ]
+        if family == "uniform" and len(nums) == 2:
+            return f"uncertain: anywhere from {nums[0]} to {nums[1]}, each value as likely"
+        if family == "normal" and len(nums) >= 2:
+            return f"uncertain: about {nums[0]}, give or take {nums[1]} (normal)"
+        if family == "triangular" and len(nums) == 3:
+            return f"uncertain: from {nums[0]} to {nums[2]}, most likely {nums[1]}"
+        return f"uncertain ({family}: {', '.join(nums)})"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    if value is None:
+        return "none"
+    return str(value).replace("_", " ")
+
+
 def assumptions_section(scenario: Scenario) -> str:
     """Named assumptions, the uncertain inputs, and every model coefficient with its meaning."""
     named = [s for a in scenario.actors for s in a.sources if s.by == "assumption"]
@@ -154,7 +238,7 @@ def assumptions_section(scenario: Scenario) -> str:
     items = "".join(f"<li>{_e(s.quote)} <span class=meta>({_e(', '.join(s.supports))})</span></li>" for s in named)
     coef = scenario.model
     rows = [
-        [name, json.dumps(coef.model_dump(mode="json")[name]), field.description or ""]
+        [name.replace("_", " "), in_words(coef.model_dump(mode="json")[name]), field.description or ""]
         for name, field in Coefficients.model_fields.items()
     ]
     return (
@@ -207,7 +291,8 @@ def build_report(folder: str | Path) -> Path:
     body += ["<h2>Assumptions</h2>", assumptions_section(scenario)]
     body.append(
         "<h2>What these numbers are</h2><p>Probabilities over seeded replications of an agent-based model, each with "
-        "its 95% Wilson interval. They are conditional on the scenario's inputs and the model's mechanics; they are "
+        "its 95% Wilson interval (in brackets: with 95% confidence the true share lies inside it, given the number "
+        "of replications). They are conditional on the scenario's inputs and the model's mechanics; they are "
         "not forecasts of the world.</p>"
     )
     page = (
@@ -268,10 +353,19 @@ def run_sections(folder: Path, scenario: Scenario, names: dict[str, str], summar
     out += [
         "<h2>Baselines beside the model</h2>",
         _table(["issue", "weighted mean", "median", "Nash", "model deal"], base, {1, 2, 3, 4}),
+        "<ul class=meta>" + "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in GLOSSARY.items()) + "</ul>",
     ]
-    story = one_replication(folder, scenario)
-    if story:
-        out += ["<h2>One replication in words</h2><ol>" + "".join(f"<li>{_e(s)}</li>" for s in story) + "</ol>"]
+    typical = typical_replication(folder)
+    story = one_replication(folder, scenario, replication=typical[0]) if typical else []
+    if typical and story:
+        index, key, count, n = typical
+        out += [
+            "<h2>A typical replication in words</h2>",
+            f"<p>The most common outcome, in {count} of {n} replications ({100 * count / n:.0f}%), was: "
+            f"{_e(outcome_in_words(key, scenario))}. Replication {index} is one of them; this is how it went. "
+            "Other replications went differently: the tables above say how often.</p>",
+            "<ol>" + "".join(f"<li>{_e(s)}</li>" for s in story) + "</ol>",
+        ]
     wide = summary["replications"] < 385
     if wide:
         out.append(
@@ -308,3 +402,81 @@ def sweep_sections(folder: Path, manifest: dict) -> list[str]:
         _img(folder / "probabilities.png", "probability of each level across the sweep"),
         _table([*swept, "n", *measures], table, set(range(len(swept), len(swept) + 1 + len(measures)))),
     ]
+
+
+def build_worksheet(folder: str | Path) -> Path:
+    """Write ``worksheet.html`` into a run folder: a printable sheet for students, answers from the run.
+
+    Page one is for before the run (the question, the issues with what 0 and 1 mean,
+    the actors and the quotes behind their stances, guesses to write down); page two is
+    for after (the run's outcome table, questions on who blocked what and why, and the
+    terms of the report explained). One self-contained file, no images, prints on A4.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), 0, "", "no such result folder")])
+    scenario = Scenario.model_validate(_read_json(folder, "scenario.json"))
+    if not (folder / "summary.json").exists():
+        raise InputError([Problem(str(folder), 0, "", "a worksheet needs a run folder with summary.json")])
+    summary = _read_json(folder, "summary.json")
+    names = {a.id: a.name for a in scenario.actors}
+    title = scenario.title or scenario.name
+    line = "<span class=blank></span>"
+    issues = [[i.id.replace("_", " "), i.low, i.high] for i in scenario.issues]
+    actors = "".join(
+        f"<li><b>{_e(a.name)}</b> ({_e(a.bloc)}): "
+        + "; ".join(f"“{_e(s.quote)}” — {_e(s.by)}" for s in a.sources if s.by != "assumption")
+        + "</li>"
+        for a in scenario.governments
+    )
+    levels = [lv.label or lv.name for lv in scenario.ladder]
+    guesses = (
+        "<table><tr><th>depth</th><th>will governments agree? (yes / no)</th>"
+        "<th>will the US and China both sign?</th></tr>"
+        + "".join(f"<tr><td>{_e(lv)}</td><td>{line}</td><td>{line}</td></tr>" for lv in levels)
+        + "</table>"
+    )
+    rows = [
+        [level["label"], _pct(level["agreement"]), _pct(level["cross_bloc"])]
+        for level in summary["government"]["levels"]
+    ]
+    blockers = [
+        [names.get(b["actor"], b["actor"]), b["level"].replace("_", " "), f"{b['p'] * 100:.0f}%"]
+        for b in summary["top_blockers"][:4]
+    ]
+    body = [
+        f"<h1>Worksheet: {_e(title)}</h1>",
+        f"<p>Name: {line} &nbsp; Team: {line}</p>",
+        f"<p>{_e(scenario.description)}</p>",
+        "<h2>1. The issues on the table (0 to 1)</h2>",
+        _table(["issue", "0 means", "1 means"], issues),
+        "<h2>2. The governments and what they said</h2>",
+        f"<ul>{actors}</ul>",
+        "<h2>3. Before the simulation: your guesses</h2>",
+        guesses,
+        f"<p>Which government do you expect to refuse deep deals, and why? {line}{line}</p>",
+        "<h2 class=page>4. After the simulation</h2>",
+        f"<p>{summary['replications']} replications of the model gave:</p>",
+        _table(["depth", "P(agreement)", "P(across blocs)"], rows, {1, 2}),
+        _table(["who blocked", "what", "in how many replications"], blockers, {2}),
+        f"<p>a) Compare with your guesses: where were you wrong? {line}{line}</p>",
+        f"<p>b) The most frequent blocker refuses mostly because of which term of its utility "
+        f"(legitimacy, cooperation gain, content cost, rivalry cost)? {line}</p>",
+        f"<p>c) What would have to change (tension, the chair, the decision rule) for a deeper deal? {line}{line}</p>",
+        f"<p>d) Why can companies agree on a common standard when governments cannot? {line}{line}</p>",
+        "<h2>Words used</h2><ul>" + "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in GLOSSARY.items()) + "</ul>",
+        "<p class=meta>The numbers come from a simulation with stated assumptions; they are not forecasts.</p>",
+    ]
+    style = (
+        STYLE + ".blank{display:inline-block;min-width:14rem;border-bottom:1px solid #444;margin:0 .3rem}"
+        "@media print{.page{page-break-before:always} body{margin:0}}"
+    )
+    page = (
+        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_e(title)} — worksheet</title>"
+        f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
+    )
+    out = folder / "worksheet.html"
+    tmp = folder / ".worksheet.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    return out

@@ -1,0 +1,110 @@
+"""Retake the screenshots in docs/classroom.md from the real app (headless Chromium).
+
+    PYTHONPATH=. python docs/img/take_screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+IMG = ROOT / "docs" / "img"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", *args], cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+def wait(url: str) -> None:
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer")
+
+
+def main() -> None:
+    demo_port, class_port = free_port(), free_port()
+    demo = start("demo", "scenarios/bletchley.yaml", "--port", str(demo_port))
+    game = start("class", "scenarios/bletchley.yaml", "--port", str(class_port), "--seed", "2")
+    try:
+        code = re.search(r"code (\d{6})", game.stdout.readline())[1]
+        teacher_url = re.search(r"open (http://\S+)", game.stdout.readline())[1]
+        wait(f"http://127.0.0.1:{demo_port}/")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--headless"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"http://127.0.0.1:{demo_port}/")
+            page.get_by_text("Teacher's controls").wait_for(timeout=120_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(IMG / "demo-start.png"))
+            for n in (1, 2, 3):
+                page.get_by_role("button", name="Step").click()
+                page.get_by_text(f"Round {n} of 12").wait_for()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(IMG / "demo-round3.png"))
+            page.get_by_role("button", name="Sanctions on AI firms").click()
+            page.get_by_role("button", name="Run to the end").click()
+            page.get_by_text("End of the run").wait_for()
+            page.get_by_role("button", name="Run 100 times").click()
+            page.locator(".simrun-many-result").wait_for(timeout=120_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(IMG / "demo-end.png"), full_page=True)
+
+            teacher = browser.new_page(viewport={"width": 1100, "height": 900})
+            teacher.goto(teacher_url)
+            teacher.locator("#code_shown").wait_for()
+            seats = {}
+            for actor, team in (("us", "Team DC"), ("eu", "Team Brussels"), ("china", "Team Beijing")):
+                seat = browser.new_context(viewport={"width": 1000, "height": 1200}).new_page()
+                seat.goto(f"http://127.0.0.1:{class_port}/")
+                seat.fill("#code", code)
+                seat.fill("#team", team)
+                seat.select_option("#seatpick", actor)
+                seat.click("#joinbtn")
+                seat.locator("#seatname").wait_for()
+                seats[actor] = seat
+            teacher.fill("#seconds", "120")
+            teacher.click("#open")
+            seats["china"].wait_for_function("document.getElementById('status').dataset.phase === 'open'")
+            seats["china"].click("#v_reject")
+            seats["china"].wait_for_timeout(1500)
+            seats["china"].screenshot(path=str(IMG / "class-seat.png"), full_page=True)
+            teacher.wait_for_timeout(1500)
+            teacher.screenshot(path=str(IMG / "class-teacher.png"))
+            teacher.click("#close")
+            teacher.click("[data-event=summit]")
+            teacher.click("#open")
+            teacher.click("#close")
+            teacher.click("#end")
+            seats["eu"].locator("#classline").wait_for(timeout=120_000)
+            seats["eu"].wait_for_timeout(1500)
+            seats["eu"].locator("#debrief").screenshot(path=str(IMG / "class-debrief.png"))
+            browser.close()
+    finally:
+        for proc in (demo, game):
+            os.killpg(proc.pid, signal.SIGTERM)
+
+
+if __name__ == "__main__":
+    main()
