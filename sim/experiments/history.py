@@ -8,7 +8,8 @@ agreed and the exact set of signatories of that rung among the four actors.
 * Government case: the pattern of a replication is the deepest rung of the government
   table and its signatories; an actor's depth is the deepest rung it signed.
 * Business case: the firms of a home sign when their bloc's adoption share is at least
-  the scenario's ``business.quorum``; they sign the rung whose depth equals
+  the scenario's ``business.quorum`` (the common standard; where the firms at the table
+  all come from one bloc, their bloc's own standard counts too); they sign the rung whose depth equals
   ``business.standard_depth``. The model fixes that depth in advance, so it cannot
   predict the depth of an industry text: it only predicts who adopts.
 
@@ -56,7 +57,14 @@ def row_pattern(row: dict, case: Case, scenario: Scenario) -> tuple[str, dict[st
         depth = _fixed(scenario.business.standard_depth)
         rung = min(scenario.ladder, key=lambda lv: abs(lv.depth - depth)).name
         bloc = {c.home: c.bloc for c in scenario.companies}
-        signers = {a for a in at if a in bloc and row.get(f"adoption_{bloc[a]}", 0.0) >= quorum}
+        # firms of one bloc alone can sign their bloc's own standard; across blocs only the common one counts
+        alone = len({bloc[a] for a in at if a in bloc}) == 1
+
+        def share(b: str) -> float:
+            common = row.get(f"adoption_{b}", 0.0)
+            return common + row.get(f"own_standard_{b}", 0.0) if alone else common
+
+        signers = {a for a in at if a in bloc and share(bloc[a]) >= quorum}
         ranks = {a: LADDER.index(rung) if a in signers else 0 for a in at}
         return pattern_key(rung, signers), ranks
     ranks = dict.fromkeys(at, 0)

@@ -86,6 +86,8 @@ def classify(run: RunState, r: int = 0) -> dict:
     out["business_round"] = business_round or 0
     for bloc, share in zip(forum.blocs, forum.shares[r], strict=True):
         out[f"adoption_{bloc}"] = round(float(share), 6)
+    for bloc, share in zip(forum.blocs, forum.bloc_shares[r], strict=True):
+        out[f"own_standard_{bloc}"] = round(float(share), 6)  # on its bloc's standard only
     out["first"] = _first(sub_round, business_round)
     out["rounds"] = run.round
     out.update(_baselines(run, r, deals, deepest))
