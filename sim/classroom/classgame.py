@@ -192,7 +192,7 @@ class ClassGame:
         for actor, seat in self.seats.items():
             mine, theirs = result_for(self.model, actor), result_for(agent, actor)
             terms = {}
-            for term in ("legitimacy", "cooperation", "content", "rivalry"):
+            for term in ("legitimacy", "cooperation", "content", "rivalry", "too_deep"):
                 terms[term] = [round(getattr(r.terms, term), 3) if r.terms else 0.0 for r in (mine, theirs)]
             seats[actor] = {
                 "name": self.model.by_id[actor].name,
@@ -285,6 +285,7 @@ class ClassGame:
                     "cooperation": round(a.cooperation, 3),
                     "content": round(a.content, 3),
                     "rivalry": round(a.rivalry, 3),
+                    "too_deep": round(a.too_deep, 3),
                     "value": round(a.value, 3),
                 }
             )

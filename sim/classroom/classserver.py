@@ -174,8 +174,8 @@ function render(s) {
     $("seatname").textContent = "Your seat: " + b.name;
     $("brief").innerHTML = "<p><b>Red lines</b> (what you care most about):</p><ul>" + b.red_lines.map(r => `<li>${esc(r)}</li>`).join("") +
       "</ul><p><b>Why you stand where you do</b></p><ul>" + b.quotes.map(q => `<li>${esc(q)}</li>`).join("") + "</ul><p><b>Your position now</b></p>" + textTable(b.position);
-    $("utility").innerHTML = "<table><tr><th>depth</th><th>+ legitimacy</th><th>+ cooperation</th><th>− content cost</th><th>− rivalry cost</th><th>= utility (≥ 0 beats no deal)</th></tr>" +
-      b.utility.map(u => `<tr><td>${esc(u.level)}</td><td class=n>${u.legitimacy.toFixed(3)}</td><td class=n>${u.cooperation.toFixed(3)}</td><td class=n>${u.content.toFixed(3)}</td><td class=n>${u.rivalry.toFixed(3)}</td><td class=n>${u.value.toFixed(3)}</td></tr>`).join("") + "</table>";
+    $("utility").innerHTML = "<table><tr><th>depth</th><th>+ legitimacy</th><th>+ cooperation</th><th>− content cost</th><th>− rivalry cost</th><th>− too deep</th><th>= utility (≥ 0 beats no deal)</th></tr>" +
+      b.utility.map(u => `<tr><td>${esc(u.level)}</td><td class=n>${u.legitimacy.toFixed(3)}</td><td class=n>${u.cooperation.toFixed(3)}</td><td class=n>${u.content.toFixed(3)}</td><td class=n>${u.rivalry.toFixed(3)}</td><td class=n>${u.too_deep.toFixed(3)}</td><td class=n>${u.value.toFixed(3)}</td></tr>`).join("") + "</table>";
     $("myvote").textContent = "Your vote this round: " + b.vote;
     $("myvote").dataset.vote = b.vote;
   }
@@ -185,10 +185,10 @@ function render(s) {
   $("debrief").hidden = !s.debrief;
   if (s.debrief) {
     const d = s.debrief;
-    let h = "<table><tr><th>seat</th><th>played by</th><th>signed (class / agent)</th><th>utility (class / agent)</th><th>legitimacy</th><th>cooperation</th><th>content cost</th><th>rivalry cost</th></tr>";
+    let h = "<table><tr><th>seat</th><th>played by</th><th>signed (class / agent)</th><th>utility (class / agent)</th><th>legitimacy</th><th>cooperation</th><th>content cost</th><th>rivalry cost</th><th>too deep</th></tr>";
     for (const [a, r] of Object.entries(d.seats)) {
       const t = k => `${r.terms[k][0].toFixed(3)} / ${r.terms[k][1].toFixed(3)}`;
-      h += `<tr class=seatrow data-seat=${esc(a)}><td>${esc(r.name)}</td><td>${esc(r.played_by)}</td><td>${esc(d.labels[r.signed[0]] || r.signed[0])} / ${esc(d.labels[r.signed[1]] || r.signed[1])}</td><td class=n>${r.utility[0].toFixed(3)} / ${r.utility[1].toFixed(3)}</td><td class=n>${t("legitimacy")}</td><td class=n>${t("cooperation")}</td><td class=n>${t("content")}</td><td class=n>${t("rivalry")}</td></tr>`;
+      h += `<tr class=seatrow data-seat=${esc(a)}><td>${esc(r.name)}</td><td>${esc(r.played_by)}</td><td>${esc(d.labels[r.signed[0]] || r.signed[0])} / ${esc(d.labels[r.signed[1]] || r.signed[1])}</td><td class=n>${r.utility[0].toFixed(3)} / ${r.utility[1].toFixed(3)}</td><td class=n>${t("legitimacy")}</td><td class=n>${t("cooperation")}</td><td class=n>${t("content")}</td><td class=n>${t("rivalry")}</td><td class=n>${t("too_deep")}</td></tr>`;
     }
     h += "</table><p>" + (d.parted == null ? "The class's game went exactly as the agents would have played it." : `The class's game parted from the agents' play in round ${d.parted}.`) + "</p>";
     h += `<p id=classline>The class reached: <b>${esc(d.labels[d.class_level])}</b>. In ${d.runs} model runs of the same scenario the deepest deal was:</p><table>` +

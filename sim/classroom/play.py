@@ -399,6 +399,7 @@ class Game:
             ("cooperation gain d·G", "cooperation", "+"),
             ("cost of content d·D", "content", "−"),
             ("cost of rivalry", "rivalry", "−"),
+            ("cost of going too deep", "too_deep", "−"),
         ):
             a = getattr(mine.terms, term) if mine.terms else 0.0
             b = getattr(theirs.terms, term) if theirs.terms else 0.0
@@ -412,7 +413,7 @@ class Game:
         self.write(f"{'':28}{'you':>{width}}{'the agent':>{width}}")
         for label, a, b in rows:
             self.write(f"{label:28}{a:>{width}}{b:>{width}}")
-        self.write("(utility = L + d·G − d·D − rivalry, measured from your original position, at the final tension)")
+        self.write("(utility = L + d·G − d·D − rivalry − too deep, from your original position, at the final tension)")
         verdict = (
             "better than"
             if mine.utility > theirs.utility + 1e-9

@@ -35,6 +35,7 @@ class Narrator:
                 + (f" at tension {tension:.2f}" if tension is not None else "")
                 + " outweighs its gain",
                 "content": "the proposal is too far from its position for what cooperation brings",
+                "too_deep": "the text goes deeper than it wants to commit",
                 "choice": "its player said no",
             }.get(reason, reason)
             return f"{at}{self.who(actor)} rejects {label} — {why}."
