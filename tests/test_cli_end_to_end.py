@@ -47,7 +47,7 @@ def test_cli_runs_every_scenario_and_writes_a_complete_folder(tmp_path, scenario
     with open(out / "events.csv") as fh:
         events = list(csv.DictReader(fh))
     rejections = [e for e in events if e["action"] == "reject"]
-    assert all(e["reason"] in {"rivalry", "content"} for e in rejections)
+    assert all(e["reason"] in {"rivalry", "content", "too_deep"} for e in rejections)
     assert all(float(e["value"]) < 0 for e in rejections)
     for png in ("agreement.png", "positions.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

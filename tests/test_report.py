@@ -56,7 +56,7 @@ def test_report_of_a_run_is_one_offline_file_with_outcomes_and_sources(tmp_path)
     assert re.search(r"Round 1: .+ (rejects|agreement)", text)  # one replication told in words
     # assumptions in words, not JSON
     assumptions = page.split("<h2>Assumptions</h2>")[1].split("<h2>")[0]
-    assert "{" not in assumptions and "uncertain: anywhere from 0.1 to 0.3, each value as likely" in assumptions
+    assert "{" not in assumptions and "uncertain: anywhere from 0.3 to 0.45, each value as likely" in assumptions
     # the terms a student meets, one line each
     for term in ("weighted mean", "Nash", "Wilson interval"):
         assert re.search(rf"<b>{term}</b>: [^<]{{30,}}</li>", page), term

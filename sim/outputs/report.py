@@ -196,13 +196,13 @@ def sources_section(scenario: Scenario) -> str:
     """Quotes behind the stances, actor by actor, and the scenario's own sources."""
     parts = [_quote(src.quote, src.by, ", ".join(src.supports)) for src in scenario.sources]
     for actor in scenario.actors:
-        quotes = [s for s in actor.sources if s.by != "assumption"]
+        quotes = [s for s in actor.sources if s.by != "assumption" and s.kind != "assumption"]
         if quotes:
             parts.append(f"<h3>{_e(actor.name)}</h3>")
             parts += [_quote(s.quote, s.by, "informs " + ", ".join(s.supports)) for s in quotes]
     for event in scenario.events:
         for s in event.sources:
-            if s.by != "assumption":
+            if s.by != "assumption" and s.kind != "assumption":
                 parts.append(f"<blockquote>Event “{_e(event.label)}”: “{_e(s.quote)}” — {_e(s.by)}</blockquote>")
     return "".join(parts) or "<p>The scenario names no sources.</p>"
 
@@ -232,9 +232,13 @@ def in_words(value: object) -> str:
 
 def assumptions_section(scenario: Scenario) -> str:
     """Named assumptions, the uncertain inputs, and every model coefficient with its meaning."""
-    named = [s for a in scenario.actors for s in a.sources if s.by == "assumption"]
-    named += [s for e in scenario.events for s in e.sources if s.by == "assumption"]
-    named += [s for s in scenario.sources if s.by == "assumption"]
+
+    def assumed(s: object) -> bool:
+        return s.kind == "assumption" or s.by == "assumption"
+
+    named = [s for a in scenario.actors for s in a.sources if assumed(s)]
+    named += [s for e in scenario.events for s in e.sources if assumed(s)]
+    named += [s for s in scenario.sources if assumed(s)]
     items = "".join(f"<li>{_e(s.quote)} <span class=meta>({_e(', '.join(s.supports))})</span></li>" for s in named)
     coef = scenario.model
     rows = [
@@ -425,7 +429,9 @@ def build_worksheet(folder: str | Path) -> Path:
     issues = [[i.id.replace("_", " "), i.low, i.high] for i in scenario.issues]
     actors = "".join(
         f"<li><b>{_e(a.name)}</b> ({_e(a.bloc)}): "
-        + "; ".join(f"“{_e(s.quote)}” — {_e(s.by)}" for s in a.sources if s.by != "assumption")
+        + "; ".join(
+            f"“{_e(s.quote)}” — {_e(s.by)}" for s in a.sources if s.by != "assumption" and s.kind != "assumption"
+        )
         + "</li>"
         for a in scenario.governments
     )
