@@ -184,15 +184,19 @@ def issue_scenario(issue: DeuIssue, params: EngineParams) -> Scenario:
 
 def engine_run(issue: DeuIssue, params: EngineParams) -> dict[str, float | None]:
     """Run the engine on ``issue``: the agreed content, the opening and the last proposal (0–100)."""
-    from sim.model import NegotiationModel  # here: a refused dataset must answer without loading Mesa
+    import numpy as np
 
-    model = NegotiationModel(issue_scenario(issue, params), rng=0, log_events=False, collect_rounds=False)
-    opening = 100 * float(model.proposal(model.governments)[0])
+    from sim.rules.kernel import Negotiation
+
+    run = Negotiation([issue_scenario(issue, params)], [np.random.default_rng(0)])
+    everyone = tuple(range(len(run.gov_ids)))
+    opening = 100 * float(run.table.proposal(everyone)[0, 0])
     for _ in range(params.rounds):
-        model.step()
-        if "adopted" in model.deals:
-            return {"agreed": 100 * float(model.deals["adopted"].content[0]), "opening": opening, "last": None}
-    return {"agreed": None, "opening": opening, "last": 100 * float(model.proposal(model.governments)[0])}
+        run.step()
+        deals = run.deals(0)
+        if "adopted" in deals:
+            return {"agreed": 100 * float(deals["adopted"].content[0]), "opening": opening, "last": None}
+    return {"agreed": None, "opening": opening, "last": 100 * float(run.table.proposal(everyone)[0, 0])}
 
 
 def predict(issue: DeuIssue, run: dict[str, float | None], fallback: str) -> float:
