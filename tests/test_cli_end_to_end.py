@@ -58,7 +58,7 @@ def test_same_command_gives_the_same_bytes(tmp_path):
     outs = []
     for name in ("one", "two"):
         out = tmp_path / name
-        proc = simrun("scenarios/bletchley.yaml", "--replications", "30", "--seed", "99", "--out", str(out))
+        proc = simrun("scenarios/bletchley.yaml", "--replications", "12", "--seed", "99", "--out", str(out))
         assert proc.returncode == 0, proc.stderr
         outs.append(out)
     for file in ("summary.json", "rounds.csv", "outcomes.csv", "events.csv"):

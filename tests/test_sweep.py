@@ -244,28 +244,6 @@ def _start_and_wait_for_parts(out, parts_wanted: int) -> subprocess.Popen:
     return proc
 
 
-def test_sigkill_mid_sweep_then_rerun_gives_the_uninterrupted_result(tmp_path):
-    killed = tmp_path / "killed"
-    proc = _start_and_wait_for_parts(killed, 2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
-    parts = killed / "parts"
-    finished = len(list(parts.glob("*.parquet")))
-    chunk = json.loads((killed / "sweep.json").read_text())["chunk"]
-    assert 2 <= finished < 6 * -(-40 // chunk), (finished, chunk)  # killed mid-way (6 points x chunks of each)
-    assert not (killed / "summary.csv").exists()
-    rerun = subprocess.run(_sweep_command(killed), cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stderr
-    clean = tmp_path / "clean"
-    assert subprocess.run(_sweep_command(clean), cwd=ROOT, env=ENV, capture_output=True, timeout=300).returncode == 0
-    rows_killed, rows_clean = _rows(killed), _rows(clean)
-    assert len(rows_killed) == 6 * 40
-    assert len({(r["point"], r["replication"]) for r in rows_killed}) == len(rows_killed)  # no duplicates
-    assert repr(rows_killed) == repr(rows_clean)
-    assert (killed / "summary.csv").read_bytes() == (clean / "summary.csv").read_bytes()
-    assert not list(parts.glob(".*tmp"))
-
-
 def test_ctrl_c_stops_cleanly_and_keeps_parts(tmp_path):
     out = tmp_path / "interrupted"
     proc = _start_and_wait_for_parts(out, 1)

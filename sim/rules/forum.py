@@ -124,6 +124,19 @@ def standard_terms(
     )
 
 
+def over_companies(x: np.ndarray) -> np.ndarray:
+    """``x.sum(axis=0)`` over the companies of a company-major array, always in company order.
+
+    numpy adds the rows one after another while a row has more than one element, but a
+    column of single elements (one replication, one technical issue) is summed
+    pairwise: a cumulative sum keeps that case in order, so a replication's numbers do
+    not depend on how many replications share the kernel.
+    """
+    if x.ndim == 0 or x[0].size != 1:
+        return x.sum(axis=0)
+    return np.cumsum(x, axis=0)[-1] if len(x) else x.sum(axis=0)
+
+
 def row_sum(x: np.ndarray) -> np.ndarray:
     """``x.sum(axis=-1)``, bit for bit, but faster over a short last axis.
 
@@ -153,8 +166,8 @@ def compromise(positions: np.ndarray, weight: np.ndarray, fallback: np.ndarray) 
 
     Where no company puts weight on an issue, the issue takes ``fallback`` (R, K).
     """
-    total = weight.sum(axis=0)
-    mean = (weight * positions).sum(axis=0) / np.where(total > 0, total, 1.0)
+    total = over_companies(weight)
+    mean = over_companies(weight * positions) / np.where(total > 0, total, 1.0)
     return np.where(total > 0, mean, fallback)
 
 
@@ -322,7 +335,7 @@ class Forum:
     def _plain_mean(self) -> np.ndarray:
         """Capability-weighted mean position (R, K): the draft on an issue no company weighs."""
         w = self.weight[:, :, None] + 1e-12
-        return (w * self.positions).sum(axis=0) / w.sum(axis=0)
+        return over_companies(w * self.positions) / over_companies(w)
 
     def value_terms(self, restriction: np.ndarray, tension: np.ndarray) -> tuple[tuple, tuple]:
         """The terms of each company's value of its bloc's standard and of the common one, each (n, R).
