@@ -34,7 +34,7 @@ class NegotiationModel(mesa.Model):
         super().__init__(rng=rng)
         self.spec = scenario  # not ``self.scenario``: Mesa 3.5 reserves that name for its own scenarios
         self.coefficients = scenario.model
-        self.kernel = Negotiation([scenario], [self.rng], log=log_events, mesa_seeded=True)
+        self.kernel = Negotiation([scenario], [self.rng], log=log_events, drafts=log_events, mesa_seeded=True)
         k = self.kernel
         self.governments = [Government(self, k, i, a) for i, a in enumerate(scenario.governments)]
         self.by_id = {g.actor_id: g for g in self.governments}

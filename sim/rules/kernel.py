@@ -39,16 +39,20 @@ class Negotiation(RunState):
         rngs: Sequence[np.random.Generator],
         *,
         log: bool = False,
+        drafts: bool = False,
         mesa_seeded: bool = False,
     ):
         """Set the replications up (:class:`~sim.rules.state.RunState`); ``log`` keeps the event log.
 
-        The log holds offers, votes with their utility terms and reasons, events, and
-        the forum's standard (:mod:`sim.rules.log`).
+        The log holds the texts opened for signature, votes with their utility terms and
+        reasons, events, and the forum's standard (:mod:`sim.rules.log`); with ``drafts``
+        also the draft the chair floats in each session, and who would sign it (what a
+        class or a player watches round by round; a study needs only the summits).
         """
         super().__init__(specs, rngs, mesa_seeded=mesa_seeded)
         self.table = Table(self)
         self.log = EventLog(self) if log else None
+        self.drafts = drafts and log
 
     # -- one round ------------------------------------------------------------------------
     def step(self) -> None:
@@ -66,7 +70,7 @@ class Negotiation(RunState):
                 self.last_proposal = result.draft
                 self._record(result)
                 continue
-            if self.log is not None:  # the draft the chair floats, for the record; nothing is signed
+            if self.drafts:  # the draft the chair floats, for those watching; nothing is signed
                 self.log.texts(self.table.summit(members), "draft")
             self.last_proposal = self.table.proposal(members)
             move = self.table.session(members)
