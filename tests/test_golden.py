@@ -9,8 +9,10 @@ change must leave them as they are.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -31,7 +33,46 @@ def results(tmp_path_factory) -> dict[str, Path]:
         proc = simrun(f"scenarios/{name}.yaml", "--out", str(folder))
         assert proc.returncode == 0, proc.stderr
         out[name] = folder
+        (folder.parent / f"{name}.stdout").write_text(proc.stdout)
     return out
+
+
+EXPECTED_FILES = {
+    "manifest.json",
+    "scenario.json",
+    "summary.json",
+    "outcomes.csv",
+    "rounds.csv",
+    "events.csv",
+    "agreement.png",
+    "positions.png",
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_cli_writes_a_complete_consistent_folder_for_every_scenario(results, name):
+    out = results[name]
+    stdout = (out.parent / f"{name}.stdout").read_text()
+    assert "Government level" in stdout and "Business level" in stdout
+    assert {p.name for p in out.iterdir()} == EXPECTED_FILES
+    summary = json.loads((out / "summary.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    n = manifest["replications"]
+    assert summary["replications"] == n == 200 and len(manifest["scenario_sha256"]) == 64
+    levels = summary["government"]["levels"]
+    ps = [lv["agreement"]["p"] for lv in levels]
+    assert ps == sorted(ps, reverse=True)  # a deeper text commits its signatories to every shallower rung
+    for lv in levels:
+        a = lv["agreement"]
+        assert a["n"] == n and 0 <= a["low"] <= a["p"] <= a["high"] <= 1
+    with open(out / "rounds.csv") as fh:
+        assert len(list(csv.DictReader(fh))) == n * manifest["rounds"]
+    with open(out / "events.csv") as fh:
+        rejections = [e for e in csv.DictReader(fh) if e["action"] == "reject"]
+    assert rejections and all(e["reason"] in {"rivalry", "content", "too_deep"} for e in rejections)
+    assert all(float(e["value"]) < 0 for e in rejections)
+    for png in ("agreement.png", "positions.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (out / png).stat().st_size > 20_000
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -53,7 +53,7 @@ def test_report_of_a_run_is_one_offline_file_with_outcomes_and_sources(tmp_path)
     # the sources behind the stances, with the quote and who said it
     assert "individual human rights are disregarded very much" in text and "Rebecca Arcesati" in text
     assert "Assumptions" in text and "kappa1 government" in text
-    assert re.search(r"Round 1: .+ (rejects|agreement)", text)  # one replication told in words
+    assert re.search(r"Round \d+: .+ (rejects|agreement)", text)  # one replication told in words
     # assumptions in words, not JSON
     assumptions = page.split("<h2>Assumptions</h2>")[1].split("<h2>")[0]
     assert "{" not in assumptions and "uncertain: anywhere from 0.3 to 0.45, each value as likely" in assumptions
