@@ -6,17 +6,6 @@ import json
 
 from conftest import SCENARIOS, simrun
 
-EXPECTED_FILES = {
-    "manifest.json",
-    "scenario.json",
-    "summary.json",
-    "outcomes.csv",
-    "rounds.csv",
-    "events.csv",
-    "agreement.png",
-    "positions.png",
-}
-
 
 def test_same_command_gives_the_same_bytes(tmp_path):
     outs = []
