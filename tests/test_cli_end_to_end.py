@@ -38,3 +38,31 @@ def test_validate_command_accepts_every_scenario():
     proc = simrun("validate", *map(str, SCENARIOS))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count(": ok") == len(SCENARIOS)
+
+
+def test_every_shipped_scenario_traces_every_actor_number_to_a_labelled_source():
+    from conftest import ROOT
+
+    from sim.scenario.load import load_document, validate_document
+    from sim.scenario.sources import source_problems
+
+    files = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "scenarios" / "history").glob("*.yaml"))
+    assert len(files) >= 20
+    problems = []
+    for path in files:
+        doc = load_document(path)
+        problems += [str(p) for p in source_problems(doc, validate_document(doc))]
+    assert problems == []
+
+
+def test_validate_sources_names_an_untraced_number_with_its_line(tmp_path):
+    from conftest import ROOT
+
+    text = (ROOT / "scenarios" / "bletchley.yaml").read_text()
+    path = tmp_path / "untraced.yaml"
+    # a new actor number with no source behind it
+    path.write_text(text.replace("    ambition: 0.75", "    ambition: 0.75\n    depth_cost: 2.0", 1))
+    proc = simrun("validate", "--sources", str(path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    line = next(i for i, s in enumerate(path.read_text().splitlines(), 1) if "depth_cost: 2.0" in s)
+    assert f"{path}:{line}: actors.0.depth_cost: no source supports us's depth_cost" in proc.stderr + proc.stdout
