@@ -89,6 +89,20 @@ def test_events_pause_and_the_debrief(bletchley):
         game.teacher(game.teacher_token, "open")
 
 
+def test_each_seat_s_debrief_names_the_round_where_it_parted_from_its_agent(bletchley):
+    game = ClassGame(bletchley, seed=3, runs=20)
+    us = game.join(game.join_code, "us", "Team DC")
+    game.teacher(game.teacher_token, "open", seconds=30)
+    game.vote(us, "reject")  # the US's agent signs the chair's round-1 draft; the team refuses it
+    game.teacher(game.teacher_token, "end")
+    seats = game.state(us)["debrief"]["seats"]
+    point = seats["us"]["turning_point"]
+    assert point["round"] == 1
+    assert point["class"] and all(a.endswith("reject") for a in point["class"])
+    assert any(a.endswith("accept") for a in point["agent"])
+    assert all(s["turning_point"] is None or s["turning_point"]["round"] >= 1 for s in seats.values())
+
+
 def _call(url: str, body: dict | None = None) -> tuple[int, dict, float]:
     start = time.perf_counter()
     request = urllib.request.Request(

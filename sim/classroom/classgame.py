@@ -201,6 +201,7 @@ class ClassGame:
                 "utility": [round(mine.utility, 3), round(theirs.utility, 3)],
                 "terms": terms,
                 "votes": seat.history,
+                "turning_point": turning_point(self.model.log, agent.log, actor),
             }
         parted = first_difference(self.model.log, agent.log)
         runs = run_replications(self.scenario, replications=self.runs, seed=self.seed, log_events=False)
@@ -304,3 +305,24 @@ class ClassGame:
             "utility": levels,
             "vote": self.seats[actor].vote,
         }
+
+
+def turning_point(mine: list[tuple], theirs: list[tuple], actor: str) -> dict | None:
+    """The first round where ``actor`` answered differently in the class's game and in its agent's play.
+
+    Returns the round and, for each game, the actor's answers that round as "level: accept/reject";
+    ``None`` when it answered the same throughout.
+    """
+
+    def answers(log: list[tuple]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for row in log:
+            if row[3] == actor and row[4] in ("accept", "reject"):
+                out.setdefault(row[0], []).append(f"{row[2]}: {row[4]}")
+        return out
+
+    a, b = answers(mine), answers(theirs)
+    for round_no in sorted(set(a) | set(b)):
+        if a.get(round_no) != b.get(round_no):
+            return {"round": round_no, "class": a.get(round_no, []), "agent": b.get(round_no, [])}
+    return None

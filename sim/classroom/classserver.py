@@ -185,10 +185,10 @@ function render(s) {
   $("debrief").hidden = !s.debrief;
   if (s.debrief) {
     const d = s.debrief;
-    let h = "<table><tr><th>seat</th><th>played by</th><th>signed (class / agent)</th><th>utility (class / agent)</th><th>legitimacy</th><th>cooperation</th><th>content cost</th><th>rivalry cost</th><th>too deep</th></tr>";
+    let h = "<table><tr><th>seat</th><th>played by</th><th>signed (class / agent)</th><th>utility (class / agent)</th><th>legitimacy</th><th>cooperation</th><th>content cost</th><th>rivalry cost</th><th>too deep</th><th>turning point</th></tr>";
     for (const [a, r] of Object.entries(d.seats)) {
       const t = k => `${r.terms[k][0].toFixed(3)} / ${r.terms[k][1].toFixed(3)}`;
-      h += `<tr class=seatrow data-seat=${esc(a)}><td>${esc(r.name)}</td><td>${esc(r.played_by)}</td><td>${esc(d.labels[r.signed[0]] || r.signed[0])} / ${esc(d.labels[r.signed[1]] || r.signed[1])}</td><td class=n>${r.utility[0].toFixed(3)} / ${r.utility[1].toFixed(3)}</td><td class=n>${t("legitimacy")}</td><td class=n>${t("cooperation")}</td><td class=n>${t("content")}</td><td class=n>${t("rivalry")}</td><td class=n>${t("too_deep")}</td></tr>`;
+      h += `<tr class=seatrow data-seat=${esc(a)}><td>${esc(r.name)}</td><td>${esc(r.played_by)}</td><td>${esc(d.labels[r.signed[0]] || r.signed[0])} / ${esc(d.labels[r.signed[1]] || r.signed[1])}</td><td class=n>${r.utility[0].toFixed(3)} / ${r.utility[1].toFixed(3)}</td><td class=n>${t("legitimacy")}</td><td class=n>${t("cooperation")}</td><td class=n>${t("content")}</td><td class=n>${t("rivalry")}</td><td class=n>${t("too_deep")}</td><td>${r.turning_point ? esc(`round ${r.turning_point.round}: ${r.turning_point.class.join(', ')} (agent: ${r.turning_point.agent.join(', ')})`) : 'none'}</td></tr>`;
     }
     h += "</table><p>" + (d.parted == null ? "The class's game went exactly as the agents would have played it." : `The class's game parted from the agents' play in round ${d.parted}.`) + "</p>";
     h += `<p id=classline>The class reached: <b>${esc(d.labels[d.class_level])}</b>. In ${d.runs} model runs of the same scenario the deepest deal was:</p><table>` +
