@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 NONE, BLOC, COMMON = 0, 1, 2
 """Codes of what a company has adopted (:attr:`Forum.choice`)."""
-CHOICES = {NONE: "none", BLOC: "bloc", COMMON: "common"}
 
 
 class Layout(NamedTuple):

@@ -23,7 +23,7 @@ kernel records what was signed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -72,8 +72,6 @@ class SummitResult:
     texts: list[Text]
     decliners: np.ndarray  # (R, L, G) who would not sign each rung's draft, and why (reason codes; 0 signs)
     draft: np.ndarray  # (R, K) content of the first text
-    summit: bool = True
-    log_texts: list[Text] = field(default_factory=list)
 
 
 class Table:
