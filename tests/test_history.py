@@ -184,13 +184,17 @@ def test_business_pattern_from_adoption_shares_and_quorum():
 
 
 def test_western_median_baseline_reads_stances_not_outcomes():
-    # us 0.30 and uk 0.35 on binding_force are nearest the declaration rung (0.25); eu 0.9 binding
+    # REAIM (military AI): the US and UK's stated ambition 0.25 is the declaration rung
     reaim = load_scenario(CASES / "reaim_2024_blueprint.yaml")
     c = case(["us", "uk", "china"], ["us", "uk"], "declaration")
     assert western_median(c, reaim).patterns == {"declaration:china;uk;us": 1.0}
-    ttc = load_scenario(CASES / "ttc_ai_roadmap_2022.yaml")  # us (declaration), eu (binding): lower median
+    # TTC: us ambition 0.75 (shared testing), eu 1.0 (binding): the lower median
+    ttc = load_scenario(CASES / "ttc_ai_roadmap_2022.yaml")
     c2 = case(["us", "eu"], ["us", "eu"], "shared_testing")
-    assert western_median(c2, ttc).patterns == {"declaration:eu;us": 1.0}
+    assert western_median(c2, ttc).patterns == {"shared_testing:eu;us": 1.0}
+    # with no ambition stated, the binding_force stance: us 0.30 → declaration, eu 0.9 → binding
+    bare = ttc.model_copy(update={"actors": [a.model_copy(update={"ambition": None}) for a in ttc.actors]})
+    assert western_median(c2, bare).patterns == {"declaration:eu;us": 1.0}
 
 
 def test_leave_one_out_picks_the_best_point_on_the_other_cases():

@@ -119,7 +119,8 @@ import pytest  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from sim.classroom.play import WIDTH, Command, Game, decode, parse  # noqa: E402
+from sim.classroom.commands import WIDTH, Command, decode, parse  # noqa: E402
+from sim.classroom.play import Game  # noqa: E402
 from sim.experiments.sweep_spec import apply_point  # noqa: E402
 
 ISSUES = ["binding_force", "forum"]

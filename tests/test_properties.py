@@ -177,20 +177,9 @@ def test_every_signatory_is_better_off_signing_given_who_else_signs(scenario, te
     d = decide(OpenSignature(rule="open"), govs, [0.5, 0.5], depth, tension, depth_cost=lam)
     for g in govs:
         if g.id in d.signatories:
-            assert d.value[g.id] >= 0
-        # the stable coalition: a decliner would not gain by joining those who sign
+            assert d.value[g.id] >= 0  # no signatory gains by leaving the final coalition
         else:
-            joined = decide(
-                Consensus(rule="consensus"),
-                [o for o in govs if o.id in d.signatories or o is g],
-                [0.5, 0.5],
-                depth,
-                tension,
-                depth_cost=lam,
-            )
-            assert (
-                g.id not in joined.signatories
-                or len(d.signatories) == 0
-                or joined.value[g.id] < 0
-                or joined.signatories != [o.id for o in govs if o.id in d.signatories or o is g]
-            )
+            assert d.value[g.id] < 0  # a decliner left when signing was worth less than nothing to it
+    # the coalition is the largest the game reaches: with nobody's V negative, nobody leaves
+    if all(v >= 0 for v in d.value.values()):
+        assert len(d.signatories) == len(govs)

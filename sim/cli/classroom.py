@@ -19,7 +19,8 @@ def play_command(
     seed: SeedOpt = None,
 ) -> None:
     """Play one government in the terminal against the model's agents; a debrief at the end."""
-    from sim.classroom.play import WIDTH, decode, play, printable
+    from sim.classroom.commands import WIDTH, decode, printable
+    from sim.classroom.play import play
 
     def read(prompt: str) -> str:
         raw = sys.stdin.buffer.readline()
@@ -57,7 +58,8 @@ def report(
     worksheet: Annotated[bool, typer.Option(help="also write worksheet.html, a printable student sheet")] = False,
 ) -> None:
     """Turn a run or sweep folder into one self-contained HTML file (report.html) to hand out."""
-    from sim.outputs.report import build_report, build_worksheet
+    from sim.outputs.report import build_report
+    from sim.outputs.worksheet import build_worksheet
 
     try:
         path = build_report(results)

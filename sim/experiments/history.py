@@ -109,9 +109,13 @@ def everyone_declares(case: Case, scenario: Scenario) -> Prediction:
 
 
 def ambition(scenario: Scenario, actor: str) -> str:
-    """The rung nearest an actor's stance on ``binding_force`` (0 none, 0.25 … 1 binding)."""
+    """The rung nearest the depth an actor wants (0 none, 0.25 … 1 binding).
+
+    Its ``ambition`` where the case states one, else its stance on ``binding_force``:
+    read from stances, never from outcomes.
+    """
     gov = next(a for a in scenario.governments if a.id == actor)
-    x = _fixed(gov.position["binding_force"])
+    x = _fixed(gov.ambition if gov.ambition is not None else gov.position["binding_force"])
     depths = [0.0, *(lv.depth for lv in scenario.ladder)]
     return LADDER[min(range(len(depths)), key=lambda k: abs(depths[k] - x))]
 

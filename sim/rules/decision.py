@@ -3,8 +3,9 @@
 A text (content and depth) is opened for signature at a table. Who signs is a stable
 coalition: start from everyone at the table signing, and remove, one at a time, the
 member with the most negative utility, recomputing everyone's rival share R_i for the
-rest, until every remaining signatory has V >= 0 (the largest stable coalition; the
-non-signers stay out). The adoption rule then says whether the text counts:
+rest, until every remaining signatory has V >= 0: no signatory gains by leaving, and
+each non-signer left when signing was worth less than nothing to it (it is not asked
+again if the coalition shrinks further; the non-signers stay out). The adoption rule then says whether the text counts:
 
 * ``open``: at least two sign, the chair among them when it sits at the table, holding
   at least ``min_share`` of the table's capability;
@@ -53,7 +54,7 @@ class Signature(NamedTuple):
 
 
 def participation(appraise: AppraiseFn, capability: np.ndarray, same_bloc: np.ndarray) -> Signature:
-    """The largest stable coalition of signatories (``adopted`` left all True: see :func:`adopt`)."""
+    """The coalition no signatory gains by leaving, reached from everyone signing (``adopted``: see :func:`adopt`)."""
     reps, m = capability.shape
     current = np.ones((reps, m), dtype=bool)
     value = np.zeros((reps, m))
