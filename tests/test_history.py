@@ -312,3 +312,27 @@ def test_case_file_must_seat_the_record_at_table_and_exist(tmp_path):
     found = [str(p) for p in exc.value.problems]
     assert any("apec_ai_2025.yaml:1: at_table: must seat the record's at_table ['us', 'china']" in f for f in found)
     assert any(re.search(r"r\.yaml:\d+: fmf_2023: no case file .*fmf_2023\.yaml", f) for f in found)
+
+
+@needs_record
+def test_a_presidency_from_outside_the_four_holds_the_pen_and_is_not_scored(tmp_path):
+    """G7 Hiroshima: seated, Japan's presidency tables a voluntary code; knocked out, the
+    three democracies go to shared testing (the v2 miss). Japan never enters a pattern."""
+    from sim.experiments.history import case_rows
+
+    cases = {c.id: c for c in load_record(RECORD)}
+    g7 = cases["g7_hiroshima_2023"]
+    seated = load_scenario(CASES / "g7_hiroshima_2023.yaml")
+    assert seated.chair == "japan" and "japan" in seated.at_table and "japan" not in g7.at_table
+    with_host = [row_pattern(r, g7, seated)[0] for r in case_rows(seated, 40, 7)]
+    assert set(with_host) == {"voluntary_commitments:eu;uk;us"}  # Japan signs too, but is not scored
+
+    text = (CASES / "g7_hiroshima_2023.yaml").read_text()
+    knocked = text.replace("at_table: [us, uk, eu, japan]", "at_table: [us, uk, eu]").replace(
+        "chair: japan", "chair: null"
+    )
+    shutil.copy(CASES / "base.yaml", tmp_path / "base.yaml")
+    (tmp_path / "g7.yaml").write_text(knocked)
+    no_host = load_scenario(tmp_path / "g7.yaml")
+    assert no_host.chair is None and "japan" not in [a.id for a in no_host.governments]
+    assert {row_pattern(r, g7, no_host)[0] for r in case_rows(no_host, 40, 7)} == {"shared_testing:eu;uk;us"}

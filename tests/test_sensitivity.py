@@ -50,10 +50,14 @@ def test_sensitivity_command_end_to_end(tmp_path):
     with open(out / "indices.csv") as fh:
         rows = list(csv.DictReader(fh))
     inputs = {r["input"] for r in rows}
-    assert len(rows) == 2 * len(inputs) and len(inputs) == 8  # the uncertain numbers of bletchley.yaml
+    # three outputs (declaration and substantive text across blocs, business standard) x the
+    # eight uncertain numbers of bletchley.yaml
+    assert len(rows) == 3 * len(inputs) and len(inputs) == 8
+    assert {r["output"] for r in rows} == {"declaration", "government", "business"}
     assert all(float(r["mu_star"]) >= 0 and float(r["mu_star_conf"]) >= 0 for r in rows)
-    # the indices are not degenerate: some uncertain input moves some output
-    assert max(float(r["mu_star"]) for r in rows) > 0
+    # the indices are not degenerate: China's stake moves the chance of a declaration with it
+    declaration = {r["input"]: float(r["mu_star"]) for r in rows if r["output"] == "declaration"}
+    assert declaration["actors.china.legitimacy"] > 0
     meta = json.loads((out / "indices.json").read_text())
     assert meta["points"] == 4 * (8 + 1) and meta["method"] == "morris"
     assert (out / "sensitivity.png").read_bytes()[:4] == b"\x89PNG"

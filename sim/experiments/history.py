@@ -166,8 +166,10 @@ def load_cases(record: str | Path, scenarios: Path) -> tuple[list[Case], dict[st
             continue
         if [lv.name for lv in loaded[case.id].ladder] != list(LADDER[1:]):
             problems.append(Problem(str(path), 1, "depth_ladder", f"must be the record's rungs {list(LADDER[1:])}"))
+        # The record names only the four; a case may also seat a host from outside them
+        # (a G7/G20 presidency, which holds the pen), which is never scored.
         seated = loaded[case.id].at_table
-        if seated is None or sorted(seated) != sorted(case.at_table):
+        if seated is None or sorted(a for a in seated if a in ACTORS) != sorted(case.at_table):
             problems.append(
                 Problem(
                     str(path), 1, "at_table", f"must seat the record's at_table {list(case.at_table)}, not {seated}"

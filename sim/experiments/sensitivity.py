@@ -5,8 +5,8 @@ triangular bounds, normal mean ± 2 sd clipped to the field's range) plus ranges
 on the command line (``--vary PATH=low:high``). SALib samples points in that box
 (Morris elementary effects by default, Sobol on request); each point is run for
 ``replications`` seeded replications through the sweep machinery (parallel,
-resumable), and the outputs — the probability of substantive government-level
-agreement across blocs and of a cross-bloc business standard at that point — are
+resumable), and the outputs — the probability of a declaration and of a substantive
+text across blocs, and of a cross-bloc business standard at that point — are
 analysed into indices with 95% confidence intervals.
 """
 
@@ -24,7 +24,11 @@ from sim.scenario import Scenario, load_scenario, scenario_hash
 from sim.scenario.distributions import Distribution, uncertain_paths
 from sim.scenario.errors import InputError, Problem
 
-OUTPUTS = {"government": "p_substantive", "business": "p_business"}
+OUTPUTS = {"declaration": "p_declaration", "government": "p_substantive", "business": "p_business"}
+"""Output label -> sweep-summary column: the first rung (a declaration) across blocs, a
+substantive text across blocs, the cross-bloc business standard. Model v2 never reaches a
+substantive text with China at Bletchley's ranges, so the declaration is where its
+government inputs show."""
 
 
 def readable_path(scenario: Scenario, path: tuple) -> str:

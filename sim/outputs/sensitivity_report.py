@@ -9,7 +9,11 @@ from matplotlib.figure import Figure
 
 from sim.outputs.files import write_csv, write_json
 
-TITLES = {"government": "substantive government agreement across blocs", "business": "cross-bloc business standard"}
+TITLES = {
+    "declaration": "declaration across blocs",
+    "government": "substantive government agreement across blocs",
+    "business": "cross-bloc business standard",
+}
 
 
 def write_indices(folder: Path, method: str, found: dict[str, list[dict]], meta: dict) -> None:
