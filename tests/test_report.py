@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from conftest import simrun
 
-from sim.outputs.report import _pct
+from sim.outputs.html import pct as _pct
 
 
 class Collect(HTMLParser):
