@@ -8,19 +8,10 @@ import pytest
 import solara
 from conftest import ROOT
 
-from sim.classroom.app import (
-    Agreement,
-    Log,
-    Page,
-    Positions,
-    Sources,
-    Teacher,
-    Utilities,
-    control_defaults,
-    log_lines,
-    run_many,
-)
+from sim.classroom.app import Page, control_defaults
+from sim.classroom.charts import Agreement, Positions, Utilities
 from sim.classroom.demo import DEFAULT, DemoModel
+from sim.classroom.panels import Log, Sources, Teacher, log_lines, run_many
 from sim.classroom.play import build_model
 from sim.experiments.runner import run_replications
 from sim.scenario import load_scenario
