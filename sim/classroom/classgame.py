@@ -85,6 +85,7 @@ class ClassGame:
         self.events: Events = []  # the teacher's events, for the agents' replay in the debrief
         self.adopted: Adoption = {}  # company groups' adopters after each round
         self.debrief: dict | None = None
+        self.briefs: dict[str, tuple[tuple, dict]] = {}  # actor ("": the table) -> (drawn at, its brief)
         self.lock = threading.RLock()
 
     # -- who is asking ------------------------------------------------------------------------
@@ -281,7 +282,7 @@ class ClassGame:
                 if self.deadline is None or self.phase != "open"
                 else max(0, round(self.deadline - time.monotonic())),
                 "tension": round(m.tension, 2),
-                "proposal": text_rows(self.scenario, m.proposal(m.governments)),
+                "proposal": self._brief(None)["proposal"],
                 "levels": {lv.name: lv.label or lv.name for lv in m.ladder},
                 "seats": {
                     a: {
@@ -317,14 +318,29 @@ class ClassGame:
                 out["debrief"] = self.debrief
             return out
 
+    def _brief(self, seat: Seat | None) -> dict:
+        """A seat's brief (``None``: the chair's text), drawn again only after a round or an event.
+
+        Nothing else changes what a brief shows, and a class polls every second.
+        """
+        m = self.model
+        drawn = (m.round, len(self.events))
+        kept = self.briefs.get(seat.actor if seat else "")
+        if kept is None or kept[0] != drawn:
+            if seat is None:
+                brief = {"proposal": text_rows(self.scenario, m.proposal(m.governments))}
+            elif seat.kind == "company":
+                brief = company_brief(m, m.group_by_id[seat.actor])
+            else:
+                brief = government_brief(m, m.by_id[seat.actor], m.proposal(m.governments))
+            kept = self.briefs[seat.actor if seat else ""] = (drawn, brief)
+        return kept[1]
+
     def _seat_view(self, seat: Seat, token: str) -> dict:
         """A seat's brief, its member's own vote, the delegation's vote and, for a government, its counter-proposal."""
-        m = self.model
         member = next(x for x in seat.members if x.token == token)
-        if seat.kind == "company":
-            view = company_brief(m, m.group_by_id[seat.actor])
-        else:
-            view = government_brief(m, m.by_id[seat.actor], m.proposal(m.governments))
+        view = dict(self._brief(seat))
+        if seat.kind == "government":
             c = seat.counter
             view["counter"] = None if c is None else {"changes": c.changes, "level": c.level, "team": c.team}
             view["at_table"] = self._table(seat.actor) is not None
