@@ -72,7 +72,7 @@ function textTable(items) {
     `<tr><td>${esc(i.issue)}</td><td>${esc(i.low)}</td><td class=n>${i.value.toFixed(2)}</td><td>${esc(i.high)}</td></tr>`).join("") + "</table>";
 }
 function briefHtml(b) {
-  const who = b.kind === "company" ? `<p>${b.count} companies, bloc of ${esc(b.home)}'s industry.</p>` : "";
+  const who = b.kind === "company" ? `<p>${b.count} companies; home government: ${esc(b.home)}. You decide which standards all of them adopt.</p>` : "";
   return who + "<p><b>Red lines</b> (what you care most about):</p><ul>" + b.red_lines.map(r => `<li>${esc(r)}</li>`).join("") +
     "</ul><p><b>Why you stand where you do</b></p><ul>" + b.quotes.map(q => `<li>${esc(q)}</li>`).join("") +
     "</ul><p><b>Your position now</b></p>" + textTable(b.position);
@@ -111,9 +111,9 @@ function debriefHtml(d) {
     h += `<tr class=seatrow data-seat=${esc(a)}><td>${esc(r.name)}</td><td>${esc(r.played_by)}</td><td>${esc(d.labels[r.signed[0]] || r.signed[0])} / ${esc(d.labels[r.signed[1]] || r.signed[1])}</td><td class=n>${f3(r.utility[0])} / ${f3(r.utility[1])}</td><td class=n>${pair(r.terms, "legitimacy")}</td><td class=n>${pair(r.terms, "cooperation")}</td><td class=n>${pair(r.terms, "content")}</td><td class=n>${pair(r.terms, "rivalry")}</td><td class=n>${pair(r.terms, "too_deep")}</td><td>${turn(r.turning_point)}</td></tr>`;
   h += "</table>";
   if (Object.keys(d.companies).length) {
-    h += "<h3>Company groups</h3><table><tr><th>group</th><th>played by</th><th>adopted: bloc, common (class / agent)</th><th>utility (class / agent)</th><th>legitimacy</th><th>market</th><th>content cost</th><th>rivalry cost</th><th>turning point</th></tr>";
+    h += "<h3>Company groups</h3><table><tr><th>group</th><th>played by</th><th>companies adopting (class / agent)</th><th>utility (class / agent)</th><th>legitimacy</th><th>market</th><th>content cost</th><th>rivalry cost</th><th>turning point</th></tr>";
     for (const [a, r] of Object.entries(d.companies))
-      h += `<tr class=companyrow data-seat=${esc(a)}><td>${esc(r.name)}</td><td>${esc(r.played_by)}</td><td>${r.adopted[0].join(", ")} / ${r.adopted[1].join(", ")} of ${r.count}</td><td class=n>${f3(r.utility[0])} / ${f3(r.utility[1])}</td><td class=n>${pair(r.terms, "legitimacy")}</td><td class=n>${pair(r.terms, "market")}</td><td class=n>${pair(r.terms, "content")}</td><td class=n>${pair(r.terms, "rivalry")}</td><td>${turn(r.turning_point)}</td></tr>`;
+      h += `<tr class=companyrow data-seat=${esc(a)}><td>${esc(r.name)}</td><td>${esc(r.played_by)}</td><td>bloc ${r.adopted[0][0]}, common ${r.adopted[0][1]} / bloc ${r.adopted[1][0]}, common ${r.adopted[1][1]} (of ${r.count})</td><td class=n>${f3(r.utility[0])} / ${f3(r.utility[1])}</td><td class=n>${pair(r.terms, "legitimacy")}</td><td class=n>${pair(r.terms, "market")}</td><td class=n>${pair(r.terms, "content")}</td><td class=n>${pair(r.terms, "rivalry")}</td><td>${turn(r.turning_point)}</td></tr>`;
     h += "</table>";
   }
   h += "<p>" + (d.parted == null ? "The class's game went exactly as the agents would have played it." : `The class's game parted from the agents' play in round ${d.parted}.`) + "</p>";
