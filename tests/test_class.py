@@ -215,6 +215,32 @@ def test_the_chair_tables_a_counter_proposal_it_prefers_and_not_one_it_does_not(
     assert sorted(m.deals["declaration"].signatories) == ["china", "eu", "uk", "us"]
 
 
+def test_in_a_session_the_chair_floats_a_counter_proposal_it_values_more_as_its_deeper_draft(bletchley):
+    """Round 3 is a session: nothing is signed, but the chair floats drafts. The UK's own position, offered at
+    every rung, is the deeper text for a narrower group the chair (the UK) values most: it is floated as such."""
+    from sim.classroom.play import build_model
+    from sim.outputs.narrative import Narrator
+
+    m = build_model(bletchley, 2)
+    m.step(), m.step()
+    uk = m.by_id["uk"].position
+    m.counter_propose("uk", uk)
+    assert list(m.counter_proposals) == ["uk"]
+    before = len(m.log)
+    m.step()
+    rows = [r for r in m.log[before:] if r[4] == "counter"]
+    assert [(r[3], r[6]) for r in rows] == [("uk", "taken deeper")]
+    detail = dict(part.split("=") for part in rows[0][7].split())
+    assert detail["kind"] == "draft" and float(detail["score"]) > float(detail["own"])
+    drafts = [r for r in m.log[before:] if r[4] == "offer"]
+    assert len(drafts) == 2 and drafts[1][2] == rows[0][2]  # the second draft floated is the counter-proposal
+    assert drafts[1][7] == " ".join(f"{v:.3f}" for v in uk)
+    assert not m.deals and m.kernel.counters == []  # nothing signed; the counter-proposal was for one round
+    line = Narrator(m.spec).sentence(rows[0])
+    assert line.startswith("Round 3: the chair takes United Kingdom's counter-proposal at ")
+    assert "as a deeper text for a narrower group, as a draft (nothing is signed before the summit)" in line
+
+
 def test_a_counter_proposal_is_checked_and_withdrawn(bletchley):
     game = ClassGame(bletchley, seed=2)
     eu = game.join(game.join_code, "eu")

@@ -62,9 +62,10 @@ class Narrator:
             )
         if verdict == "taken deeper":
             how = "for signature" if text else "as a draft (nothing is signed before the summit)"
+            own = "none of which would pass" if d["own"] == "-inf" else d["own"]
             return (
                 f"the chair takes {whose} at {label} as a deeper text for a narrower group, {how}: the chair values "
-                f"it at {d['score']}, above its own deeper drafts ({d['own']}) and the first text."
+                f"it at {d['score']}, above its own deeper drafts ({own}) and the first text."
             )
         if verdict == "weaker":
             return (
