@@ -175,22 +175,24 @@ def _to_the_summit(game: ClassGame) -> None:
 
 
 def test_the_chair_tables_a_counter_proposal_it_prefers_and_not_one_it_does_not(bletchley):
-    """At the summit the EU moves the chair's text 30 % towards the chair's (UK's) position at the declaration:
-    by the chair's objective (0.2·V_chair + 0.8·breadth) it beats the chair's own draft, so the declaration signed
-    is the EU's text. China's own position as binding standards passes at no rung: the chair's draft is signed."""
+    """At the summit (round 12) each case is a new game with one counter-proposal.
+
+    - The EU moves the chair's text 30 % towards the chair's (UK's) position, at the declaration: by the chair's
+      objective (0.2·V_chair + 0.8·breadth) it beats the chair's own draft: the declaration signed is the EU's text.
+    - China offers its own position at any depth: it would pass as a declaration, but scores below the chair's
+      draft: not taken, the chair's draft is signed.
+    - China offers its own position as binding standards: it passes at no rung: not taken.
+    """
     ids = bletchley.issue_ids
     depth = ids.index("binding_force")  # bletchley's depth issue: a text's depth, set by its rung
-    signed = {}
-    for who in ("eu", "china"):
+    seen = {}
+    for case, who, level in (("closer", "eu", "declaration"), ("weaker", "china", None), ("fails", "china", "binding")):
         game = ClassGame(bletchley, seed=2)
         token = game.join(game.join_code, who, f"Team {who}")
         _to_the_summit(game)
         m = game.model
         table = m.proposal(m.governments)
-        if who == "eu":
-            x, level = table + 0.3 * (m.by_id["uk"].position - table), "declaration"
-        else:
-            x, level = m.by_id["china"].position, "binding"
+        x = table + 0.3 * (m.by_id["uk"].position - table) if case == "closer" else m.by_id["china"].position
         text = {k: round(float(v), 4) for k, v in zip(ids, x, strict=True) if k != "binding_force"}
         with pytest.raises(RefusedError, match="binding_force is a text's depth"):
             game.counter(token, {"text": {"binding_force": 0.9}})
@@ -200,19 +202,22 @@ def test_the_chair_tables_a_counter_proposal_it_prefers_and_not_one_it_does_not(
         counters = [row for row in m.log if row[0] == 12 and row[4] == "counter"]
         assert len(counters) == 1
         _, _, rung, actor, _, score, verdict, detail = counters[0]
-        own = float(detail.split("own=")[1].split()[0])
+        numbers = {k: float(v) for k, v in (p.split("=") for p in detail.split()) if k in ("own", "tabled")}
         content = np.delete(m.deals["declaration"].content, depth)
-        signed[who] = (verdict, score, own, content, np.delete(x, depth), np.delete(table, depth))
+        seen[case] = (verdict, score, numbers, content, np.delete(x, depth), np.delete(table, depth))
         said = [line for line in game.plenary if "counter-propos" in line]
         assert said[0].startswith(f"Round 12: {m.by_id[who].name} (Team {who}) counter-proposes ")
         assert len(said) == 2  # the counter-proposal and what the chair made of it
-    verdict, score, own, content, x, table = signed["eu"]
-    assert verdict == "taken" and score > own
+        assert sorted(m.deals["declaration"].signatories) == ["china", "eu", "uk", "us"]
+    verdict, score, numbers, content, x, table = seen["closer"]
+    assert verdict == "taken" and score > numbers["own"] and score == pytest.approx(numbers["tabled"], abs=1e-3)
     assert content == pytest.approx(x, abs=1e-4) and np.abs(content - table).max() > 0.02
-    verdict, score, own, content, x, table = signed["china"]
+    verdict, score, numbers, content, x, table = seen["weaker"]
+    assert verdict == "weaker" and np.isfinite(score) and score < numbers["tabled"] == numbers["own"]
+    assert content == pytest.approx(table, abs=1e-9)
+    verdict, score, numbers, content, x, table = seen["fails"]
     assert verdict == "fails" and score == -np.inf
     assert content == pytest.approx(table, abs=1e-9)
-    assert sorted(m.deals["declaration"].signatories) == ["china", "eu", "uk", "us"]
 
 
 def test_in_a_session_the_chair_floats_a_counter_proposal_it_values_more_as_its_deeper_draft(bletchley):

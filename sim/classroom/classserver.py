@@ -111,7 +111,7 @@ def make_server(game: ClassGame, host: str = "127.0.0.1", port: int = 0) -> Thre
         def _no(self) -> None:
             self._json(405, {"error": "use GET or POST"})
 
-        do_PUT = do_DELETE = do_PATCH = _no  # noqa: N815 - http.server's names
+        do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _no  # noqa: N815 - http.server's names
 
     server = _Server((host, port), Handler)
     server.daemon_threads = True
