@@ -1,15 +1,21 @@
-"""Class mode: one game the whole class plays, teams at the governments' seats.
+"""Class mode: one game the whole class plays, teams at the governments' and the company groups' seats.
 
 The teacher holds a token that alone can change the game (open and close rounds, set
-the round timer, throw events in, pause, end). Teams join with the class's join code,
-take a seat (a government) and get a seat token that votes for that seat only; seats
-nobody takes are played by the model's agents. Each round the chair's text is put to
-the table, every seat sees its own utility terms for it and votes (sign, refuse, or let
-its agent decide); when the teacher closes the round, or its timer runs out, the model
-plays the round with those votes and the plenary shows who signed what and why. At the
-end each seat gets a debrief (its utility terms against its agent's play on the same
-seed, and the round where they parted) and the class sees its outcome against the
-distribution of 200 model runs of the same scenario.
+the round timer, throw events in, pause, end). Teams join with the class's join code
+and take a seat, a government or a company group; each device gets a token that acts
+for its seat only. Several devices or teams may share a seat (a delegation, see
+:mod:`sim.classroom.seats`); seats nobody takes are played by the model's agents.
+
+Each round a government seat sees the chair's text and its utility terms for it, and
+votes: sign, refuse, or let its agent decide; it may also hand in a counter-proposal,
+which the chair tables only if, by its own objective, it beats its own draft (the rule
+is the kernel's, :mod:`sim.rules.table`). A company seat sees its bloc's standard and
+the common cross-bloc one and its companies' terms for each, and votes which its
+companies adopt: their bloc's, the common one, both, neither, or let them decide. When
+the teacher closes the round, or its timer runs out, the model plays the round with
+those votes and the plenary says who signed and adopted what, and why. At the end each
+seat gets a debrief and the class sees its outcome against model runs of the scenario
+(:mod:`sim.classroom.debrief`).
 
 :class:`ClassGame` is the state and the rules, with no web code: the server in
 :mod:`sim.classroom.classserver` only translates requests. All methods are safe to call
@@ -18,16 +24,21 @@ from several threads (one lock).
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.classroom.play import build_model, first_difference, result_for
+from sim.classroom.briefs import company_brief, government_brief, text_rows
+from sim.classroom.debrief import Adoption, Events, adoption, debrief
+from sim.classroom.play import build_model
+from sim.classroom.seats import COMPANY_VOTES, Member, RefusedError, Seat, parse_counter
 from sim.outputs.narrative import Narrator
 from sim.scenario import Scenario
+
+__all__ = ["EVENTS", "ClassGame", "RefusedError"]
 
 EVENTS = {
     "export_controls": ("Export controls on AI chips tightened", 0.1, 0.2),
@@ -37,89 +48,121 @@ EVENTS = {
 }
 """The teacher's events: label, change of tension, change of business restriction."""
 
-VOTES = ("accept", "reject", "auto")
-
-
-class RefusedError(Exception):
-    """A request the game refuses; the message says why (shown to the user as is)."""
-
-
-@dataclass
-class Seat:
-    """A government's seat: its token (None while free), team name and this round's vote."""
-
-    actor: str
-    token: str | None = None
-    team: str = ""
-    vote: str = "auto"
-    history: dict[int, str] = field(default_factory=dict)
-
 
 class ClassGame:
     """The class's game on ``scenario`` with master seed ``seed`` (replication 0, as ``simrun play``)."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, round_seconds: int = 90, runs: int = 200):
-        """Build the model and the tokens; ``round_seconds`` is the default round timer.
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        round_seconds: int = 90,
+        runs: int = 200,
+        delegation: int = 5,
+    ):
+        """Build the model, the seats and the tokens; ``round_seconds`` is the default round timer.
 
-        ``runs``: model runs of the scenario the class's outcome is compared with at the end.
+        ``runs``: model runs of the scenario the class's outcome is compared with at the end;
+        ``delegation``: how many devices or teams may join one seat (1 to 30).
         """
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
-        self.model = build_model(scenario, self.seed)
-        self.narrator = Narrator(self.model.spec)
+        self.model = m = build_model(scenario, self.seed)
+        self.narrator = Narrator(m.spec)
         self.join_code = f"{secrets.randbelow(10**6):06d}"
         self.teacher_token = secrets.token_urlsafe(16)
-        self.seats = {g.actor_id: Seat(g.actor_id) for g in self.model.governments}
-        self.by_token: dict[str, str] = {}
+        self.seats = {g.actor_id: Seat(g.actor_id, "government", g.name) for g in m.governments}
+        self.seats |= {c.actor_id: Seat(c.actor_id, "company", c.name) for c in m.company_groups}
+        self.by_token: dict[str, Seat] = {}
+        self.delegation = max(1, min(int(delegation), 30))
+        self.votes_cast = itertools.count(1)
         self.round_seconds = round_seconds
         self.runs = runs
-        self.phase = "lobby"  # lobby → open → (closed → open …) → ended; "paused" while paused
+        self.phase = "lobby"  # lobby → open → (closed → open …) → over → ended; "paused" while paused
         self.deadline: float | None = None
         self.paused_left: float | None = None
         self.plenary: list[str] = []  # the story of every played round, in words
+        self.events: Events = []  # the teacher's events, for the agents' replay in the debrief
+        self.adopted: Adoption = {}  # company groups' adopters after each round
         self.debrief: dict | None = None
+        self.briefs: dict[str, tuple[tuple, dict]] = {}  # actor ("": the table) -> (drawn at, its brief)
         self.lock = threading.RLock()
 
     # -- who is asking ------------------------------------------------------------------------
-    def _teacher(self, token: str) -> None:
-        if not secrets.compare_digest(str(token), self.teacher_token):
+    def _teacher(self, token: object) -> None:
+        if not secrets.compare_digest(str(token).encode(), self.teacher_token.encode()):
             raise RefusedError("only the teacher's token can change the game")
 
-    def _seat(self, token: str) -> Seat:
-        actor = self.by_token.get(str(token))
-        if actor is None:
+    def _member(self, token: object) -> tuple[Seat, Member]:
+        seat = self.by_token.get(str(token))
+        if seat is None:
             raise RefusedError("unknown seat token: join the game first")
-        return self.seats[actor]
+        return seat, next(m for m in seat.members if m.token == str(token))
 
     # -- seats --------------------------------------------------------------------------------
-    def join(self, code: str, actor: str, team: str = "") -> str:
-        """Take a free seat with the join code; returns the seat's token."""
+    def join(self, code: object, actor: object, team: object = "") -> str:
+        """Join a seat's delegation with the join code (while it has room); returns this device's token."""
         with self.lock:
-            if not secrets.compare_digest(str(code).strip(), self.join_code):
+            if not secrets.compare_digest(str(code).strip().encode(), self.join_code.encode()):
                 raise RefusedError("wrong join code")
-            seat = self.seats.get(actor)
+            if self.phase == "ended":
+                raise RefusedError("the game has ended")
+            seat = self.seats.get(str(actor))
             if seat is None:
-                raise RefusedError(f"no seat {actor!r}; seats: {', '.join(self.seats)}")
-            if seat.token is not None:
-                raise RefusedError(f"the seat of {self.model.by_id[actor].name} is taken")
-            seat.token = secrets.token_urlsafe(16)
-            seat.team = str(team)[:40]
-            self.by_token[seat.token] = actor
-            return seat.token
+                raise RefusedError(f"no seat {str(actor)[:40]!r}; seats: {', '.join(self.seats)}")
+            if len(seat.members) >= self.delegation:
+                raise RefusedError(f"the seat of {seat.name} is full ({self.delegation} in its delegation)")
+            token = secrets.token_urlsafe(16)
+            seat.members.append(Member(token, str(team).strip()[:40]))
+            self.by_token[token] = seat
+            return token
 
-    def vote(self, token: str, vote: str) -> None:
-        """A seat's vote for the open round: ``accept`` (sign), ``reject`` or ``auto`` (its agent decides)."""
+    def vote(self, token: object, vote: object, seat: object = None) -> None:
+        """A member's vote for the open round (see :attr:`Seat.votes`); ``seat``, if named, must be its own."""
         with self.lock:
             self._tick()
-            seat = self._seat(token)
-            if vote not in VOTES:
-                raise RefusedError(f"a vote is one of {', '.join(VOTES)}")
+            mine, member = self._member(token)
+            if seat not in (None, "", mine.actor):
+                raise RefusedError(f"this token votes for {mine.name} only")
+            if vote not in mine.votes:
+                raise RefusedError(f"a vote of {mine.name} is one of {', '.join(mine.votes)}")
             if self.phase != "open":
                 raise RefusedError("no round is open for votes")
-            seat.vote = vote
+            member.vote, member.order = str(vote), next(self.votes_cast)
+
+    def counter(self, token: object, data: object) -> None:
+        """A government seat's counter-proposal for the open round (:func:`~sim.classroom.seats.parse_counter`).
+
+        ``{"withdraw": true}`` withdraws it. The latest a member of the seat sent stands.
+        """
+        with self.lock:
+            self._tick()
+            seat, member = self._member(token)
+            if seat.kind != "government":
+                raise RefusedError("only a government's seat can hand in a counter-proposal")
+            if self.phase != "open":
+                raise RefusedError("no round is open for counter-proposals")
+            if isinstance(data, dict) and data.get("withdraw"):
+                seat.counter = None
+                return
+            members = self._table(seat.actor)
+            if members is None:
+                raise RefusedError(f"{seat.name} is not at a table this round")
+            m = self.model
+            levels = [lv.name for lv in m.ladder]
+            table = m.proposal(members).tolist()
+            ids, depth = self.scenario.issue_ids, self.scenario.depth_issue
+            depth_id = None if depth is None else ids[depth]
+            seat.counter = parse_counter(data, ids, levels, table, member.team, depth_id)
+
+    def _table(self, actor: str) -> list | None:
+        """The governments at ``actor``'s table in the coming round (``None`` when it sits at none)."""
+        m = self.model
+        gov = m.by_id[actor]
+        return next((t for t in m.tables(m.round + 1) if gov in t), None)
 
     # -- the teacher --------------------------------------------------------------------------
-    def teacher(self, token: str, action: str, **args: object) -> None:
+    def teacher(self, token: object, action: str, **args: object) -> None:
         """``open`` a round (``seconds``), ``close`` it, ``event`` (``name``), ``pause``, ``resume``, ``end``."""
         with self.lock:
             self._teacher(token)
@@ -127,15 +170,7 @@ class ClassGame:
             if self.phase == "ended":
                 raise RefusedError("the game has ended")
             if action == "open":
-                if self.phase == "open":
-                    raise RefusedError("a round is already open")
-                if self.model.round >= self.scenario.rounds:
-                    raise RefusedError("all rounds are played: end the game")
-                seconds = int(args.get("seconds") or self.round_seconds)
-                self.round_seconds = max(10, min(seconds, 900))
-                for seat in self.seats.values():
-                    seat.vote = "auto"
-                self.phase, self.deadline = "open", time.monotonic() + self.round_seconds
+                self._open(args.get("seconds"))
             elif action == "close":
                 if self.phase not in ("open", "paused"):
                     raise RefusedError("no round is open")
@@ -145,6 +180,7 @@ class ClassGame:
                 if label is None:
                     raise RefusedError(f"events: {', '.join(EVENTS)}")
                 self.model.apply_live_event(label, tension, restriction)
+                self.events.append((self.model.round, label, tension, restriction))
                 self.plenary.append(f"Teacher's event: {label} (tension now {self.model.tension:.2f}).")
             elif action == "pause":
                 if self.phase != "open":
@@ -161,72 +197,82 @@ class ClassGame:
             else:
                 raise RefusedError("actions: open, close, event, pause, resume, end")
 
+    def _open(self, seconds: object) -> None:
+        if self.phase in ("open", "paused"):
+            raise RefusedError("a round is already open")
+        if self.model.round >= self.scenario.rounds:
+            raise RefusedError("all rounds are played: end the game")
+        try:
+            seconds = self.round_seconds if seconds in (None, "", 0) else int(seconds)
+        except (TypeError, ValueError):
+            raise RefusedError("seconds: a whole number from 10 to 900") from None
+        self.round_seconds = max(10, min(seconds, 900))
+        for seat in self.seats.values():
+            seat.new_round()
+        self.phase, self.deadline = "open", time.monotonic() + self.round_seconds
+
     def _tick(self) -> None:
         """Close the open round when its timer has run out (checked on every request)."""
         if self.phase == "open" and self.deadline is not None and time.monotonic() >= self.deadline:
             self._play_round()
 
     def _play_round(self) -> None:
+        """The model plays the round with the seats' votes and counter-proposals; the plenary tells it."""
         m = self.model
+        round_no = m.round + 1
+        said = []
         for seat in self.seats.values():
-            gov = m.by_id[seat.actor]
-            choice = {"accept": True, "reject": False}.get(seat.vote)
-            gov.vote = None if choice is None else (lambda _level, _appraisal, c=choice: c)
-            seat.history[m.round + 1] = seat.vote if seat.token else "agent"
+            vote = seat.vote() if seat.taken else "agent"
+            seat.history[round_no] = vote
+            if seat.kind == "company":
+                choice = COMPANY_VOTES.get(vote)
+                m.group_by_id[seat.actor].vote = None if choice is None else (lambda _b, _c, c=choice: c)
+                continue
+            choice = {"accept": True, "reject": False}.get(vote)
+            m.by_id[seat.actor].vote = None if choice is None else (lambda _level, _appraisal, c=choice: c)
+            if seat.counter is not None:
+                c = seat.counter
+                m.counter_propose(seat.actor, np.array(c.x), c.level)
+                at = f"at {self.narrator.labels[c.level]}" if c.level else "at any depth"
+                changes = ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in c.changes.items())
+                changes = changes or "the chair's text"
+                said.append(f"Round {round_no}: {seat.name} ({c.team or 'its team'}) counter-proposes {changes}, {at}.")
         before = len(m.log)
         m.step()
         for gov in m.governments:
             gov.vote = None
+        for group in m.company_groups:
+            group.vote = None
+        self.adopted[m.round] = adoption(m)
         story = self.narrator.story(m.log[before:], {m.round: m.tension})
-        self.plenary += story or [f"Round {m.round}: nothing was agreed or refused at any table."]
+        self.plenary += said + (story or [f"Round {m.round}: nothing was agreed or refused at any table."])
+        if m.company_groups:
+            self.plenary.append(self._companies_line())
         self.phase, self.deadline = ("closed" if m.round < self.scenario.rounds else "over"), None
 
-    def _end(self) -> None:
-        from sim.experiments.runner import run_replications
+    def _companies_line(self) -> str:
+        """Which company groups adopted what this round, and who decided (a team's vote or the companies)."""
+        parts = []
+        for group in self.model.company_groups:
+            seat = self.seats[group.actor_id]
+            bloc, common = group.adopters()
+            who = f"{seat.team or 'a team'}: {seat.history[self.model.round]}" if seat.taken else "their own choice"
+            n = group.count
+            parts.append(f"{group.name} bloc standard {bloc} of {n}, common standard {common} of {n} ({who})")
+        return f"Round {self.model.round}, companies adopt: " + "; ".join(parts) + "."
 
+    def _end(self) -> None:
         self.phase = "ended"
-        agent = build_model(self.scenario, self.seed)
-        for _ in range(self.model.round):
-            agent.step()
-        seats = {}
-        for actor, seat in self.seats.items():
-            mine, theirs = result_for(self.model, actor), result_for(agent, actor)
-            terms = {}
-            for term in ("legitimacy", "cooperation", "content", "rivalry", "too_deep"):
-                terms[term] = [round(getattr(r.terms, term), 3) if r.terms else 0.0 for r in (mine, theirs)]
-            seats[actor] = {
-                "name": self.model.by_id[actor].name,
-                "played_by": seat.team or ("a team" if seat.token else "the model's agent"),
-                "signed": [mine.signed, theirs.signed],
-                "utility": [round(mine.utility, 3), round(theirs.utility, 3)],
-                "terms": terms,
-                "votes": seat.history,
-                "turning_point": turning_point(self.model.log, agent.log, actor),
-            }
-        parted = first_difference(self.model.log, agent.log)
-        runs = run_replications(self.scenario, replications=self.runs, seed=self.seed, log_events=False)
-        levels = ["none"] + [lv.name for lv in self.model.ladder]
-        share = {lv: sum(r.outcome["gov_level"] == lv for r in runs) / len(runs) for lv in levels}
-        ours = result_for(self.model, self.model.governments[0].actor_id).level
-        self.debrief = {
-            "seats": seats,
-            "parted": parted,
-            "class_level": ours,
-            "distribution": share,
-            "labels": {lv.name: lv.label or lv.name for lv in self.model.ladder} | {"none": "no deal"},
-            "runs": len(runs),
-        }
+        self.debrief = debrief(self.model, self.scenario, self.seed, self.seats, self.events, self.adopted, self.runs)
 
     # -- what each one sees -------------------------------------------------------------------
-    def state(self, token: str = "") -> dict:
+    def state(self, token: object = "") -> dict:
         """The game as the holder of ``token`` sees it (teacher, a seat, or the public plenary)."""
         with self.lock:
             self._tick()
             m = self.model
-            is_teacher = bool(token) and secrets.compare_digest(str(token), self.teacher_token)
-            actor = self.by_token.get(str(token))
-            members = m.governments
-            proposal = m.proposal(members)
+            is_teacher = bool(token) and secrets.compare_digest(str(token).encode(), self.teacher_token.encode())
+            mine = self.by_token.get(str(token))
             out = {
                 "scenario": self.scenario.title or self.scenario.name,
                 "round": m.round,
@@ -236,9 +282,16 @@ class ClassGame:
                 if self.deadline is None or self.phase != "open"
                 else max(0, round(self.deadline - time.monotonic())),
                 "tension": round(m.tension, 2),
-                "proposal": self._text(proposal),
+                "proposal": self._brief(None)["proposal"],
+                "levels": {lv.name: lv.label or lv.name for lv in m.ladder},
                 "seats": {
-                    a: {"name": m.by_id[a].name, "taken": s.token is not None, "team": s.team}
+                    a: {
+                        "name": s.name,
+                        "kind": s.kind,
+                        "taken": s.taken,
+                        "full": len(s.members) >= self.delegation,
+                        "team": s.team,
+                    }
                     for a, s in self.seats.items()
                 },
                 "deals": [
@@ -250,79 +303,52 @@ class ClassGame:
                     for d in (m.deals[lv.name] for lv in m.ladder if lv.name in m.deals)
                 ],
                 "plenary": self.plenary[-60:],
-                "role": "teacher" if is_teacher else "seat" if actor else "public",
+                "role": "teacher" if is_teacher else "seat" if mine else "public",
             }
             if is_teacher:
                 out["join_code"] = self.join_code
-                out["votes"] = {a: (s.vote if s.token else "agent") for a, s in self.seats.items()}
+                out["votes"] = {a: (s.vote() if s.taken else "agent") for a, s in self.seats.items()}
+                out["counters"] = {
+                    a: s.counter.changes | {"level": s.counter.level} for a, s in self.seats.items() if s.counter
+                }
                 out["events"] = {k: v[0] for k, v in EVENTS.items()}
-            if actor:
-                out["seat"] = self._brief(actor, proposal)
+            if mine:
+                out["seat"] = self._seat_view(mine, str(token))
             if self.debrief is not None:
                 out["debrief"] = self.debrief
             return out
 
-    def _text(self, x: np.ndarray) -> list[dict]:
-        return [
-            {"issue": i.id.replace("_", " "), "value": round(float(v), 2), "low": i.low, "high": i.high}
-            for i, v in zip(self.scenario.issues, x, strict=True)
-        ]
+    def _brief(self, seat: Seat | None) -> dict:
+        """A seat's brief (``None``: the chair's text), drawn again only after a round or an event.
 
-    def _brief(self, actor: str, proposal: np.ndarray) -> dict:
-        """A seat's role brief and its utility terms for the text on the table, per level."""
+        Nothing else changes what a brief shows, and a class polls every second.
+        """
         m = self.model
-        gov = m.by_id[actor]
-        spec = next(a for a in self.model.spec.actors if a.id == actor)
-        share = float(m.rival_shares(m.governments)[m.governments.index(gov)])
-        seen = np.clip(proposal + gov.misreading, 0.0, 1.0)
-        bonus = m.focal_bonus(seen)
-        levels = []
-        for lv in m.ladder:
-            a = gov.appraise(seen, lv.depth, share, m.tension, bonus)
-            levels.append(
-                {
-                    "level": lv.label or lv.name,
-                    "legitimacy": round(a.legitimacy, 3),
-                    "cooperation": round(a.cooperation, 3),
-                    "content": round(a.content, 3),
-                    "rivalry": round(a.rivalry, 3),
-                    "too_deep": round(a.too_deep, 3),
-                    "value": round(a.value, 3),
-                }
-            )
-        order = np.argsort(-gov.salience)
-        red_lines = [
-            f"{self.scenario.issues[k].id.replace('_', ' ')}: you stand at {gov.ideal[k]:.2f} "
-            f"(0 = {self.scenario.issues[k].low}, 1 = {self.scenario.issues[k].high})"
-            for k in order[:2]
-        ]
-        return {
-            "actor": actor,
-            "name": gov.name,
-            "position": self._text(gov.position),
-            "red_lines": red_lines,
-            "quotes": [f"“{s.quote}” ({s.by})" for s in spec.sources],
-            "utility": levels,
-            "vote": self.seats[actor].vote,
+        drawn = (m.round, len(self.events))
+        kept = self.briefs.get(seat.actor if seat else "")
+        if kept is None or kept[0] != drawn:
+            if seat is None:
+                brief = {"proposal": text_rows(self.scenario, m.proposal(m.governments))}
+            elif seat.kind == "company":
+                brief = company_brief(m, m.group_by_id[seat.actor])
+            else:
+                brief = government_brief(m, m.by_id[seat.actor], m.proposal(m.governments))
+            kept = self.briefs[seat.actor if seat else ""] = (drawn, brief)
+        return kept[1]
+
+    def _seat_view(self, seat: Seat, token: str) -> dict:
+        """A seat's brief, its member's own vote, the delegation's vote and, for a government, its counter-proposal."""
+        member = next(x for x in seat.members if x.token == token)
+        view = dict(self._brief(seat))
+        if seat.kind == "government":
+            c = seat.counter
+            view["counter"] = None if c is None else {"changes": c.changes, "level": c.level, "team": c.team}
+            view["at_table"] = self._table(seat.actor) is not None
+        tally = seat.tally()
+        return view | {
+            "votes": list(seat.votes),
+            "vote": member.vote or "auto",
+            "seat_vote": seat.vote(),
+            "tally": tally,
+            "members": len(seat.members),
         }
-
-
-def turning_point(mine: list[tuple], theirs: list[tuple], actor: str) -> dict | None:
-    """The first round where ``actor`` answered differently in the class's game and in its agent's play.
-
-    Returns the round and, for each game, the actor's answers that round as "level: accept/reject";
-    ``None`` when it answered the same throughout.
-    """
-
-    def answers(log: list[tuple]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        for row in log:
-            if row[3] == actor and row[4] in ("accept", "reject"):
-                out.setdefault(row[0], []).append(f"{row[2]}: {row[4]}")
-        return out
-
-    a, b = answers(mine), answers(theirs)
-    for round_no in sorted(set(a) | set(b)):
-        if a.get(round_no) != b.get(round_no):
-            return {"round": round_no, "class": a.get(round_no, []), "agent": b.get(round_no, [])}
-    return None

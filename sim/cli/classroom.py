@@ -103,8 +103,11 @@ def class_command(
     port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free port)")] = 8766,
     seed: SeedOpt = None,
     round_seconds: Annotated[int, typer.Option(min=10, max=900, help="default round timer, seconds")] = 90,
+    delegation: Annotated[
+        int, typer.Option(min=1, max=30, help="devices or teams that may share one seat (the seat votes as most do)")
+    ] = 5,
 ) -> None:
-    """Start a class game: teams take the governments' seats with a join code; the teacher runs the rounds."""
+    """Start a class game: teams take governments' and company groups' seats with a join code; the teacher runs it."""
     from sim.classroom.classgame import ClassGame
     from sim.classroom.classserver import run
     from sim.scenario import load_scenario
@@ -114,6 +117,6 @@ def class_command(
     except InputError as exc:
         fail(exc)
     try:
-        run(ClassGame(loaded, seed, round_seconds), host, port, say=typer.echo)
+        run(ClassGame(loaded, seed, round_seconds, delegation=delegation), host, port, say=typer.echo)
     except OSError as exc:
         fail(InputError([Problem("--port", 0, str(port), f"cannot listen on {host}:{port}: {exc.strerror}")]))

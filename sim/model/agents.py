@@ -3,7 +3,7 @@
 A :class:`Government` reads and writes its row of the kernel's arrays (position,
 salience, capability, …) and may hand its votes to a player; the rules that use those
 numbers live in :mod:`sim.rules`. A :class:`CompanyGroup` is the Mesa face of a slice
-of the business forum's arrays.
+of the business forum's arrays, and may hand its adoption to a player too.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from sim.rules.utility import Appraisal, distance, terms
 
 if TYPE_CHECKING:
+    from sim.rules.forum import CompanyPlayer
     from sim.rules.kernel import Negotiation, Player
     from sim.scenario import Actor
 
@@ -129,17 +130,17 @@ class Government(mesa.Agent):
 
 
 class CompanyGroup(mesa.Agent):
-    """A group of companies (e.g. Chinese AI firms) as a slice of the forum's arrays."""
+    """A group of companies (e.g. Chinese AI firms) as a slice of the forum's arrays (replication 0)."""
 
-    def __init__(self, model: mesa.Model, kernel: Negotiation, spec: Actor, rows: slice):
-        """``rows`` selects this group's companies in the forum arrays."""
+    def __init__(self, model: mesa.Model, kernel: Negotiation, index: int, spec: Actor):
+        """View company group ``index`` of ``kernel``'s forum (its rows :attr:`rows`); ``spec`` gives its name."""
         super().__init__(model)
-        self.kernel = kernel
+        self.kernel, self.index = kernel, index
         self.actor_id = spec.id
         self.name = spec.name
         self.bloc = spec.bloc
         self.home = spec.home
-        self.rows = rows
+        self.rows = kernel.forum.group_rows[index]
 
     @property
     def count(self) -> int:
@@ -150,6 +151,71 @@ class CompanyGroup(mesa.Agent):
         """Share of the group's companies that adopt the forum's current standard, on [0, 1]."""
         return float(self.kernel.forum.adopted[self.rows, 0].mean())
 
+    def adopters(self) -> tuple[int, int]:
+        """How many of the group's companies adopt (their bloc's standard, the common standard) now."""
+        forum = self.kernel.forum
+        return int(forum.on_bloc[self.rows, 0].sum()), int(forum.on_common[self.rows, 0].sum())
+
     def mean_position(self) -> np.ndarray:
         """Mean position of the group on the technical issues."""
         return self.kernel.forum.positions[self.rows, 0].mean(axis=0)
+
+    def standard_terms(self, now: bool = True) -> dict[str, dict[str, float]]:
+        """The group's mean terms of its value of each standard: ``{"bloc"|"common": {term: value}}``.
+
+        Terms (see :func:`sim.rules.forum.standard_terms`): ``legitimacy``, ``market``,
+        ``content``, ``rivalry`` and ``value`` = legitimacy + market − content − rivalry
+        (adopting nothing = 0), plus ``agents``: the share of its companies, on [0, 1],
+        whose own value is >= 0. ``now``: for the drafts as they stand, at the current
+        tension and restrictions (what the group would weigh if it decided now);
+        otherwise the terms of its last decision (all zero before the first round).
+        """
+        forum = self.kernel.forum
+        if now:
+            pair = forum.value_terms(self.kernel.restriction, self.kernel.tension)
+        elif forum.terms is not None:
+            pair = forum.terms
+        else:
+            pair = ((0.0,) * 4, (0.0,) * 4)
+        shape = (forum.n, forum.reps)
+        out = {}
+        for name, parts in zip(("bloc", "common"), pair, strict=True):
+            rows = [np.broadcast_to(p, shape)[self.rows, 0] for p in parts]
+            value = rows[0] + rows[1] - rows[2] - rows[3]
+            names = ("legitimacy", "market", "content", "rivalry")
+            out[name] = {k: float(v.mean()) for k, v in zip(names, rows, strict=True)}
+            out[name] |= {"value": float(value.mean()), "agents": float((value >= 0.0).mean())}
+        return out
+
+    def adopted_terms(self) -> dict[str, float]:
+        """The group's mean terms of what its companies adopted at their last decision, and their sum ``value``.
+
+        Each standard a company adopted adds its terms (standards are valued apart, against
+        adopting nothing = 0); a company that adopted nothing adds 0. Terms: ``legitimacy``,
+        ``market``, ``content``, ``rivalry`` (see :meth:`standard_terms`).
+        """
+        forum = self.kernel.forum
+        names = ("legitimacy", "market", "content", "rivalry")
+        if forum.terms is None:
+            return dict.fromkeys((*names, "value"), 0.0)
+        shape = (forum.n, forum.reps)
+        total = [np.zeros(self.count) for _ in names]
+        for on, parts in zip((forum.on_bloc, forum.on_common), forum.terms, strict=True):
+            took = on[self.rows, 0]
+            for k, p in enumerate(parts):
+                total[k] = total[k] + np.where(took, np.broadcast_to(p, shape)[self.rows, 0], 0.0)
+        out = {name: float(t.mean()) for name, t in zip(names, total, strict=True)}
+        out["value"] = out["legitimacy"] + out["market"] - out["content"] - out["rivalry"]
+        return out
+
+    @property
+    def vote(self) -> CompanyPlayer | None:
+        """Who takes this group's adoption (a team), or ``None`` for its companies' own values."""
+        return self.kernel.forum.players.get(self.index)
+
+    @vote.setter
+    def vote(self, player: CompanyPlayer | None) -> None:
+        if player is None:
+            self.kernel.forum.players.pop(self.index, None)
+        else:
+            self.kernel.forum.players[self.index] = player

@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 from sim.model.agents import CompanyGroup, Government
-from sim.rules.kernel import Deal, Negotiation
+from sim.rules.kernel import Counter, Deal, Negotiation
 from sim.rules.outcomes import blockers, classify
 from sim.rules.utility import rival_shares
 from sim.scenario import Scenario
@@ -39,10 +39,8 @@ class NegotiationModel(mesa.Model):
         self.governments = [Government(self, k, i, a) for i, a in enumerate(scenario.governments)]
         self.by_id = {g.actor_id: g for g in self.governments}
         self.bloc_of = {g.actor_id: g.bloc for g in self.governments}
-        rows = np.cumsum([0, *(a.count for a in scenario.companies)])
-        self.company_groups = [
-            CompanyGroup(self, k, a, slice(int(rows[i]), int(rows[i + 1]))) for i, a in enumerate(scenario.companies)
-        ]
+        self.company_groups = [CompanyGroup(self, k, i, a) for i, a in enumerate(scenario.companies)]
+        self.group_by_id = {c.actor_id: c for c in self.company_groups}
         self.ladder = k.ladder
         columns = list(k.snapshot()) if collect_rounds else []
         self._snapshot: tuple[int, dict] | None = None
@@ -127,6 +125,29 @@ class NegotiationModel(mesa.Model):
     @tabled_proposal.setter
     def tabled_proposal(self, value: tuple[str, np.ndarray] | None) -> None:
         self.kernel.tabled = None if value is None else (self.by_id[value[0]].index, np.asarray(value[1], float))
+
+    @property
+    def counter_proposals(self) -> dict[str, tuple[np.ndarray, str | None]]:
+        """Counter-proposals to the next round's tables: actor id -> (content, rung name or ``None`` for every rung)."""
+        k = self.kernel
+        return {
+            self.governments[c.gov].actor_id: (c.x, None if c.level is None else k.ladder[c.level].name)
+            for c in k.counters
+        }
+
+    def counter_propose(self, actor: str, x: np.ndarray | None, level: str | None = None) -> None:
+        """``actor``'s counter-proposal to its next table, for the next round only (``x`` ``None`` withdraws it).
+
+        ``x``: content, a position on [0, 1] per issue; ``level``: the rung's name, or
+        ``None`` to offer it at every rung. The chair tables it only where it beats its own
+        drafts by its objective (:mod:`sim.rules.table`).
+        """
+        gov = self.by_id[actor].index
+        kept = [c for c in self.kernel.counters if c.gov != gov]
+        if x is not None:
+            rung = None if level is None else [lv.name for lv in self.ladder].index(level)
+            kept.append(Counter(gov, np.clip(np.asarray(x, dtype=float), 0.0, 1.0), rung))
+        self.kernel.counters = kept
 
     def is_cross_bloc(self, ids: Sequence[str] | set[str]) -> bool:
         """Whether the governments ``ids`` span two or more blocs."""

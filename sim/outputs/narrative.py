@@ -45,7 +45,35 @@ class Narrator:
             return f"{at}{reason} ({detail})."
         if action == "standard":
             return f"{at}companies' common standard {reason} ({detail})."
+        if action == "counter":
+            return at + self.counter(actor, label, reason, detail)
         return None
+
+    def counter(self, actor: str, label: str, verdict: str, detail: str) -> str:
+        """What the chair made of ``actor``'s counter-proposal (a ``counter`` row of the log), in words."""
+        d = dict(part.split("=", 1) for part in detail.split() if "=" in part)
+        text = d.get("kind") == "text"
+        whose = f"{self.who(actor)}'s counter-proposal"
+        if verdict == "taken":
+            how = "tables it for signature" if text else "floats it as its draft (nothing is signed before the summit)"
+            return (
+                f"the chair takes {whose} at {label} and {how}: by the chair's objective (its own utility "
+                f"and the breadth of support) it scores {d['score']} against {d['own']} for the chair's own best draft."
+            )
+        if verdict == "taken deeper":
+            how = "for signature" if text else "as a draft (nothing is signed before the summit)"
+            own = "none of which would pass" if d["own"] == "-inf" else d["own"]
+            return (
+                f"the chair takes {whose} at {label} as a deeper text for a narrower group, {how}: the chair values "
+                f"it at {d['score']}, above its own deeper drafts ({own}) and the first text."
+            )
+        if verdict == "weaker":
+            return (
+                f"the chair does not take {whose}: by the chair's objective it scores {d['score']} at best "
+                f"(at {label}), not above {d['tabled']} for the text the chair {'tabled' if text else 'drafted'}."
+            )
+        who = self.who(d.get("declined", "")) if d.get("declined") else "too few"
+        return f"the chair does not take {whose}: the rule would adopt it at no rung offered ({who} would not sign)."
 
     def story(self, rows: list[tuple], tension_by_round: dict[int, float] | None = None) -> list[str]:
         """Sentences for the rows worth telling, in order."""

@@ -18,7 +18,10 @@ round:
 3. **Adoption.** Each company values both standards against adopting nothing (= 0),
    reading last round's adoption and the drafters' contact (:func:`standard_terms`),
    and adopts each whose value is >= 0: standards are not exclusive, a company keeps
-   its bloc's standard and adds the common one for access to rival markets.
+   its bloc's standard and adds the common one for access to rival markets. A company
+   group may have a *player* (a team in the class game; one replication only,
+   :attr:`Forum.players`): then the player's answer replaces every one of the group's
+   companies' own, for each standard.
 
 The common standard holds *across blocs* when at least ``quorum`` of every bloc's
 companies adopt it; it is the focal point governments see. Cost is
@@ -44,6 +47,10 @@ if TYPE_CHECKING:
 
 NONE, BLOC, COMMON = 0, 1, 2
 """Codes of what a company has adopted (:attr:`Forum.choice`)."""
+
+CompanyPlayer = Callable[[float, float], tuple[bool, bool]]
+"""Takes a company group's adoption: given the group's mean V of its bloc's standard and of the
+common standard this round, whether its companies adopt (the bloc's standard, the common one)."""
 
 
 class Layout(NamedTuple):
@@ -190,6 +197,11 @@ class Forum:
         self.cross_now = np.zeros(reps, dtype=bool)  # the common standard holds in every bloc now
         self.within_now = np.zeros(reps, dtype=bool)  # some bloc reaches the quorum on either standard
         self.cross_round = np.zeros(reps, dtype=np.int64)  # first round one held across blocs; 0: never
+        # each group's companies: rows of the (n, R) arrays
+        ends = np.cumsum([0, *plan.sizes]).tolist()
+        self.group_rows = [slice(a, b) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+        self.players: dict[int, CompanyPlayer] = {}  # group index -> who takes its adoption (R = 1 only)
+        self.terms: tuple[tuple, tuple] | None = None  # last round's value_terms (bloc, common), each (n, R)
 
     @property
     def adopted(self) -> np.ndarray:
@@ -352,13 +364,24 @@ class Forum:
         bloc, common = self.value_terms(restriction, tension)
         v_bloc = bloc[0] + bloc[1] - bloc[2] - bloc[3]
         v_common = common[0] + common[1] - common[2] - common[3]
-        self.values = (v_bloc, v_common)
+        self.values, self.terms = (v_bloc, v_common), (bloc, common)
         # standards are not exclusive: a firm keeps its bloc's and adds the common one for rival markets
         self.on_bloc, self.on_common = v_bloc >= 0.0, v_common >= 0.0
+        if self.players:
+            self._players_adopt(v_bloc, v_common)
         self.choice = np.where(self.on_common, COMMON, np.where(self.on_bloc, BLOC, NONE)).astype(np.int8)
         size = np.maximum(self.bloc_size, 1)
         self.shares = self._count_by_bloc(self.on_common) / size
         self.bloc_shares = self._count_by_bloc(self.on_bloc & ~self.on_common) / size
+
+    def _players_adopt(self, v_bloc: np.ndarray, v_common: np.ndarray) -> None:
+        """A played group's companies adopt what its player says, each standard apart (replication 0)."""
+        if self.reps != 1:
+            raise ValueError("company players take one replication's adoption only (R = 1)")
+        for group, player in self.players.items():
+            rows = self.group_rows[group]
+            bloc, common = player(float(v_bloc[rows, 0].mean()), float(v_common[rows, 0].mean()))
+            self.on_bloc[rows, 0], self.on_common[rows, 0] = bool(bloc), bool(common)
 
     def _count_by_bloc(self, mask: np.ndarray) -> np.ndarray:
         """Companies in ``mask`` (n, R) per (replication, bloc), as integers (R, B)."""

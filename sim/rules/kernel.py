@@ -20,14 +20,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.rules.log import EventLog
-from sim.rules.state import Deal, MixedStructureError, Player, RunState, structure
+from sim.rules.state import Counter, Deal, MixedStructureError, Player, RunState, structure
 from sim.rules.table import SummitResult, Table
 from sim.scenario import Scenario
 
 SETTLED = 1e-4
 """A session in which no stated position moves by more than this is a stalemate."""
 
-__all__ = ["Deal", "MixedStructureError", "Negotiation", "Player", "structure"]
+__all__ = ["Counter", "Deal", "MixedStructureError", "Negotiation", "Player", "structure"]
 
 
 class Negotiation(RunState):
@@ -77,7 +77,7 @@ class Negotiation(RunState):
             moved = move if moved is None else np.maximum(moved, move)
         if moved is not None:  # stalemate: the first session after which nobody moved
             self.settled_round[(moved < SETTLED) & (self.settled_round == 0)] = self.round
-        self.tabled = None
+        self.tabled, self.counters = None, []
         was_cross = self.forum.cross_now.copy()
         self.forum.round(self.rngs, self.round, self.restriction, self.tension, self.pos)
         if self.log is not None:

@@ -4,8 +4,9 @@ Each entry is a tuple ``(round, table, level, actor, action, value, reason, deta
 (:data:`COLUMNS`): events (tension, restriction after them), texts tabled at summits
 and drafts floated in sessions (with their content), each member's answer (accept or
 reject, its utility V, the reason it declines, and the five terms of V), and the
-forum's standard holding or no longer holding across blocs. Read by ``events.csv``, the narrative, the demo and
-``simrun play``.
+forum's standard holding or no longer holding across blocs, and what the chair made of
+a player's counter-proposal (``counter``: taken, taken deeper, weaker or fails). Read by
+``events.csv``, the narrative, the demo, ``simrun play`` and the class game.
 """
 
 from __future__ import annotations
@@ -68,6 +69,28 @@ class EventLog:
                     detail = f"L={lg:.3f} dG={co:.3f} dD={ct:.3f} rival={rv:.3f} deep={dp:.3f}"
                     action = "accept" if signs else "reject"
                     entries.append((run.round, table, name, actor, action, lg + co - ct - rv - dp, reason, detail))
+        self.counters(result, kind, table)
+
+    def counters(self, result: SummitResult, kind: str, table: str) -> None:
+        """What the chair made of each counter-proposal at the table: taken, taken deeper, weaker or fails.
+
+        The row's value is the chair's objective for the counter-proposal's best rung (its
+        level); the detail gives ``kind`` (draft or text), that score, the best the chair
+        drafted itself (``own``), the first text's (``tabled``), and who would not sign the
+        counter-proposal's broadest candidate (``declined``).
+        """
+        run = self.run
+        for v in result.verdicts:
+            actor = run.gov_ids[v.gov]
+            for r, entries in enumerate(self.entries):
+                reason = ("weaker" if v.passes[r] else "fails", "taken", "taken deeper")[int(v.taken[r])]
+                declined = "+".join(run.gov_ids[result.idx[j]] for j in np.flatnonzero(v.decliners[r]))
+                detail = (
+                    f"kind={kind} score={v.score[r]:.3f} own={v.own[r]:.3f} tabled={v.tabled[r]:.3f} "
+                    f"declined={declined}"
+                )
+                level = run.ladder[int(v.level[r])].name
+                entries.append((run.round, table, level, actor, "counter", float(v.score[r]), reason, detail))
 
     def standard(self, was_cross: np.ndarray) -> None:
         """The forum's standard started or stopped holding across blocs this round."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -55,6 +56,18 @@ def structure(scenario: Scenario) -> tuple:
 
 Player = Callable[[str, Appraisal], bool]
 """Takes a government's vote: given the rung's name and its appraisal, whether it signs."""
+
+
+class Counter(NamedTuple):
+    """A government's counter-proposal to the next table it sits at (a player's; see :mod:`sim.rules.table`).
+
+    ``x`` (K,): its content, a position on [0, 1] per issue; ``level``: the ladder index
+    of the rung it is offered at, or ``None`` for every rung.
+    """
+
+    gov: int
+    x: np.ndarray
+    level: int | None = None
 
 
 class RunState:
@@ -108,6 +121,7 @@ class RunState:
         self.coalition = coalition(first)  # west_first: (bloc, round it meets the rest), else None
         self.players: dict[int, Player] = {}  # government index -> who takes its votes (R = 1 only)
         self.tabled: tuple[int, np.ndarray] | None = None  # (government index, text) for the next round only
+        self.counters: list[Counter] = []  # counter-proposals to the next round's tables only (R = 1 only)
         self.last_proposal: np.ndarray | None = None  # (R, K) of the last table that met
         self.log = None  # the event log, where the kernel keeps one
 

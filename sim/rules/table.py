@@ -17,13 +17,19 @@ deeper adopted text it values most, for a narrower group, when it values that on
 With no chair at the table the venue tables one text: the broadest, then the deepest.
 Each member reads a text through its persistent misreading.
 
+A government at the table may have submitted a *counter-proposal* (a player's, one
+replication only: :attr:`~sim.rules.state.RunState.counters`): its content joins the
+chair's candidates, at its rung or at every rung, and is tabled only where it beats,
+by the chair's same objective, what the chair drafted itself (ties go to the chair's
+own draft). Each counter-proposal's verdict says whether it was taken and why not.
+
 It reads and moves the kernel's government arrays (:mod:`sim.rules.state`); the
 kernel records what was signed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -64,6 +70,40 @@ class Text(NamedTuple):
     terms: tuple[np.ndarray, ...]  # (R, m) each
 
 
+class Verdict(NamedTuple):
+    """What the chair made of one counter-proposal, per replication (R,) arrays.
+
+    ``taken``: 0 not tabled; 1 tabled as the first text (its best candidate beats the
+    chair's own drafts by the chair's objective ``w·V_chair + (1 − w)·breadth``, breadth
+    alone at a table without a chair); 2 tabled as the deeper text for a narrower group
+    (the chair values it, ``V_chair``, above its own deeper drafts and the first text).
+    ``passes``: at some rung it was offered at, the rule would adopt it. ``score``: the
+    objective of its best candidate (−inf where it passes at no rung; ``V_chair`` where
+    ``taken`` is 2), ``level`` that candidate's rung; ``own``: the same measure of the
+    best text the chair drafted itself (for ``taken`` 2: its best deeper draft, −inf if
+    none passes); ``tabled``: the objective of the first text tabled. ``decliners``
+    (R, m): who would not sign its broadest candidate.
+    """
+
+    gov: int
+    taken: np.ndarray
+    passes: np.ndarray
+    score: np.ndarray
+    level: np.ndarray
+    own: np.ndarray
+    tabled: np.ndarray
+    decliners: np.ndarray
+
+
+class Agenda(NamedTuple):
+    """What the chair tables from its candidates (C of them), and how it weighed them."""
+
+    texts: list[Text]
+    picks: list[tuple[np.ndarray, np.ndarray]]  # per text: the candidate (R,), where tabled (R,)
+    score: np.ndarray  # (C, R) the first text's objective; −inf where the rule would not adopt
+    deeper: np.ndarray | None  # (C, R) V_chair of the adopted candidates deeper than the first text, else −inf
+
+
 @dataclass
 class SummitResult:
     """What a summit at one table left, in every replication."""
@@ -72,6 +112,7 @@ class SummitResult:
     texts: list[Text]
     decliners: np.ndarray  # (R, L, G) who would not sign each rung's draft, and why (reason codes; 0 signs)
     draft: np.ndarray  # (R, K) content of the first text
+    verdicts: list[Verdict] = field(default_factory=list)  # one per counter-proposal from this table
 
 
 class Table:
@@ -164,10 +205,45 @@ class Table:
             decliners[:, level, t.idx] = np.where(first.signers, 0, why)
             narrower = self.proposal(members, among=first.signers)
             cands.append((level, narrower, self._sign(t, narrower, level)))
-        texts = self._agenda(t, cands)
-        return SummitResult(members, texts, decliners, texts[0].x.copy())
+        own = len(cands)
+        spans = []  # (counter-proposal, its first and last candidate + 1)
+        for counter in (c for c in run.counters if c.gov in members):
+            if reps != 1:
+                raise ValueError("counter-proposals are a player's, one replication only (R = 1)")
+            x = np.broadcast_to(np.clip(counter.x, 0.0, 1.0), base.shape).copy()
+            start = len(cands)
+            for level in range(levels) if counter.level is None else (counter.level,):
+                cands.append((level, x, self._sign(t, x, level)))
+            spans.append((counter.gov, start, len(cands)))
+        agenda = self._agenda(t, cands)
+        verdicts = [self._verdict(cands, gov, a, b, own, agenda) for gov, a, b in spans]
+        return SummitResult(members, agenda.texts, decliners, agenda.texts[0].x.copy(), verdicts)
 
-    def _agenda(self, t: Seating, cands: list[tuple[int, np.ndarray, Signature]]) -> list[Text]:
+    @staticmethod
+    def _verdict(
+        cands: list[tuple[int, np.ndarray, Signature]], gov: int, start: int, stop: int, own: int, agenda: Agenda
+    ) -> Verdict:
+        """Counter-proposal ``gov``'s verdict: its candidates are ``cands[start:stop]``, the chair's ``cands[:own]``."""
+        score = agenda.score
+        rows = np.arange(score.shape[1])
+        levels = np.array([c[0] for c in cands])
+        best = start + np.argmax(score[start:stop], axis=0)
+        value, mine, level = score[best, rows], score[:own].max(axis=0), levels[best]
+        first, has = agenda.picks[0]
+        taken = np.where(has & (first >= start) & (first < stop), 1, 0)
+        if len(agenda.picks) > 1:
+            second, more = agenda.picks[1]
+            deeper = more & (second >= start) & (second < stop)
+            taken = np.where(deeper, 2, taken)
+            value = np.where(deeper, agenda.deeper[second, rows], value)
+            mine = np.where(deeper, agenda.deeper[:own].max(axis=0), mine)
+            level = np.where(deeper, levels[second], level)
+        signers = np.array([c[2].signers for c in cands[start:stop]])  # (c, R, m)
+        broadest = np.argmax(signers.sum(axis=2), axis=0)
+        passes = np.isfinite(score[best, rows])
+        return Verdict(gov, taken, passes, value, level, mine, score[first, rows], ~signers[broadest, rows])
+
+    def _agenda(self, t: Seating, cands: list[tuple[int, np.ndarray, Signature]]) -> Agenda:
         """The texts the chair tables (one or two per replication), from the drafted candidates."""
         run = self.run
         reps = run.reps
@@ -186,6 +262,7 @@ class Table:
             first = np.argmax(score, axis=0)
         else:
             chair_v = None
+            score = np.where(adopted, breadth, -np.inf)
             widest = np.where(adopted, breadth, -np.inf).max(axis=0)
             top = adopted & (breadth >= widest[None] - 1e-12)
             deepest = np.where(top, depth, -np.inf).max(axis=0)
@@ -194,13 +271,16 @@ class Table:
         has = adopted[first, rows]
         first = np.where(has, first, 0)  # nothing can pass: the shallowest broad draft, which fails
         out = [self._text(cands, first, np.ones(reps, dtype=bool), has)]
+        picks, deeper_v = [(first, has)], None
         if chair_v is not None:  # a deeper text for a narrower group, if the chair values it more
             deeper = adopted & (depth > depth[first, rows][None])
-            second = np.argmax(np.where(deeper, chair_v, -np.inf), axis=0)
+            deeper_v = np.where(deeper, chair_v, -np.inf)
+            second = np.argmax(deeper_v, axis=0)
             more = has & deeper[second, rows] & (chair_v[second, rows] > chair_v[first, rows])
             if more.any():
                 out.append(self._text(cands, second, more, more))
-        return out
+                picks.append((second, more))
+        return Agenda(out, picks, score, deeper_v)
 
     @staticmethod
     def _text(
