@@ -220,6 +220,27 @@ def test_the_chair_tables_a_counter_proposal_it_prefers_and_not_one_it_does_not(
     assert content == pytest.approx(table, abs=1e-9)
 
 
+def test_a_team_in_the_chair_s_seat_still_weighs_counter_proposals_by_the_chair_s_interests(bletchley):
+    """The UK's seat is taken and votes "accept" at the summit: the chair's objective still reads the UK's
+    utility (not the team's vote, which would tie every text the team signs and always keep the chair's
+    own draft), so the EU's counter-proposal towards the UK's position is taken, as with no team there."""
+    ids = bletchley.issue_ids
+    game = ClassGame(bletchley, seed=2)
+    chair = game.join(game.join_code, "uk", "Team chair")
+    eu = game.join(game.join_code, "eu", "Team eu")
+    _to_the_summit(game)
+    m = game.model
+    table = m.proposal(m.governments)
+    x = table + 0.3 * (m.by_id["uk"].position - table)
+    game.counter(eu, {"text": {k: round(float(v), 4) for k, v in zip(ids, x, strict=True) if k != "binding_force"}})
+    game.vote(chair, "accept")
+    game.teacher(game.teacher_token, "close")
+    (row,) = [r for r in m.log if r[0] == 12 and r[4] == "counter"]
+    assert row[6] == "taken" and np.isfinite(row[5])
+    depth = ids.index("binding_force")
+    assert np.delete(m.deals["declaration"].content, depth) == pytest.approx(np.delete(x, depth), abs=1e-4)
+
+
 def test_in_a_session_the_chair_floats_a_counter_proposal_it_values_more_as_its_deeper_draft(bletchley):
     """Round 3 is a session: nothing is signed, but the chair floats drafts. The UK's own position, offered at
     every rung, is the deeper text for a narrower group the chair (the UK) values most: it is floated as such."""
@@ -579,3 +600,13 @@ def test_a_class_plays_a_full_game_in_the_browser(tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_with_no_chair_the_verdict_on_a_counter_proposal_names_the_table_not_a_chair(bletchley):
+    from sim.outputs.narrative import Narrator
+
+    chaired, chairless = Narrator(bletchley), Narrator(bletchley.model_copy(update={"chair": None}))
+    detail = "kind=text score=0.81 own=0.79 tabled=0.81"
+    assert chaired.counter("eu", "declaration", "taken", detail).startswith("the chair takes European Union's")
+    said = chairless.counter("eu", "declaration", "weaker", detail)
+    assert said.startswith("the table does not take European Union's") and "no chair" in said

@@ -18,6 +18,13 @@ class Narrator:
         """Names of actors and labels of levels come from the scenario."""
         self.names = {a.id: a.name for a in scenario.actors}
         self.labels = {lv.name: lv.label or lv.name.replace("_", " ") for lv in scenario.ladder}
+        # With no chair the venue tables the broadest text: say so, not "the chair's objective".
+        self.chair = "the chair" if scenario.chair else "the table"
+        self.objective = (
+            "by the chair's objective (its own utility and the breadth of support)"
+            if scenario.chair
+            else "by the breadth of support (no chair)"
+        )
 
     def who(self, ids: str) -> str:
         """``us+china`` → ``United States and China``."""
@@ -57,8 +64,8 @@ class Narrator:
         if verdict == "taken":
             how = "tables it for signature" if text else "floats it as its draft (nothing is signed before the summit)"
             return (
-                f"the chair takes {whose} at {label} and {how}: by the chair's objective (its own utility "
-                f"and the breadth of support) it scores {d['score']} against {d['own']} for the chair's own best draft."
+                f"{self.chair} takes {whose} at {label} and {how}: {self.objective} it scores {d['score']} "
+                f"against {d['own']} for {self.chair}'s own best draft."
             )
         if verdict == "taken deeper":
             how = "for signature" if text else "as a draft (nothing is signed before the summit)"
@@ -69,11 +76,11 @@ class Narrator:
             )
         if verdict == "weaker":
             return (
-                f"the chair does not take {whose}: by the chair's objective it scores {d['score']} at best "
-                f"(at {label}), not above {d['tabled']} for the text the chair {'tabled' if text else 'drafted'}."
+                f"{self.chair} does not take {whose}: {self.objective} it scores {d['score']} at best "
+                f"(at {label}), not above {d['tabled']} for the text {self.chair} {'tabled' if text else 'drafted'}."
             )
         who = self.who(d.get("declined", "")) if d.get("declined") else "too few"
-        return f"the chair does not take {whose}: the rule would adopt it at no rung offered ({who} would not sign)."
+        return f"{self.chair} does not take {whose}: the rule would adopt it at no rung offered ({who} would not sign)."
 
     def story(self, rows: list[tuple], tension_by_round: dict[int, float] | None = None) -> list[str]:
         """Sentences for the rows worth telling, in order."""

@@ -256,7 +256,9 @@ class Table:
         total_v = np.array([np.where(c[2].signers, c[2].value, 0.0).sum(axis=1) for c in cands])
         if t.chair.any():
             j = int(np.flatnonzero(t.chair)[0])
-            chair_v = np.array([c[2].value[:, j] for c in cands])  # (C, R)
+            # The chair drafts by its own interests: its utility from the terms, not a player's
+            # vote (±inf), which would tie every text it signs and leave counter-proposals no chance.
+            chair_v = np.array([value_of(c[2].terms)[:, j] for c in cands])  # (C, R)
             w = run.chair_w[None, :]
             score = np.where(adopted, w * chair_v + (1.0 - w) * breadth, -np.inf)
             first = np.argmax(score, axis=0)
