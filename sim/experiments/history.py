@@ -255,6 +255,10 @@ def plan_history(
     master = seed if seed is not None else loaded[cases[0].id].seed
     axes = parse_fit(fit or [])
     points = grid_points(axes) if axes else []
+    for axis in axes:  # an actor's coefficient must name an actor some case seats (a typo is an error)
+        actor = _actor_of(axis.path)
+        if actor and not any(actor in {a.id for a in s.actors} for s in loaded.values()):
+            raise InputError([Problem("--fit", 0, axis.path, f"no case seats an actor {actor!r}")])
     grids = {c.id: [_at(loaded[c.id], p) for p in points] for c in cases}
     return HistoryPlan(str(record), cases, loaded, master, axes, points, grids, load_stored(scenarios))
 
@@ -291,7 +295,16 @@ def run_history(
     return result
 
 
+def _actor_of(path: str) -> str | None:
+    """The actor id of an ``actors.<id>.…`` path, else None."""
+    parts = path.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "actors" else None
+
+
 def _at(scenario: Scenario, point: dict) -> Scenario:
+    """``scenario`` at a grid point; an actor's coefficient applies only where that actor is seated."""
+    seated = {a.id for a in scenario.actors}
+    point = {k: v for k, v in point.items() if _actor_of(k) in (None, *seated)}
     try:
         return apply_point(scenario, point)
     except InputError as exc:
