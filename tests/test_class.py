@@ -339,6 +339,7 @@ def test_events_pause_and_the_debrief(bletchley):
     game.teacher(game.teacher_token, "end")  # ends the open round, then the game
     debrief = game.state(us)["debrief"]
     assert debrief["runs"] == 40 and sum(debrief["distribution"].values()) == pytest.approx(1.0)
+    assert debrief["events_replayed"] == 1
     assert debrief["seats"]["us"]["played_by"] == "Team DC" and debrief["seats"]["us"]["votes"] == {1: "accept"}
     assert debrief["seats"]["eu"]["played_by"] == "the model's agent"
     with pytest.raises(RefusedError, match="the game has ended"):
@@ -610,3 +611,21 @@ def test_with_no_chair_the_verdict_on_a_counter_proposal_names_the_table_not_a_c
     assert chaired.counter("eu", "declaration", "taken", detail).startswith("the chair takes European Union's")
     said = chairless.counter("eu", "declaration", "weaker", detail)
     assert said.startswith("the table does not take European Union's") and "no chair" in said
+
+
+def test_the_runs_the_class_is_compared_with_replay_the_teacher_s_events(bletchley):
+    """An event thrown in after two rounds is the scenario event of round 3, as live; the runs with a
+    détente thrown in reach a declaration across blocs more often than the scenario's own runs."""
+    from sim.classroom.debrief import with_events
+    from sim.experiments.runner import run_replications
+
+    replayed = with_events(bletchley, [(2, "détente", -0.5, -0.3), (bletchley.rounds, "too late", 0.5, 0.0)])
+    (event,) = replayed.events[len(bletchley.events) :]
+    assert (event.round, event.label, event.tension_change, event.restriction_change) == (3, "détente", -0.5, -0.3)
+    assert with_events(bletchley, []) is bletchley
+
+    def cross(s):
+        runs = run_replications(s, replications=60, seed=5, log_events=False)
+        return sum(r.outcome["gov_cross_level"] != "none" for r in runs) / len(runs)
+
+    assert cross(replayed) > cross(bletchley) + 0.2

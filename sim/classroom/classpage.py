@@ -118,7 +118,7 @@ function debriefHtml(d) {
   }
   h += "<p>" + (d.parted == null ? "The class's game went exactly as the agents would have played it." : `The class's game parted from the agents' play in round ${d.parted}.`) + "</p>";
   const dist = (p, labels, ours) => "<table>" + Object.entries(p).map(([k, v]) => `<tr${k === ours ? " class=on" : ""}><td>${esc(labels[k])}</td><td class=n>${(100 * v).toFixed(0)} %</td></tr>`).join("") + "</table>";
-  h += `<p id=classline>The class reached: <b>${esc(d.labels[d.class_level])}</b>. In ${d.runs} model runs of the same scenario the deepest deal was:</p>` + dist(d.distribution, d.labels, d.class_level);
+  h += `<p id=classline>The class reached: <b>${esc(d.labels[d.class_level])}</b>. In ${d.runs} model runs of the same scenario${d.events_replayed ? ` (with the teacher's ${d.events_replayed} event${d.events_replayed > 1 ? 's' : ''} at the same rounds)` : ''} the deepest deal was:</p>` + dist(d.distribution, d.labels, d.class_level);
   h += `<p id=businessline>The class's companies ended with <b>${esc(d.business_labels[d.class_business])}</b> (the agents alone: ${esc(d.business_labels[d.agent_business])}). In the ${d.runs} runs:</p>` + dist(d.business, d.business_labels, d.class_business);
   return h;
 }

@@ -6,7 +6,9 @@ debrief gives what it signed and its utility, term by term (from its original po
 at the final tension), in both games; for a company seat what its companies adopted
 and their mean utility, term by term (at their last decision); for each seat the round
 where its answers first differed. The class's deepest deal and business outcome are
-set against ``runs`` model runs of the scenario (which know nothing of the class's events).
+set against ``runs`` model runs of the scenario with the teacher's events written into
+it at the rounds they came (:func:`with_events`), so the class is compared with the
+world it played in.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from sim.classroom.play import build_model, first_difference, result_for
 from sim.experiments.runner import run_replications
 from sim.model import NegotiationModel
-from sim.scenario import Scenario
+from sim.scenario import Event, Scenario
 
 GOVERNMENT_TERMS = ("legitimacy", "cooperation", "content", "rivalry", "too_deep")
 COMPANY_TERMS = ("legitimacy", "market", "content", "rivalry")
@@ -120,6 +122,20 @@ def company_rows(
     return out
 
 
+def with_events(scenario: Scenario, events: Events) -> Scenario:
+    """``scenario`` with the teacher's ``events`` written in as scenario events.
+
+    One thrown in after ``at`` rounds acts from round ``at + 1`` on, as it did live;
+    events after the last round change nothing and are left out.
+    """
+    extra = [
+        Event(round=at + 1, label=label, tension_change=tension, restriction_change=restriction)
+        for at, label, tension, restriction in events
+        if at < scenario.rounds
+    ]
+    return scenario.model_copy(update={"events": [*scenario.events, *extra]}) if extra else scenario
+
+
 def debrief(
     game_model: NegotiationModel,
     scenario: Scenario,
@@ -138,7 +154,7 @@ def debrief(
     agent, agent_adopted = agent_game(scenario, seed, m.round, events)
     governments = {a: s for a, s in seats.items() if s.kind == "government"}
     companies = {a: s for a, s in seats.items() if s.kind == "company"}
-    results = run_replications(scenario, replications=runs, seed=seed, log_events=False)
+    results = run_replications(with_events(scenario, events), replications=runs, seed=seed, log_events=False)
     levels = ["none"] + [lv.name for lv in m.ladder]
     business = ("cross_bloc", "within_bloc", "none")
     outcome = m.outcome()
@@ -158,4 +174,5 @@ def debrief(
             "none": "no standard",
         },
         "runs": len(results),
+        "events_replayed": sum(at < scenario.rounds for at, *_ in events),
     }

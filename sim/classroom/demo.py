@@ -91,6 +91,12 @@ class DemoModel(NegotiationModel):
         self.scenario_file = scenario_file
         self.master_seed = master
         self.source = scenario  # the settings before realisation (what "run 100 times" replays)
+        self.live_events: list[tuple[int, str, float, float]] = []  # (rounds played, label, Δtension, Δrestriction)
+
+    def apply_live_event(self, label: str, tension_change: float = 0.0, restriction_change: float = 0.0) -> None:
+        """The teacher's event, also kept so that "run 100 times" replays it at the same round."""
+        super().apply_live_event(label, tension_change, restriction_change)
+        self.live_events.append((self.round, label, tension_change, restriction_change))
 
 
 OFFLINE_ENV = {

@@ -10,6 +10,7 @@ import solara
 from matplotlib.figure import Figure
 
 from sim.classroom.charts import force_update, history, update_counter
+from sim.classroom.debrief import with_events
 from sim.classroom.demo import DemoModel
 from sim.experiments.runner import run_replications
 from sim.outputs.narrative import Narrator
@@ -116,8 +117,12 @@ def Teacher(model: DemoModel, on_tension=None):  # noqa: ANN001 - a callback
 
 
 def run_many(model: DemoModel, replications: int = 100) -> dict[str, float]:
-    """Share of ``replications`` runs of the session's settings (not its live events) ending at each deepest deal."""
-    rows = [r.outcome for r in run_replications(model.source, replications=replications, seed=model.master_seed)]
+    """Share of ``replications`` runs of the session's settings ending at each deepest deal.
+
+    The teacher's live events are written into the runs at the rounds they came.
+    """
+    source = with_events(model.source, model.live_events)
+    rows = [r.outcome for r in run_replications(source, replications=replications, seed=model.master_seed)]
     levels = ["none"] + [lv.name for lv in model.ladder]
     shares = {lv: sum(r["gov_level"] == lv for r in rows) / len(rows) for lv in levels}
     shares["business across blocs"] = sum(r["business_level"] == "cross_bloc" for r in rows) / len(rows)
@@ -131,7 +136,7 @@ def Distribution(model: DemoModel):
     with solara.Card("How often? Run these settings 100 times", classes=["simrun-many"]):
         solara.Button("Run 100 times", on_click=lambda: set_result(run_many(model)), classes=["simrun-run-many"])
         if result is None:
-            solara.Text("Each run draws its own uncertain values; the teacher's live events are not replayed.")
+            solara.Text("Each run draws its own uncertain values; the teacher's events come at the same rounds.")
             return
         labels = {lv.name: lv.label or lv.name for lv in model.ladder} | {"none": "no deal"}
         keys = [k for k in result if k != "business across blocs"]
