@@ -45,12 +45,15 @@ def independent_baselines(path) -> dict[str, float]:
 
 @needs_data
 def test_cli_backtest_prints_baselines_that_match_an_independent_computation(tmp_path):
-    expected = independent_baselines(DEU)
-    assert (
-        round(expected["weighted_mean"], 1) == 23.2 and round(expected["median"], 1) == 28.4
-    )  # the data README's figures
+    full = independent_baselines(DEU)
+    assert full["n"] == 353 and round(full["weighted_mean"], 1) == 23.2 and round(full["median"], 1) == 28.4
+    # The command on the first 120 issues (the calibration grid over all 353 takes ~20 s)
+    lines = DEU.read_text().splitlines(keepends=True)
+    part = tmp_path / "deu_part.tsv"
+    part.write_text("".join(lines[:122]))  # header, capability line, 120 issues
+    expected = independent_baselines(part)
     out = tmp_path / "bt"
-    proc = simrun("backtest", "deu", str(DEU), "--out", str(out))
+    proc = simrun("backtest", "deu", str(part), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     printed = {}
     for line in proc.stdout.splitlines():
@@ -61,8 +64,8 @@ def test_cli_backtest_prints_baselines_that_match_an_independent_computation(tmp
     assert printed["median"][0] == round(expected["median"], 1)
     assert "simrun engine" in printed
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["issues"]["all"] == expected["n"] == 353
-    assert summary["issues"]["odd"] + summary["issues"]["even"] == 353
+    assert summary["issues"]["all"] == expected["n"] and 100 < expected["n"] <= 120
+    assert summary["issues"]["odd"] + summary["issues"]["even"] == expected["n"]
     assert summary["mae"]["weighted_mean"]["all"] == pytest.approx(expected["weighted_mean"], abs=1e-4)
     assert summary["mae"]["median"]["all"] == pytest.approx(expected["median"], abs=1e-4)
     # calibration is chosen on the odd half only: the chosen parameters have the lowest odd error
@@ -70,7 +73,7 @@ def test_cli_backtest_prints_baselines_that_match_an_independent_computation(tmp
     assert summary["mae"]["engine"]["odd"] == pytest.approx(best, abs=1e-4)
     with open(out / "issues.csv") as fh:
         issues = list(csv.DictReader(fh))
-    assert len(issues) == 353 and {"engine", "weighted_mean", "outcome", "half"} <= set(issues[0])
+    assert len(issues) == expected["n"] and {"engine", "weighted_mean", "outcome", "half"} <= set(issues[0])
     assert (out / "predicted_vs_actual.png").read_bytes()[:4] == b"\x89PNG"
 
 
