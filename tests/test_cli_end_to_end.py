@@ -14,7 +14,7 @@ def test_same_command_gives_the_same_bytes(tmp_path):
         proc = simrun("scenarios/bletchley.yaml", "--replications", "12", "--seed", "99", "--out", str(out))
         assert proc.returncode == 0, proc.stderr
         outs.append(out)
-    for file in ("summary.json", "rounds.csv", "outcomes.csv", "events.csv"):
+    for file in ("summary.json", "rounds.csv", "outcomes.csv", "events.csv", "agreement.png", "positions.png"):
         assert (outs[0] / file).read_bytes() == (outs[1] / file).read_bytes(), file
 
 

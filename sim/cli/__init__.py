@@ -128,25 +128,34 @@ def run(
     allow_large: LargeOpt = False,
 ) -> None:
     """Run a scenario's replications, print the outcome tables and write a result folder."""
-    from sim.experiments.study import run_study
-    from sim.outputs.console import render_summary
+    from sim.outputs.plot_process import PlotError, start_plotter
 
     try:
-        with stop_on_signals(), progress_bar("replications") as (advance, set_total):
-            study = run_study(
-                scenario,
-                seed=seed,
-                replications=replications,
-                out=out_dir,
-                progress=advance,
-                on_total=set_total,
-                allow_large=allow_large,
-            )
+        # first thing: a second process imports matplotlib meanwhile, then draws the figures
+        with start_plotter() as plotter:
+            from sim.experiments.study import run_study
+
+            with stop_on_signals(), progress_bar("replications") as (advance, set_total):
+                study = run_study(
+                    scenario,
+                    seed=seed,
+                    replications=replications,
+                    out=out_dir,
+                    progress=advance,
+                    on_total=set_total,
+                    allow_large=allow_large,
+                    plotter=plotter,
+                )
     except InputError as exc:
         fail(exc)
+    except PlotError as exc:
+        typer.echo(f"The figures could not be drawn: {exc}. No result folder was written.", err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt as exc:
         err.print("Interrupted: no result folder was written.")
         raise typer.Exit(exit_code(exc)) from None
+    from sim.outputs.console import render_summary
+
     names = {a.id: a.name for a in study.scenario.actors}
     render_summary(study.summary, names, out)
     if horizon_curve:

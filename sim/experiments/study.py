@@ -12,6 +12,8 @@ from pathlib import Path
 
 from sim.experiments.runner import EVENT_COLUMNS, Replication, check_replications, check_seed, run_replications
 from sim.outputs.files import check_out, default_out, manifest, publish, write_csv, write_json
+from sim.outputs.plot_data import agreement_data, positions_data
+from sim.outputs.plot_process import Plotter
 from sim.outputs.summary import summarise
 from sim.scenario import Scenario, load_scenario, scenario_hash
 
@@ -47,11 +49,15 @@ def run_study(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     allow_large: bool = False,
+    plotter: Plotter | None = None,
 ) -> Study:
     """Validate ``scenario_file``, run its replications and write ``out`` (default ``results/<name>-<time>``).
 
     Every input (seed, replications, the result folder) is checked before any replication
     runs; ``allow_large`` lifts the cap of 1,000,000 replications (memory is checked anyway).
+    The figures are drawn by ``plotter`` (default: in this process), while the tables are
+    written; a failed figure raises :class:`sim.outputs.plot_process.PlotError` and no
+    folder is written.
     """
     check_seed(seed)
     scenario = load_scenario(scenario_file)
@@ -70,9 +76,7 @@ def run_study(
     summary = summarise(scenario, [r.outcome for r in reps], master)
     rounds = rounds_table(reps)
 
-    def fill(folder: Path) -> None:
-        from sim.outputs.plots import plot_agreement, plot_positions  # matplotlib only once there is a result
-
+    def write_tables(folder: Path) -> None:
         write_json(folder / "summary.json", summary)
         write_json(folder / "scenario.json", scenario.model_dump(mode="json"))  # what ran, sources included
         header = list(rounds)
@@ -88,8 +92,21 @@ def run_study(
             ("replication", *outcome_header),
             ((rep.index, *(rep.outcome[h] for h in outcome_header)) for rep in reps),
         )
-        plot_agreement(scenario, rounds, folder / "agreement.png")
-        plot_positions(scenario, rounds, folder / "positions.png")
+
+    def fill(folder: Path) -> None:
+        drawing = plotter or Plotter()  # matplotlib only once there is a result
+        try:
+            drawing.draw(
+                [
+                    ("draw_agreement", agreement_data(scenario, rounds), folder / "agreement.png"),
+                    ("draw_positions", positions_data(scenario, rounds), folder / "positions.png"),
+                ]
+            )
+            write_tables(folder)
+            drawing.wait()
+        except BaseException:
+            drawing.close()  # no figure is written into a folder about to be removed
+            raise
         write_json(
             folder / "manifest.json",
             manifest(

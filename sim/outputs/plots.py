@@ -8,14 +8,17 @@ writes these two figures, so they must cost little next to the run itself.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from sim.outputs.stats import wilson
-from sim.scenario import Scenario
+from sim.outputs.plot_data import agreement_data, positions_data
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 COLOURS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
 DPI = 100
@@ -66,69 +69,64 @@ def _band(ax: object, x: np.ndarray, low: np.ndarray, high: np.ndarray, colour: 
         ax.add_collection(band, autolim=False)
 
 
-def _by_round(rounds: dict[str, list], column: str, n_rounds: int) -> np.ndarray:
-    """(replications × rounds) array of one column."""
-    return np.asarray(rounds[column], dtype=float).reshape(-1, n_rounds)
-
-
-def _wilson_band(hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """95% Wilson interval per round of a (replications × rounds) boolean array."""
-    bounds = [wilson(int(k), hits.shape[0])[1:] for k in hits.sum(axis=0)]
-    return np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
-
-
 def plot_agreement(scenario: Scenario, rounds: dict[str, list], path: Path) -> None:
     """Probability of each government level (any signatories and cross-bloc) and of business agreement."""
-    n = scenario.rounds
+    draw_agreement(agreement_data(scenario, rounds), path)
+
+
+def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> None:
+    """Each government's stated position on each issue over rounds (mean, 10–90% band)."""
+    draw_positions(positions_data(scenario, rounds), path)
+
+
+def draw_agreement(data: dict, path: Path) -> None:
+    """The figure of :func:`plot_agreement` from :func:`sim.outputs.plot_data.agreement_data`."""
+    n = data["rounds"]
     x = np.arange(1, n + 1)
     ticks = round_ticks(n)
-    gov = _by_round(rounds, "gov_level", n)
-    cross = _by_round(rounds, "gov_cross_level", n)
     fig = Figure(figsize=(11, 4.2), dpi=DPI)
     fixed_margins(fig, left=0.62, right=0.15, top=0.62, bottom=0.5, wspace=0.04)
     (left, right) = fig.subplots(1, 2, sharey=True)
-    for i, level in enumerate(scenario.ladder, start=1):
-        colour = COLOURS[(i - 1) % len(COLOURS)]
-        left.plot(x, (gov >= i).mean(axis=0), color=colour, lw=2, label=f"{level.label or level.name}")
-        _band(left, x, *_wilson_band(gov >= i), colour, 0.12)
-        left.plot(x, (cross >= i).mean(axis=0), color=colour, lw=1.5, ls="--")
+    for i, level in enumerate(data["levels"]):
+        colour = COLOURS[i % len(COLOURS)]
+        left.plot(x, level["p"], color=colour, lw=2, label=level["label"])
+        _band(left, x, *level["band"], colour, 0.12)
+        left.plot(x, level["cross"], color=colour, lw=1.5, ls="--")
     left.plot([], [], color="grey", ls="--", label="… signed across blocs")
     left.set_title("Government level: agreement reached by round", y=1.0)
     left.set_xlabel("round")
-    left.set_ylabel(f"probability (bands: 95% interval, n={gov.shape[0]})")
+    left.set_ylabel(f"probability (bands: 95% interval, n={data['replications']})")
     left.legend(fontsize=8, loc="best")
-    business = _by_round(rounds, "business_cross", n)
-    right.plot(x, business.mean(axis=0), color="black", lw=2.5, label="cross-bloc standard (quorum in every bloc)")
-    _band(right, x, *_wilson_band(business > 0.5), "black", 0.12)
-    for j, bloc in enumerate(scenario.blocs):
-        column = f"adoption_{bloc}"
-        if column in rounds:
-            share = _by_round(rounds, column, n)
-            right.plot(x, share.mean(axis=0), color=COLOURS[j], lw=1.5, label=f"mean adoption share, {bloc}")
-            _band(right, x, *np.percentile(share, [10, 90], axis=0), COLOURS[j], 0.15)
-    right.axhline(scenario.business.quorum, color="grey", lw=0.8, ls=":", label="quorum")
+    business = data["business"]
+    right.plot(x, business["p"], color="black", lw=2.5, label="cross-bloc standard (quorum in every bloc)")
+    _band(right, x, *business["band"], "black", 0.12)
+    for share in data["adoption"]:
+        colour = COLOURS[share["colour"] % len(COLOURS)]
+        right.plot(x, share["mean"], color=colour, lw=1.5, label=f"mean adoption share, {share['bloc']}")
+        _band(right, x, *share["band"], colour, 0.15)
+    right.axhline(data["quorum"], color="grey", lw=0.8, ls=":", label="quorum")
     right.set_title("Business level: standards forum", y=1.0)
     right.set_xlabel("round")
     right.legend(fontsize=8, loc="best")
     for ax in (left, right):
-        for event in scenario.events:
-            ax.axvline(event.round, color="grey", lw=0.8, ls="-.")
-            ax.text(event.round, 1.0, f" {event.label or 'event'}", rotation=90, va="top", fontsize=7, color="dimgrey")
+        for at, label in data["events"]:
+            ax.axvline(at, color="grey", lw=0.8, ls="-.")
+            ax.text(at, 1.0, f" {label}", rotation=90, va="top", fontsize=7, color="dimgrey")
         ax.set_xticks(ticks)
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
     left.set_yticks(SHARES)
     right.tick_params(labelleft=False)
-    fig.suptitle(f"{scenario.title or scenario.name}", fontsize=11)
+    fig.suptitle(data["title"], fontsize=11)
     _save(fig, path)
 
 
-def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> None:
-    """Each government's stated position on each issue over rounds (mean, 10–90% band)."""
-    n = scenario.rounds
+def draw_positions(data: dict, path: Path) -> None:
+    """The figure of :func:`plot_positions` from :func:`sim.outputs.plot_data.positions_data`."""
+    n = data["rounds"]
     x = np.arange(1, n + 1)
     ticks = round_ticks(n)
-    issues = scenario.issues
+    issues = data["issues"]
     cols = min(3, len(issues))
     rows_n = -(-len(issues) // cols)
     fig = Figure(figsize=(4.4 * cols, 0.75 + 2.9 * rows_n), dpi=DPI)
@@ -138,14 +136,13 @@ def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
     lines = []
     for ax, issue in zip(axes.flat, issues, strict=False):
         lines = []
-        for j, gov in enumerate(scenario.governments):
-            values = _by_round(rounds, f"pos_{gov.id}_{issue.id}", n)
+        for j, line in enumerate(issue["lines"]):
             colour = COLOURS[j % len(COLOURS)]
-            lines += ax.plot(x, values.mean(axis=0), color=colour, lw=2)
-            _band(ax, x, *np.percentile(values, [10, 90], axis=0), colour, 0.15)
-        ax.set_title(issue.id.replace("_", " "), fontsize=10, pad=3, y=1.0)
-        ax.text(0.01, 0.99, f"1 = {issue.high}", transform=ax.transAxes, va="top", fontsize=7, color="dimgrey")
-        ax.text(0.01, 0.01, f"0 = {issue.low}", transform=ax.transAxes, va="bottom", fontsize=7, color="dimgrey")
+            lines += ax.plot(x, line["mean"], color=colour, lw=2)
+            _band(ax, x, *line["band"], colour, 0.15)
+        ax.set_title(issue["title"], fontsize=10, pad=3, y=1.0)
+        ax.text(0.01, 0.99, f"1 = {issue['high']}", transform=ax.transAxes, va="top", fontsize=7, color="dimgrey")
+        ax.text(0.01, 0.01, f"0 = {issue['low']}", transform=ax.transAxes, va="bottom", fontsize=7, color="dimgrey")
         ax.grid(alpha=0.3)
     first = axes.flat[0]
     first.set_xticks(ticks)
@@ -160,12 +157,25 @@ def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
             ax.set_xlabel("round")
     fig.legend(
         lines,
-        [gov.name for gov in scenario.governments],
+        data["governments"],
         loc="upper center",
         bbox_to_anchor=(0.5, 1 - 0.36 / fig.get_size_inches()[1]),
-        ncol=len(scenario.governments),
+        ncol=len(data["governments"]),
         fontsize=8,
         frameon=False,
     )
     fig.suptitle("Stated positions of the governments over rounds (mean, 10–90% band)", fontsize=11, y=0.995)
     _save(fig, path)
+
+
+def warm_up() -> None:
+    """Draw a small figure once, unsaved, so the first real one does not pay for loading the font.
+
+    Used by the plotting process while it waits for its data (:mod:`sim.outputs.plot_process`).
+    """
+    fig = Figure(figsize=(2, 1), dpi=DPI)
+    ax = fig.subplots()
+    ax.plot([1, 2], [0, 1])
+    ax.set_title("warm", fontsize=10)
+    ax.text(1, 0.5, "up", fontsize=7)
+    FigureCanvasAgg(fig).draw()
