@@ -89,6 +89,8 @@ class PlotProcess(Plotter):
     """Draws the figures in a child forked now, which imports matplotlib while it waits for them."""
 
     def __init__(self) -> None:
+        import numpy  # noqa: F401 - both processes need it: imported once, before the fork
+
         jobs_r, jobs_w = os.pipe()
         done_r, done_w = os.pipe()
         for stream in (sys.stdout, sys.stderr):  # nothing buffered here is written twice
@@ -201,9 +203,8 @@ def _child(jobs_r: int, done_w: int) -> int:
     signal.signal(signal.SIGTERM, _stop)  # so cleanup (a cache file's lock, say) still runs
     start = time.perf_counter()
     try:
-        from sim.outputs import plots
+        from sim.outputs import plots  # noqa: F401 - matplotlib: the slow part, while the parent computes
 
-        plots.warm_up()
         ready = time.perf_counter()
         with open(jobs_r, "rb") as fh:
             payload = fh.read()

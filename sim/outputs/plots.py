@@ -166,16 +166,3 @@ def draw_positions(data: dict, path: Path) -> None:
     )
     fig.suptitle("Stated positions of the governments over rounds (mean, 10–90% band)", fontsize=11, y=0.995)
     _save(fig, path)
-
-
-def warm_up() -> None:
-    """Draw a small figure once, unsaved, so the first real one does not pay for loading the font.
-
-    Used by the plotting process while it waits for its data (:mod:`sim.outputs.plot_process`).
-    """
-    fig = Figure(figsize=(2, 1), dpi=DPI)
-    ax = fig.subplots()
-    ax.plot([1, 2], [0, 1])
-    ax.set_title("warm", fontsize=10)
-    ax.text(1, 0.5, "up", fontsize=7)
-    FigureCanvasAgg(fig).draw()
