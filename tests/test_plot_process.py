@@ -116,3 +116,39 @@ def test_no_fork_while_other_threads_run():
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_helper_killed_while_drawing_is_an_error(tmp_path, small_file, monkeypatch):
+    def killed(data, path):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(plots, "draw_positions", killed)  # the second figure is drawn by a helper of the child
+    plotter = PlotProcess()
+    with pytest.raises(PlotError, match=r"a drawing process ended without its figure \(killed by SIGKILL\)"):
+        run_study(small_file, out=tmp_path / "r", plotter=plotter)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]
+
+
+def test_stopping_the_child_stops_its_helper(tmp_path, small_file, monkeypatch):
+    import time
+
+    pids = tmp_path / "pids"
+    pids.mkdir()
+
+    def slow(data, path):
+        (pids / str(os.getpid())).touch()
+        time.sleep(60)
+
+    monkeypatch.setattr(plots, "draw_agreement", slow)
+    monkeypatch.setattr(plots, "draw_positions", slow)
+    plotter = PlotProcess()
+    plotter.draw(jobs_for(small_file, tmp_path))
+    deadline = time.monotonic() + 30
+    while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:  # the child and its helper draw
+        time.sleep(0.01)
+    started = time.monotonic()
+    plotter.close()
+    assert time.monotonic() - started < 5
+    for pid in [int(p.name) for p in pids.iterdir()]:
+        with pytest.raises(ProcessLookupError):  # gone, and reaped
+            os.kill(pid, 0)

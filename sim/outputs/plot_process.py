@@ -4,9 +4,10 @@ The two figures of ``simrun FILE`` cost about as much as the rest of the command
 matplotlib's import included. With two cores or more the command forks a child first
 thing (:func:`start_plotter`): the child imports matplotlib while this process imports
 the model and runs the replications, then draws the figures from the few kilobytes of
-:mod:`sim.outputs.plot_data` while this process writes the tables. The result folder
-is renamed into place only after the child has written both figures and said so; if
-it fails, :class:`PlotError` says why and no result folder is written.
+:mod:`sim.outputs.plot_data` while this process writes the tables (the second figure
+in a helper it forks then, so both are drawn at once). The result folder is renamed
+into place only after the child has written both figures and said so; if one fails,
+:class:`PlotError` says why and no result folder is written.
 
 Where the process cannot fork (no ``os.fork``, other threads running, one core), the
 figures are drawn in this process at the same point by :class:`Plotter`: the same
@@ -211,8 +212,10 @@ def _child(jobs_r: int, done_w: int) -> int:
         if not payload:  # the parent needs no figures after all
             return 0
         got = time.perf_counter()
-        draw(pickle.loads(payload))
+        draw_side_by_side(pickle.loads(payload))
         reply = ("ok", {"import": ready - start, "idle": got - ready, "draw": time.perf_counter() - got})
+    except PlotError as exc:  # described already
+        reply = ("error", str(exc))
     except Exception as exc:
         reply = ("error", describe(exc))
     try:
@@ -221,6 +224,78 @@ def _child(jobs_r: int, done_w: int) -> int:
     except OSError:  # the parent is gone
         return 1
     return 0
+
+
+def draw_side_by_side(jobs: list[Job]) -> None:
+    """Draw the first job here and each other one in a helper forked now, all at once.
+
+    matplotlib is loaded by then, so a fork costs milliseconds; with two cores the
+    figures take about as long as the longest. No helper outlives this call.
+    """
+    helpers = [_draw_in_helper([job]) for job in jobs[1:]] if available_cores() >= 2 else []
+    if not helpers:
+        draw(jobs)
+        return
+    error = None
+    try:
+        try:
+            draw(jobs[:1])
+        except Exception as exc:
+            error = describe(exc)
+        while helpers:
+            pid, fd = helpers[0]
+            with open(fd, "rb") as fh:
+                verdict = fh.read().decode("utf-8", "replace")
+            status = os.waitpid(pid, 0)[1]
+            helpers.pop(0)
+            if verdict != "ok" and error is None:
+                error = verdict or f"a drawing process ended without its figure ({exit_status(status)})"
+    finally:  # stopped (SIGTERM) while they draw: they stop too
+        for pid, fd in helpers:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+    if error is not None:
+        raise PlotError(error)
+
+
+def _draw_in_helper(jobs: list[Job]) -> tuple[int, int]:
+    """Fork a helper that draws ``jobs``; its pid and the pipe on which it writes ``ok`` or what failed."""
+    parent = os.getpid()
+    verdict_r, verdict_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: never returns to the caller
+        code = 1
+        try:
+            os.close(verdict_r)
+            _die_with(parent)
+            try:
+                draw(jobs)
+                verdict = "ok"
+            except Exception as exc:
+                verdict = describe(exc)
+            with open(verdict_w, "wb") as fh:
+                fh.write(verdict.encode("utf-8"))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(verdict_w)
+    return pid, verdict_r
+
+
+def _die_with(parent: int) -> None:
+    """Linux: this process gets SIGKILL when ``parent`` ends (elsewhere it ends once its figure is drawn)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # ended before the line above took effect
+        os._exit(1)
 
 
 def available_cores() -> int:
