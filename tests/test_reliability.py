@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ROOT, SMALL, simrun
 from typer.testing import CliRunner
 
@@ -18,7 +19,7 @@ from sim.cli import app
 from sim.experiments.executors import cap_workers, check_scheduler
 from sim.experiments.runner import MAX_REPLICATIONS, check_replications, check_seed
 from sim.outputs.files import check_out, default_out, publish
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, yamlio
 from sim.scenario.errors import InputError
 from sim.scenario.yamlio import MAX_DEPTH
 
@@ -63,6 +64,37 @@ def test_nesting_up_to_the_limit_is_parsed(tmp_path):
     # 64 levels parse (then fail validation as an unknown key, not as YAML)
     lines = problems_of(write(tmp_path, "ok.yaml", "a: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n"))
     assert "nested" not in " ".join(lines)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml: only the Python loader exists")
+def test_the_libyaml_loader_reads_what_the_python_one_reads(monkeypatch):
+    # scenario files: the same data and key lines; broken ones: a problem at the same line
+    texts = [p.read_text() for p in sorted((ROOT / "scenarios").rglob("*.yaml"))]
+    texts += [
+        "name: [unclosed\nissues: {\n",
+        "- id: one\n  name: [unclosed\n",
+        "a: &x 1\nb: *x\n",
+        "a: " + "[" * 65 + "]" * 65 + "\n",
+        "a: 1\na: 2\n",
+        "? [a, b]\n: x\n",
+        "a:\n  - b\n c: d\n",
+        "\ufeffa: 1\r\nb: 'x\ty'\r\n",
+        "a: \x86x\n",
+        "a: é\nb: [1,\n",
+        "x: !!python/object/apply:os.system ['echo']\n",
+    ]
+
+    def read(text: str, loader: type) -> tuple:
+        monkeypatch.setattr(yamlio, "_Loader", loader)
+        try:
+            doc = yamlio.parse_yaml(text, "f.yaml")
+        except InputError as exc:
+            return ("problems at lines", [p.line for p in exc.problems])
+        return (doc.data, doc.lines)
+
+    assert yamlio._Loader is yamlio._FastNoAliasLoader
+    for text in texts:
+        assert read(text, yamlio._FastNoAliasLoader) == read(text, yamlio._NoAliasLoader), text[:60]
 
 
 @pytest.mark.parametrize(("char", "code"), [("\x00", "0000"), ("\x0c", "000C"), ("\x1b", "001B"), ("\x7f", "007F")])
