@@ -66,9 +66,9 @@ def wait(self):
     marks["figures written"] = time.perf_counter() - t0
 
 pp.PlotProcess.wait = wait
-sys.argv = ["simrun", "run", sys.argv[1], "--out", sys.argv[2]]
+sys.argv = ["simrun", sys.argv[1], "--out", sys.argv[2]]
 try:
-    sim.cli.app()
+    sim.cli.main()
 except SystemExit:
     pass
 marks["command done"] = time.perf_counter() - t0

@@ -14,12 +14,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from sim.scenario.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.outputs.plot_process import Plotter
 
 app = typer.Typer(
     add_completion=False,
@@ -129,13 +132,14 @@ def run(
     allow_large: LargeOpt = False,
 ) -> None:
     """Run a scenario's replications, print the outcome tables and write a result folder."""
-    from sim.outputs.plot_process import PlotError, start_plotter
+    from sim.outputs.plot_process import PlotError
 
     try:
-        # first thing: a second process imports matplotlib meanwhile, then draws the figures
-        with start_plotter() as plotter:
+        # a second process imports matplotlib meanwhile, then draws the figures
+        with take_plotter() as plotter:
             from sim.experiments.study import run_study
 
+            gc.freeze()  # what is loaded stays: no collection walks it again during the run
             with stop_on_signals(), progress_bar("replications") as (advance, set_total):
                 study = run_study(
                     scenario,
@@ -219,14 +223,32 @@ from sim.cli import analysis, classroom  # noqa: E402, F401
 COMMANDS = {"run", "validate", "schema", "sweep", "backtest", "sensitivity", "demo", "play", "report", "class"}
 
 
+EARLY: list = []
+"""The plotting process :func:`main` started for ``run`` before the arguments were parsed (at most one)."""
+
+
+def take_plotter() -> Plotter:
+    """The plotting process started early by :func:`main`, else one started now."""
+    from sim.outputs.plot_process import start_plotter
+
+    return EARLY.pop() if EARLY else start_plotter()
+
+
 def main() -> None:
     """Entry point: ``simrun FILE …`` runs the scenario (``run`` is the default command)."""
     args = sys.argv[1:]
     if args and args[0] not in COMMANDS and not args[0].startswith("-"):
         sys.argv.insert(1, "run")
+    if sys.argv[1:2] == ["run"] and not {"--help", "-h"} & set(sys.argv):
+        from sim.outputs.plot_process import start_plotter
+
+        # before typer parses the arguments (a tenth of a second or more): the child starts on matplotlib
+        EARLY.append(start_plotter())
     try:
         app()
     finally:
+        while EARLY:  # not taken: the arguments were refused
+            EARLY.pop().close()
         # the process ends here: Python's last full collection would walk every object of the
         # libraries loaded (about 0.1 s after a run); none of them needs collecting
         gc.freeze()

@@ -90,7 +90,9 @@ class PlotProcess(Plotter):
     """Draws the figures in a child forked now, which imports matplotlib while it waits for them."""
 
     def __init__(self) -> None:
-        import numpy  # noqa: F401 - both processes need it: imported once, before the fork
+        # both processes need these (matplotlib imports numpy.ma, and so does np.median): imported once
+        import numpy  # noqa: F401
+        import numpy.ma  # noqa: F401
 
         jobs_r, jobs_w = os.pipe()
         done_r, done_w = os.pipe()
