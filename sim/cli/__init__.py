@@ -1,227 +1,25 @@
 """The ``simrun`` command line: thin commands over the library functions.
 
-``simrun FILE`` is short for ``simrun run FILE``. This module holds the app, the
-shared options and the core commands (run, validate, schema); ``analysis`` adds
-sweep, sensitivity and backtest, ``classroom`` adds demo, class, play and report.
+``simrun FILE`` is short for ``simrun run FILE``. The app, its options and the core
+commands are in :mod:`sim.cli.commands`; ``analysis`` adds sweep, sensitivity and
+backtest, ``classroom`` adds demo, class, play and report. This module stays light:
+:func:`main` starts the plotting process of ``simrun FILE`` before typer and rich are
+even imported.
 """
 
 from __future__ import annotations
 
 import gc
-import json
-import signal
+import importlib
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
-
-import typer
-from rich.console import Console
-
-from sim.scenario.errors import InputError
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import typer
+
     from sim.outputs.plot_process import Plotter
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Scenario simulator of multilateral negotiation: probabilities of agreement at government and business level.",
-)
-err = Console(stderr=True)
-out = Console()
-
-
-def fail(exc: InputError) -> None:
-    """Print every problem as FILE:LINE: key: message and exit with status 2."""
-    for problem in exc.problems:
-        typer.echo(str(problem), err=True)  # plain text: never wrapped, one problem per line
-    raise typer.Exit(2)
-
-
-class Stopped(KeyboardInterrupt):
-    """The command was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP); ``code`` is 128 + its number."""
-
-    def __init__(self, signum: int):
-        super().__init__(signal.Signals(signum).name)
-        self.code = 128 + signum
-
-
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-@contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP stop a command like Ctrl-C does, as an exception.
-
-    So every ``finally`` runs: workers are killed, temporary files removed, finished parts kept.
-
-    Further signals are ignored while that cleanup runs, so it is not cut short.
-    """
-
-    def stop(signum: int, frame: object) -> None:
-        for sig in STOP_SIGNALS:
-            signal.signal(sig, signal.SIG_IGN)
-        raise Stopped(signum)
-
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def exit_code(exc: KeyboardInterrupt) -> int:
-    """128 + the signal's number (130 for Ctrl-C)."""
-    return exc.code if isinstance(exc, Stopped) else 130
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
-    """A rich progress bar: runs done, runs per second, time left. Yields (advance, set_total)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    columns = (
-        TextColumn(f"[bold]{label}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-    )
-    # no refresh thread: workers may then be forked safely (see sim.experiments.executors.start_method)
-    with Progress(*columns, console=err, transient=True, auto_refresh=False) as bar:
-        task = bar.add_task(label, total=None, rate="")
-
-        def advance(k: int = 1) -> None:
-            bar.advance(task, k)
-            speed = bar.tasks[task].speed
-            if speed:
-                bar.update(task, rate=f"{speed:,.0f} runs/s")
-            bar.refresh()
-
-        def set_total(n: int) -> None:
-            bar.update(task, total=n)
-            bar.refresh()
-
-        yield advance, set_total
-
-
-ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_default=False)]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="master seed (overrides the scenario's)")]
-RepsOpt = Annotated[
-    int | None, typer.Option("--replications", "-n", min=1, help="replications (overrides the scenario's)")
-]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="result folder (default results/<scenario>-<time>)")]
-LargeOpt = Annotated[
-    bool, typer.Option("--allow-large", help="allow more than 1,000,000 replications (memory is still checked)")
-]
-
-
-@app.command()
-def run(
-    scenario: ScenarioArg,
-    seed: SeedOpt = None,
-    replications: RepsOpt = None,
-    out_dir: OutOpt = None,
-    horizon_curve: Annotated[
-        bool, typer.Option("--horizon-curve", help="also plot each outcome against the number of sessions")
-    ] = False,
-    allow_large: LargeOpt = False,
-) -> None:
-    """Run a scenario's replications, print the outcome tables and write a result folder."""
-    from sim.outputs.plot_process import PlotError
-
-    try:
-        # a second process imports matplotlib meanwhile, then draws the figures
-        with take_plotter() as plotter:
-            from sim.experiments.study import run_study
-
-            gc.freeze()  # what is loaded stays: no collection walks it again during the run
-            with stop_on_signals(), progress_bar("replications") as (advance, set_total):
-                study = run_study(
-                    scenario,
-                    seed=seed,
-                    replications=replications,
-                    out=out_dir,
-                    progress=advance,
-                    on_total=set_total,
-                    allow_large=allow_large,
-                    plotter=plotter,
-                )
-    except InputError as exc:
-        fail(exc)
-    except PlotError as exc:
-        typer.echo(f"The figures could not be drawn: {exc}. No result folder was written.", err=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt as exc:
-        err.print("Interrupted: no result folder was written.")
-        raise typer.Exit(exit_code(exc)) from None
-    from sim.outputs.console import render_summary
-
-    names = {a.id: a.name for a in study.scenario.actors}
-    render_summary(study.summary, names, out)
-    if horizon_curve:
-        from sim.experiments.horizon import horizon_curve as curve
-        from sim.outputs.files import write_csv
-        from sim.outputs.horizon_plot import plot_horizon
-
-        rows = curve(study.scenario, study.summary["replications"], study.summary["seed"])
-        write_csv(study.out / "horizon.csv", list(rows[0]), ([r[k] for k in rows[0]] for r in rows))
-        plot_horizon(study.scenario, rows, study.out / "horizon.png")
-        out.print("Horizon curve: horizon.png and horizon.csv (each outcome against the number of sessions)")
-    out.print(f"Results in [bold]{study.out}[/bold] ({study.elapsed:.2f} s)")
-
-
-@app.command()
-def validate(
-    scenarios: Annotated[list[Path], typer.Argument(help="scenario files")],
-    sources: Annotated[
-        bool,
-        typer.Option("--sources", help="also require a labelled source behind every actor number"),
-    ] = False,
-) -> None:
-    """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
-    from sim.scenario.load import load_document, validate_document
-
-    problems = []
-    for path in scenarios:
-        try:
-            doc = load_document(path)
-            s = validate_document(doc)
-            if sources:
-                from sim.scenario.sources import source_problems
-
-                untraced = source_problems(doc, s)
-                if untraced:
-                    problems += untraced
-                    continue
-            out.print(
-                f"{path}: ok — {len(s.governments)} governments, {len(s.companies)} company groups, "
-                f"{len(s.issues)} issues",
-                highlight=False,
-            )
-        except InputError as exc:
-            problems += exc.problems
-    if problems:
-        fail(InputError(problems))
-
-
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema of the scenario language (for editors)."""
-    from sim.scenario import json_schema
-
-    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
-
-
-# the other commands register themselves on ``app`` when their modules are imported
-from sim.cli import analysis, classroom  # noqa: E402, F401
-
 COMMANDS = {"run", "validate", "schema", "sweep", "backtest", "sensitivity", "demo", "play", "report", "class"}
-
 
 EARLY: list = []
 """The plotting process :func:`main` started for ``run`` before the arguments were parsed (at most one)."""
@@ -242,13 +40,29 @@ def main() -> None:
     if sys.argv[1:2] == ["run"] and not {"--help", "-h"} & set(sys.argv):
         from sim.outputs.plot_process import start_plotter
 
-        # before typer parses the arguments (a tenth of a second or more): the child starts on matplotlib
+        # first thing: the child imports matplotlib while this process imports the rest
         EARLY.append(start_plotter())
     try:
-        app()
+        load_app()()
     finally:
         while EARLY:  # not taken: the arguments were refused
             EARLY.pop().close()
         # the process ends here: Python's last full collection would walk every object of the
         # libraries loaded (about 0.1 s after a run); none of them needs collecting
         gc.freeze()
+
+
+def load_app() -> typer.Typer:
+    """The app with every command: those of ``analysis`` and ``classroom`` register themselves on it."""
+    from sim.cli import analysis, classroom, commands  # noqa: F401
+
+    return commands.app
+
+
+def __getattr__(name: str) -> Any:
+    """The app and its helpers (``from sim.cli import app``), imported on first use."""
+    if name == "app":
+        return load_app()
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return getattr(importlib.import_module("sim.cli.commands"), name)

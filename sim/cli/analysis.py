@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from sim.cli import (
+from sim.cli.commands import (
     LargeOpt,
     OutOpt,
     RepsOpt,

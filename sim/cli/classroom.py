@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli import ScenarioArg, SeedOpt, app, fail, out
+from sim.cli.commands import ScenarioArg, SeedOpt, app, fail, out
 from sim.scenario.errors import InputError, Problem
 
 

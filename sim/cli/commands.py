@@ -1,0 +1,214 @@
+"""The ``simrun`` app: the shared options and the core commands (run, validate, schema).
+
+``analysis`` adds sweep, sensitivity and backtest, ``classroom`` adds demo, class,
+play and report; :func:`sim.cli.main` is the entry point.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+import sim.cli
+from sim.scenario.errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Scenario simulator of multilateral negotiation: probabilities of agreement at government and business level.",
+)
+err = Console(stderr=True)
+out = Console()
+
+
+def fail(exc: InputError) -> None:
+    """Print every problem as FILE:LINE: key: message and exit with status 2."""
+    for problem in exc.problems:
+        typer.echo(str(problem), err=True)  # plain text: never wrapped, one problem per line
+    raise typer.Exit(2)
+
+
+class Stopped(KeyboardInterrupt):
+    """The command was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP); ``code`` is 128 + its number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.code = 128 + signum
+
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a command like Ctrl-C does, as an exception.
+
+    So every ``finally`` runs: workers are killed, temporary files removed, finished parts kept.
+
+    Further signals are ignored while that cleanup runs, so it is not cut short.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def exit_code(exc: KeyboardInterrupt) -> int:
+    """128 + the signal's number (130 for Ctrl-C)."""
+    return exc.code if isinstance(exc, Stopped) else 130
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """A rich progress bar: runs done, runs per second, time left. Yields (advance, set_total)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    # no refresh thread: workers may then be forked safely (see sim.experiments.executors.start_method)
+    with Progress(*columns, console=err, transient=True, auto_refresh=False) as bar:
+        task = bar.add_task(label, total=None, rate="")
+
+        def advance(k: int = 1) -> None:
+            bar.advance(task, k)
+            speed = bar.tasks[task].speed
+            if speed:
+                bar.update(task, rate=f"{speed:,.0f} runs/s")
+            bar.refresh()
+
+        def set_total(n: int) -> None:
+            bar.update(task, total=n)
+            bar.refresh()
+
+        yield advance, set_total
+
+
+ScenarioArg = Annotated[Path, typer.Argument(help="scenario YAML file", show_default=False)]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="master seed (overrides the scenario's)")]
+RepsOpt = Annotated[
+    int | None, typer.Option("--replications", "-n", min=1, help="replications (overrides the scenario's)")
+]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="result folder (default results/<scenario>-<time>)")]
+LargeOpt = Annotated[
+    bool, typer.Option("--allow-large", help="allow more than 1,000,000 replications (memory is still checked)")
+]
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    seed: SeedOpt = None,
+    replications: RepsOpt = None,
+    out_dir: OutOpt = None,
+    horizon_curve: Annotated[
+        bool, typer.Option("--horizon-curve", help="also plot each outcome against the number of sessions")
+    ] = False,
+    allow_large: LargeOpt = False,
+) -> None:
+    """Run a scenario's replications, print the outcome tables and write a result folder."""
+    from sim.outputs.plot_process import PlotError
+
+    try:
+        # a second process imports matplotlib meanwhile, then draws the figures
+        with sim.cli.take_plotter() as plotter:
+            from sim.experiments.study import run_study
+
+            gc.freeze()  # what is loaded stays: no collection walks it again during the run
+            with stop_on_signals(), progress_bar("replications") as (advance, set_total):
+                study = run_study(
+                    scenario,
+                    seed=seed,
+                    replications=replications,
+                    out=out_dir,
+                    progress=advance,
+                    on_total=set_total,
+                    allow_large=allow_large,
+                    plotter=plotter,
+                )
+    except InputError as exc:
+        fail(exc)
+    except PlotError as exc:
+        typer.echo(f"The figures could not be drawn: {exc}. No result folder was written.", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt as exc:
+        err.print("Interrupted: no result folder was written.")
+        raise typer.Exit(exit_code(exc)) from None
+    from sim.outputs.console import render_summary
+
+    names = {a.id: a.name for a in study.scenario.actors}
+    render_summary(study.summary, names, out)
+    if horizon_curve:
+        from sim.experiments.horizon import horizon_curve as curve
+        from sim.outputs.files import write_csv
+        from sim.outputs.horizon_plot import plot_horizon
+
+        rows = curve(study.scenario, study.summary["replications"], study.summary["seed"])
+        write_csv(study.out / "horizon.csv", list(rows[0]), ([r[k] for k in rows[0]] for r in rows))
+        plot_horizon(study.scenario, rows, study.out / "horizon.png")
+        out.print("Horizon curve: horizon.png and horizon.csv (each outcome against the number of sessions)")
+    out.print(f"Results in [bold]{study.out}[/bold] ({study.elapsed:.2f} s)")
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files")],
+    sources: Annotated[
+        bool,
+        typer.Option("--sources", help="also require a labelled source behind every actor number"),
+    ] = False,
+) -> None:
+    """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
+    from sim.scenario.load import load_document, validate_document
+
+    problems = []
+    for path in scenarios:
+        try:
+            doc = load_document(path)
+            s = validate_document(doc)
+            if sources:
+                from sim.scenario.sources import source_problems
+
+                untraced = source_problems(doc, s)
+                if untraced:
+                    problems += untraced
+                    continue
+            out.print(
+                f"{path}: ok — {len(s.governments)} governments, {len(s.companies)} company groups, "
+                f"{len(s.issues)} issues",
+                highlight=False,
+            )
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        fail(InputError(problems))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario language (for editors)."""
+    from sim.scenario import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
