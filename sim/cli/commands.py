@@ -6,7 +6,6 @@ play and report; :func:`sim.cli.main` is the entry point.
 
 from __future__ import annotations
 
-import gc
 import json
 import signal
 import sys
@@ -136,7 +135,7 @@ def run(
         with sim.cli.take_plotter() as plotter:
             from sim.experiments.study import run_study
 
-            gc.freeze()  # what is loaded stays: no collection walks it again during the run
+            sim.cli.imports_done()
             with stop_on_signals(), progress_bar("replications") as (advance, set_total):
                 study = run_study(
                     scenario,

@@ -19,6 +19,7 @@ sees its pipe close and exits, at the latest once the figure it is drawing is do
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -200,6 +201,9 @@ def _stop(signum: int, frame: object) -> None:
 
 def _child(jobs_r: int, done_w: int) -> int:
     """The child's life: import matplotlib, wait for the jobs, draw them, say how it went."""
+    # a second or two, then os._exit: garbage can wait (collecting during matplotlib's
+    # import alone costs some 50 ms, and would copy the pages shared with the parent)
+    gc.disable()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches both processes: the parent decides
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
