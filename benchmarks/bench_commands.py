@@ -44,7 +44,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import sim.cli
 import sim.outputs.plot_process as pp
-marks = {"import sim.cli": time.perf_counter() - t0}
+marks = {"import sim.cli (main only)": time.perf_counter() - t0}
 made = []
 
 def stamp(name, fn):
@@ -81,7 +81,7 @@ print(json.dumps({"marks": marks, "child": child, "forked": type(made[0]).__name
 STEPS = r"""
 import json, sys, time
 t0 = time.perf_counter()
-import sim.cli
+import sim.cli.commands
 t_cli = time.perf_counter()
 import sim.experiments.study as study
 import sim.outputs.console
@@ -108,7 +108,7 @@ study.run_study(sys.argv[1], out=sys.argv[2])
 total = time.perf_counter() - start
 loaded = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[3].split(",")))
 print(json.dumps({
-    "import sim.cli": t_cli - t0,
+    "import the CLI (typer, rich)": t_cli - t0,
     "import the run path (study, console)": t_run_imports - t_cli,
     "replications (incl. lazy model imports)": phases["replications"],
     "summary, tables, files": total - phases["replications"] - phases["plots"],

@@ -152,3 +152,16 @@ def test_stopping_the_child_stops_its_helper(tmp_path, small_file, monkeypatch):
     for pid in [int(p.name) for p in pids.iterdir()]:
         with pytest.raises(ProcessLookupError):  # gone, and reaped
             os.kill(pid, 0)
+
+
+def test_a_failed_fork_draws_here_and_leaks_nothing(monkeypatch):
+    import errno
+
+    def no_fork():
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(plot_process.threading, "active_count", lambda: 1)  # as in the real command
+    monkeypatch.setattr(os, "fork", no_fork)
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    assert type(start_plotter()) is Plotter
+    assert (len(os.listdir("/proc/self/fd")) if before else 0) == before

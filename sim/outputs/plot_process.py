@@ -100,7 +100,12 @@ class PlotProcess(Plotter):
         for stream in (sys.stdout, sys.stderr):  # nothing buffered here is written twice
             with contextlib.suppress(Exception):
                 stream.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (jobs_r, jobs_w, done_r, done_w):
+                os.close(fd)
+            raise
         if pid == 0:  # the child: never returns to the caller
             code = 1
             try:
