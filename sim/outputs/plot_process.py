@@ -215,6 +215,7 @@ def _child(jobs_r: int, done_w: int) -> int:
     signal.signal(signal.SIGTERM, _stop)  # so cleanup (a cache file's lock, say) still runs
     start = time.perf_counter()
     try:
+        _skip_property_docstrings()
         from sim.outputs import plots  # noqa: F401 - matplotlib: the slow part, while the parent computes
 
         ready = time.perf_counter()
@@ -235,6 +236,21 @@ def _child(jobs_r: int, done_w: int) -> int:
     except OSError:  # the parent is gone
         return 1
     return 0
+
+
+def _skip_property_docstrings() -> None:
+    """Let matplotlib's modules load without writing their artists' property docstrings.
+
+    As its modules load, matplotlib writes the "Supported properties" text of every Artist
+    subclass's ``set()`` docstring with :func:`matplotlib.artist.kwdoc`, which inspects all
+    their setters: about 0.2 s, a third of its import. This process only draws two figures
+    and exits; nothing reads those docstrings, and the drawing does not use them (the
+    figures are the same bytes as those drawn in the parent: ``tests/test_plot_process.py``).
+    """
+    with contextlib.suppress(Exception):  # another matplotlib: import it as it comes
+        import matplotlib.artist
+
+        matplotlib.artist.kwdoc = lambda artist: ""
 
 
 def draw_side_by_side(jobs: list[Job]) -> None:
