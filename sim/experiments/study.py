@@ -12,10 +12,13 @@ from pathlib import Path
 
 from sim.experiments.runner import EVENT_COLUMNS, Replication, check_replications, check_seed, run_replications
 from sim.outputs.files import check_out, default_out, manifest, publish, write_csv, write_json
-from sim.outputs.plot_data import agreement_data, positions_data
+from sim.outputs.plot_data import figures, figures_data
 from sim.outputs.plot_process import Plotter
 from sim.outputs.summary import summarise
 from sim.scenario import Scenario, load_scenario, scenario_hash
+
+FIGURE_FILES = ("agreement.png", "positions.png")
+"""The files of :func:`sim.outputs.plot_data.figures`, in its order."""
 
 
 @dataclass
@@ -68,6 +71,8 @@ def run_study(
     target = Path(out) if out else default_out(scenario.name)
 
     check_out(target)
+    drawing = plotter or Plotter()  # matplotlib only once there is a result
+    drawing.prepare(figures(scenario, n))  # a plotting process builds the frames meanwhile
     if on_total:
         on_total(n)
     start = time.perf_counter()
@@ -94,14 +99,8 @@ def run_study(
         )
 
     def fill(folder: Path) -> None:
-        drawing = plotter or Plotter()  # matplotlib only once there is a result
         try:
-            drawing.draw(
-                [
-                    ("draw_agreement", agreement_data(scenario, rounds), folder / "agreement.png"),
-                    ("draw_positions", positions_data(scenario, rounds), folder / "positions.png"),
-                ]
-            )
+            drawing.draw(list(zip(figures_data(scenario, rounds), (folder / f for f in FIGURE_FILES), strict=True)))
             write_tables(folder)
             drawing.wait()
         except BaseException:

@@ -1,8 +1,10 @@
 """What a run's two figures show, as plain data (numpy arrays, strings, numbers).
 
-Computed from the per-round table with numpy alone, no matplotlib: the figures are
-drawn from these few kilobytes (:mod:`sim.outputs.plots`), possibly in another process
-(:mod:`sim.outputs.plot_process`), whatever the number of replications.
+A figure's *layout* (frame, titles, panels, events) is known from the scenario before
+any replication runs; its *data* are computed from the per-round table with numpy
+alone, no matplotlib. The figures are drawn from these few kilobytes
+(:mod:`sim.outputs.plots`), possibly in another process that builds each frame while
+the replications run (:mod:`sim.outputs.plot_process`), whatever their number.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ def _spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
+def agreement_layout(scenario: Scenario, replications: int) -> dict:
+    """What the agreement figure shows before any replication has run: its frame, titles and events."""
+    return {
+        "title": scenario.title or scenario.name,
+        "rounds": scenario.rounds,
+        "replications": replications,
+        "quorum": scenario.business.quorum,
+        "events": [(event.round, event.label or "event") for event in scenario.events],
+    }
+
+
 def agreement_data(scenario: Scenario, rounds: dict[str, list]) -> dict:
     """Per round: each rung's probability (95% band) and across blocs; the standard; adoption shares."""
     n = scenario.rounds
@@ -47,9 +60,6 @@ def agreement_data(scenario: Scenario, rounds: dict[str, list]) -> dict:
             share = _by_round(rounds, column, n)
             adoption.append({"bloc": bloc, "colour": j, "mean": share.mean(axis=0), "band": _spread(share)})
     return {
-        "title": scenario.title or scenario.name,
-        "rounds": n,
-        "replications": gov.shape[0],
         "levels": [
             {
                 "label": f"{level.label or level.name}",
@@ -61,19 +71,42 @@ def agreement_data(scenario: Scenario, rounds: dict[str, list]) -> dict:
         ],
         "business": {"p": business.mean(axis=0), "band": _wilson_band(business > 0.5)},
         "adoption": adoption,
-        "quorum": scenario.business.quorum,
-        "events": [(event.round, event.label or "event") for event in scenario.events],
+    }
+
+
+def positions_layout(scenario: Scenario) -> dict:
+    """What the positions figure shows before any replication has run: a panel per issue, the governments."""
+    return {
+        "rounds": scenario.rounds,
+        "governments": [gov.name for gov in scenario.governments],
+        "issues": [
+            {"title": issue.id.replace("_", " "), "high": issue.high, "low": issue.low} for issue in scenario.issues
+        ],
     }
 
 
 def positions_data(scenario: Scenario, rounds: dict[str, list]) -> dict:
-    """Per issue and government: the mean stated position per round and its 10–90% band."""
+    """Per issue, per government: the mean stated position per round and its 10–90% band."""
     n = scenario.rounds
-    issues = []
-    for issue in scenario.issues:
-        lines = []
-        for gov in scenario.governments:
-            values = _by_round(rounds, f"pos_{gov.id}_{issue.id}", n)
-            lines.append({"mean": values.mean(axis=0), "band": _spread(values)})
-        issues.append({"title": issue.id.replace("_", " "), "high": issue.high, "low": issue.low, "lines": lines})
-    return {"rounds": n, "governments": [gov.name for gov in scenario.governments], "issues": issues}
+    return {
+        "lines": [
+            [
+                {"mean": values.mean(axis=0), "band": _spread(values)}
+                for values in (_by_round(rounds, f"pos_{gov.id}_{issue.id}", n) for gov in scenario.governments)
+            ]
+            for issue in scenario.issues
+        ]
+    }
+
+
+def figures(scenario: Scenario, replications: int) -> list[tuple[str, dict]]:
+    """The run's figures, each as the name of its class in :mod:`sim.outputs.plots` and its layout."""
+    return [
+        ("AgreementFigure", agreement_layout(scenario, replications)),
+        ("PositionsFigure", positions_layout(scenario)),
+    ]
+
+
+def figures_data(scenario: Scenario, rounds: dict[str, list]) -> list[dict]:
+    """The numbers of the run's figures, in the order of :func:`figures`."""
+    return [agreement_data(scenario, rounds), positions_data(scenario, rounds)]

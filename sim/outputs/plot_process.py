@@ -29,8 +29,10 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-Job = tuple[str, dict, Path]
-"""A figure to draw: the name of a ``draw_*`` function of :mod:`sim.outputs.plots`, its data, the PNG to write."""
+Figure = tuple[str, dict]
+"""A figure to build: the name of its class in :mod:`sim.outputs.plots` and its layout."""
+Job = tuple[dict, Path]
+"""What finishes a figure: its data and the PNG to write."""
 
 PIPE_ROOM = 16384
 """Bytes a pipe takes without blocking the writer on every platform with fork (Linux: 65536)."""
@@ -53,24 +55,32 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def draw(jobs: list[Job]) -> None:
-    """Draw every job in this process (matplotlib is imported here, on first use)."""
+def build(figure: Figure) -> object:
+    """The figure's frame, built from its layout (matplotlib is imported here, on first use)."""
     from sim.outputs import plots
 
-    for name, data, path in jobs:
-        getattr(plots, name)(data, path)
+    name, layout = figure
+    return getattr(plots, name)(layout)
 
 
 class Plotter:
-    """Draws the figures in this process, at once, when asked."""
+    """Draws the figures in this process when their data come."""
 
     timings: dict[str, float] | None = None
-    """Seconds the child spent importing and drawing (a :class:`PlotProcess` only; for benchmarks)."""
+    """Seconds the child spent importing, waiting and drawing (a :class:`PlotProcess` only; for benchmarks)."""
+
+    def __init__(self) -> None:
+        self._figures: list[Figure] = []
+
+    def prepare(self, figures: list[Figure]) -> None:
+        """Say which figures will be drawn, as soon as their layouts are known (here: kept for :meth:`draw`)."""
+        self._figures = list(figures)
 
     def draw(self, jobs: list[Job]) -> None:
-        """Draw ``jobs``; raise :class:`PlotError` if one fails."""
+        """Finish the prepared figures with ``jobs`` (in the same order); raise :class:`PlotError` if one fails."""
         try:
-            draw(jobs)
+            for figure, (data, path) in zip(self._figures, jobs, strict=True):
+                build(figure).finish(data, path)
         except Exception as exc:
             raise PlotError(describe(exc)) from exc
 
@@ -88,9 +98,10 @@ class Plotter:
 
 
 class PlotProcess(Plotter):
-    """Draws the figures in a child forked now, which imports matplotlib while it waits for them."""
+    """Draws the figures in a child forked now: it imports matplotlib, builds the frames, then finishes them."""
 
     def __init__(self) -> None:
+        super().__init__()
         # both processes need these (matplotlib imports numpy.ma, and so does np.median): imported once
         import numpy  # noqa: F401
         import numpy.ma  # noqa: F401
@@ -119,22 +130,39 @@ class PlotProcess(Plotter):
         self.pid: int | None = pid
         self._jobs: int | None = jobs_w
         self._done: int | None = done_r
+        self._sent = 0
+        self._writer: threading.Thread | None = None
+
+    def prepare(self, figures: list[Figure]) -> None:
+        """Hand the layouts to the child, which builds the frames while this process runs the replications."""
+        self._send(list(figures))
 
     def draw(self, jobs: list[Job]) -> None:
-        """Hand ``jobs`` to the child and return at once (a thread writes them if the pipe is full)."""
-        payload = pickle.dumps(jobs, protocol=pickle.HIGHEST_PROTOCOL)
-        fd, self._jobs = self._jobs, None
+        """Hand the data to the child and return at once."""
+        self._send(list(jobs))
+
+    def _send(self, message: object) -> None:
+        """Write one message to the child, in order; by a thread when the pipe might be full."""
+        fd = self._jobs
         if fd is None:
-            raise PlotError("the figures were already handed to the plotting process")
+            raise PlotError("the plotting process was closed")
+        payload = memoryview(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        self._sent += len(payload)
+        previous = self._writer
 
-        def send() -> None:
-            with contextlib.suppress(OSError), open(fd, "wb") as fh:  # a child gone is reported by wait()
-                fh.write(payload)
+        def write() -> None:
+            if previous is not None:
+                previous.join()
+            with contextlib.suppress(OSError):  # a child gone is reported by wait()
+                view = payload
+                while view:
+                    view = view[os.write(fd, view) :]
 
-        if len(payload) <= PIPE_ROOM:  # fits in the pipe: written without blocking
-            send()
+        if previous is None and self._sent <= PIPE_ROOM:  # all of it fits in the pipe: no blocking
+            write()
         else:
-            threading.Thread(target=send, name="plot-jobs", daemon=True).start()
+            self._writer = threading.Thread(target=write, name="plot-jobs", daemon=True)
+            self._writer.start()
 
     def wait(self) -> None:
         """Wait for the child to write the figures; raise :class:`PlotError` if it failed or died."""
@@ -144,6 +172,7 @@ class PlotProcess(Plotter):
         with open(fd, "rb") as fh:
             reply = fh.read()  # until the child exits
         status = self._reap()
+        self.close()
         try:
             kind, detail = pickle.loads(reply)
         except Exception:
@@ -153,31 +182,33 @@ class PlotProcess(Plotter):
         self.timings = detail
 
     def close(self) -> None:
-        """Stop the child if it still runs (SIGTERM, then SIGKILL) and release the pipes."""
+        """Stop the child if it still runs (SIGTERM, then SIGKILL), then release the pipes."""
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + STOP_WAIT
+            while self.pid is not None and time.monotonic() < deadline:
+                try:
+                    exited = os.waitpid(self.pid, os.WNOHANG)[0]
+                except ChildProcessError:  # reaped elsewhere
+                    exited = self.pid
+                if exited:
+                    self.pid = None
+                else:
+                    time.sleep(0.005)
+            if self.pid is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+                self._reap()
+        if self._writer is not None:  # the child is gone: its write fails at once (no descriptor reused under it)
+            self._writer.join()
+            self._writer = None
         for name in ("_jobs", "_done"):
             fd = getattr(self, name)
             if fd is not None:
                 setattr(self, name, None)
                 with contextlib.suppress(OSError):
                     os.close(fd)
-        if self.pid is None:
-            return
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_WAIT
-        while self.pid is not None and time.monotonic() < deadline:
-            try:
-                exited = os.waitpid(self.pid, os.WNOHANG)[0]
-            except ChildProcessError:  # reaped elsewhere
-                exited = self.pid
-            if exited:
-                self.pid = None
-            else:
-                time.sleep(0.005)
-        if self.pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            self._reap()
 
     def _reap(self) -> int:
         """Wait for the child to exit; its wait status (0 if it was reaped already)."""
@@ -205,7 +236,7 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def _child(jobs_r: int, done_w: int) -> int:
-    """The child's life: import matplotlib, wait for the jobs, draw them, say how it went."""
+    """The child's life: import matplotlib, build the frames, finish them with the data, say how it went."""
     # a second or two, then os._exit: garbage can wait (collecting during matplotlib's
     # import alone costs some 50 ms, and would copy the pages shared with the parent)
     gc.disable()
@@ -214,27 +245,154 @@ def _child(jobs_r: int, done_w: int) -> int:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)  # so cleanup (a cache file's lock, say) still runs
     start = time.perf_counter()
+    drawers: list[_Drawer] = []
     try:
         _skip_property_docstrings()
         from sim.outputs import plots  # noqa: F401 - matplotlib: the slow part, while the parent computes
 
         ready = time.perf_counter()
         with open(jobs_r, "rb") as fh:
-            payload = fh.read()
-        if not payload:  # the parent needs no figures after all
-            return 0
+            try:
+                figures = pickle.load(fh)
+            except EOFError:  # the parent needs no figures after all
+                return 0
+            # the first figure here, each other one in a helper forked now (matplotlib is
+            # loaded: a fork costs milliseconds), so they are built and drawn at once
+            helped = available_cores() >= 2
+            drawers = [_Here(figures[:1] if helped else figures)]
+            if helped:
+                drawers += [_Helper(figure, i, inherited=(done_w,)) for i, figure in enumerate(figures[1:], start=1)]
+            built = time.perf_counter()
+            try:
+                jobs = pickle.load(fh)
+            except EOFError:
+                return 0
         got = time.perf_counter()
-        draw_side_by_side(pickle.loads(payload))
-        reply = ("ok", {"import": ready - start, "idle": got - ready, "draw": time.perf_counter() - got})
-    except PlotError as exc:  # described already
-        reply = ("error", str(exc))
+        for drawer in reversed(drawers):  # the helpers start first
+            drawer.finish(jobs)
+        errors = [error for error in (drawer.verdict() for drawer in drawers) if error]
+        timings = {"import": ready - start, "build": built - ready, "idle": got - built}
+        reply = ("error", errors[0]) if errors else ("ok", {**timings, "draw": time.perf_counter() - got})
     except Exception as exc:
         reply = ("error", describe(exc))
+    finally:  # stopped (SIGTERM) or failed: no helper outlives this process
+        for drawer in drawers:
+            drawer.stop()
     try:
         with open(done_w, "wb") as fh:
             fh.write(pickle.dumps(reply))
     except OSError:  # the parent is gone
         return 1
+    return 0
+
+
+class _Drawer:
+    """Builds some of the figures as soon as it exists; finishes them with their jobs."""
+
+    def finish(self, jobs: list[Job]) -> None:
+        """Finish the figures with their jobs (picked from all of them by position)."""
+
+    def verdict(self) -> str | None:
+        """What failed, or None once the figures are written."""
+        return None
+
+    def stop(self) -> None:
+        """Stop drawing now."""
+
+
+class _Here(_Drawer):
+    """Figures built and drawn in this process (the first figure, or all of them on one core)."""
+
+    def __init__(self, figures: list[Figure]) -> None:
+        self.count = len(figures)
+        self.error: str | None = None
+        try:
+            self.built = [build(figure) for figure in figures]
+        except Exception as exc:
+            self.error = describe(exc)
+
+    def finish(self, jobs: list[Job]) -> None:
+        if self.error is None:
+            try:
+                for figure, (data, path) in zip(self.built, jobs[: self.count], strict=True):
+                    figure.finish(data, path)
+            except Exception as exc:
+                self.error = describe(exc)
+
+    def verdict(self) -> str | None:
+        return self.error
+
+
+class _Helper(_Drawer):
+    """One figure built and drawn by a helper process forked now; it says ``ok`` or what failed."""
+
+    def __init__(self, figure: Figure, index: int, inherited: tuple[int, ...] = ()) -> None:
+        """Fork the helper of the ``index``-th figure; it closes the ``inherited`` descriptors at once."""
+        self.index = index
+        parent = os.getpid()
+        data_r, data_w = os.pipe()
+        verdict_r, verdict_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the helper: never returns to the caller
+            code = 1
+            try:
+                for fd in (data_w, verdict_r, *inherited):
+                    os.close(fd)
+                _die_with(parent)
+                code = _help(figure, data_r, verdict_w)
+            finally:
+                os._exit(code)
+        os.close(data_r)
+        os.close(verdict_w)
+        self.pid: int | None = pid
+        self.data: int | None = data_w
+        self.verdict_fd: int | None = verdict_r
+
+    def finish(self, jobs: list[Job]) -> None:
+        fd, self.data = self.data, None
+        with contextlib.suppress(OSError), open(fd, "wb") as fh:  # a helper gone: its verdict says so
+            pickle.dump(jobs[self.index], fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def verdict(self) -> str | None:
+        fd, self.verdict_fd = self.verdict_fd, None
+        with open(fd, "rb") as fh:
+            said = fh.read().decode("utf-8", "replace")
+        pid, self.pid = self.pid, None
+        status = os.waitpid(pid, 0)[1]
+        if said == "ok":
+            return None
+        return said or f"a drawing process ended without its figure ({exit_status(status)})"
+
+    def stop(self) -> None:
+        for name in ("data", "verdict_fd"):
+            fd = getattr(self, name)
+            if fd is not None:
+                setattr(self, name, None)
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        if self.pid is not None:
+            pid, self.pid = self.pid, None
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _help(figure: Figure, data_r: int, verdict_w: int) -> int:
+    """A helper's life: build the figure, wait for its job, draw it, say ``ok`` or what failed."""
+    try:
+        built = build(figure)
+        with open(data_r, "rb") as fh:
+            try:
+                data, path = pickle.load(fh)
+            except EOFError:  # no data will come
+                return 0
+        built.finish(data, path)
+        verdict = "ok"
+    except Exception as exc:
+        verdict = describe(exc)
+    with contextlib.suppress(OSError), open(verdict_w, "wb") as fh:
+        fh.write(verdict.encode("utf-8"))
     return 0
 
 
@@ -251,66 +409,6 @@ def _skip_property_docstrings() -> None:
         import matplotlib.artist
 
         matplotlib.artist.kwdoc = lambda artist: ""
-
-
-def draw_side_by_side(jobs: list[Job]) -> None:
-    """Draw the first job here and each other one in a helper forked now, all at once.
-
-    matplotlib is loaded by then, so a fork costs milliseconds; with two cores the
-    figures take about as long as the longest. No helper outlives this call.
-    """
-    helpers = [_draw_in_helper([job]) for job in jobs[1:]] if available_cores() >= 2 else []
-    if not helpers:
-        draw(jobs)
-        return
-    error = None
-    try:
-        try:
-            draw(jobs[:1])
-        except Exception as exc:
-            error = describe(exc)
-        while helpers:
-            pid, fd = helpers[0]
-            with open(fd, "rb") as fh:
-                verdict = fh.read().decode("utf-8", "replace")
-            status = os.waitpid(pid, 0)[1]
-            helpers.pop(0)
-            if verdict != "ok" and error is None:
-                error = verdict or f"a drawing process ended without its figure ({exit_status(status)})"
-    finally:  # stopped (SIGTERM) while they draw: they stop too
-        for pid, fd in helpers:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-    if error is not None:
-        raise PlotError(error)
-
-
-def _draw_in_helper(jobs: list[Job]) -> tuple[int, int]:
-    """Fork a helper that draws ``jobs``; its pid and the pipe on which it writes ``ok`` or what failed."""
-    parent = os.getpid()
-    verdict_r, verdict_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the helper: never returns to the caller
-        code = 1
-        try:
-            os.close(verdict_r)
-            _die_with(parent)
-            try:
-                draw(jobs)
-                verdict = "ok"
-            except Exception as exc:
-                verdict = describe(exc)
-            with open(verdict_w, "wb") as fh:
-                fh.write(verdict.encode("utf-8"))
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(verdict_w)
-    return pid, verdict_r
 
 
 def _die_with(parent: int) -> None:

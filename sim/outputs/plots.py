@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from sim.outputs.plot_data import agreement_data, positions_data
+from sim.outputs.plot_data import agreement_data, agreement_layout, positions_data, positions_layout
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -71,98 +71,133 @@ def _band(ax: object, x: np.ndarray, low: np.ndarray, high: np.ndarray, colour: 
 
 def plot_agreement(scenario: Scenario, rounds: dict[str, list], path: Path) -> None:
     """Probability of each government level (any signatories and cross-bloc) and of business agreement."""
-    draw_agreement(agreement_data(scenario, rounds), path)
+    replications = len(rounds["gov_level"]) // scenario.rounds
+    AgreementFigure(agreement_layout(scenario, replications)).finish(agreement_data(scenario, rounds), path)
 
 
 def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> None:
     """Each government's stated position on each issue over rounds (mean, 10–90% band)."""
-    draw_positions(positions_data(scenario, rounds), path)
+    PositionsFigure(positions_layout(scenario)).finish(positions_data(scenario, rounds), path)
 
 
-def draw_agreement(data: dict, path: Path) -> None:
-    """The figure of :func:`plot_agreement` from :func:`sim.outputs.plot_data.agreement_data`."""
-    n = data["rounds"]
-    x = np.arange(1, n + 1)
-    ticks = round_ticks(n)
-    fig = Figure(figsize=(11, 4.2), dpi=DPI)
-    fixed_margins(fig, left=0.62, right=0.15, top=0.62, bottom=0.5, wspace=0.04)
-    (left, right) = fig.subplots(1, 2, sharey=True)
-    for i, level in enumerate(data["levels"]):
-        colour = COLOURS[i % len(COLOURS)]
-        left.plot(x, level["p"], color=colour, lw=2, label=level["label"])
-        _band(left, x, *level["band"], colour, 0.12)
-        left.plot(x, level["cross"], color=colour, lw=1.5, ls="--")
-    left.plot([], [], color="grey", ls="--", label="… signed across blocs")
-    left.set_title("Government level: agreement reached by round", y=1.0)
-    left.set_xlabel("round")
-    left.set_ylabel(f"probability (bands: 95% interval, n={data['replications']})")
-    left.legend(fontsize=8, loc="best")
-    business = data["business"]
-    right.plot(x, business["p"], color="black", lw=2.5, label="cross-bloc standard (quorum in every bloc)")
-    _band(right, x, *business["band"], "black", 0.12)
-    for share in data["adoption"]:
-        colour = COLOURS[share["colour"] % len(COLOURS)]
-        right.plot(x, share["mean"], color=colour, lw=1.5, label=f"mean adoption share, {share['bloc']}")
-        _band(right, x, *share["band"], colour, 0.15)
-    right.axhline(data["quorum"], color="grey", lw=0.8, ls=":", label="quorum")
-    right.set_title("Business level: standards forum", y=1.0)
-    right.set_xlabel("round")
-    right.legend(fontsize=8, loc="best")
-    for ax in (left, right):
-        for at, label in data["events"]:
-            ax.axvline(at, color="grey", lw=0.8, ls="-.")
-            ax.text(at, 1.0, f" {label}", rotation=90, va="top", fontsize=7, color="dimgrey")
-        ax.set_xticks(ticks)
-        ax.set_ylim(-0.02, 1.02)
-        ax.grid(alpha=0.3)
-    left.set_yticks(SHARES)
-    right.tick_params(labelleft=False)
-    fig.suptitle(data["title"], fontsize=11)
-    _save(fig, path)
+def _make_ticks(axes: list, xticks: int, yticks: int) -> None:
+    """Create the tick marks and labels now (drawing would create them the same way, later)."""
+    for ax in axes:
+        ax.xaxis.get_major_ticks(xticks)
+        ax.yaxis.get_major_ticks(yticks)
 
 
-def draw_positions(data: dict, path: Path) -> None:
-    """The figure of :func:`plot_positions` from :func:`sim.outputs.plot_data.positions_data`."""
-    n = data["rounds"]
-    x = np.arange(1, n + 1)
-    ticks = round_ticks(n)
-    issues = data["issues"]
-    cols = min(3, len(issues))
-    rows_n = -(-len(issues) // cols)
-    fig = Figure(figsize=(4.4 * cols, 0.75 + 2.9 * rows_n), dpi=DPI)
-    # the legend sits in one row under the title, so no panel's lines hide behind it
-    fixed_margins(fig, left=0.45, right=0.15, top=0.85, bottom=0.45, wspace=0.06, hspace=0.16)
-    axes = fig.subplots(rows_n, cols, squeeze=False, sharex=True, sharey=True)
-    lines = []
-    for ax, issue in zip(axes.flat, issues, strict=False):
+class AgreementFigure:
+    """The figure of :func:`plot_agreement`: built from its layout, finished with its data.
+
+    The layout (:func:`sim.outputs.plot_data.agreement_layout`) is known before any
+    replication runs, so a plotting process builds the frame meanwhile. Lines, bands,
+    legends and event lines are added in :meth:`finish`, in the order that draws them
+    as one pass would.
+    """
+
+    def __init__(self, layout: dict) -> None:
+        self.layout = layout
+        n = layout["rounds"]
+        ticks = round_ticks(n)
+        self.fig = fig = Figure(figsize=(11, 4.2), dpi=DPI)
+        fixed_margins(fig, left=0.62, right=0.15, top=0.62, bottom=0.5, wspace=0.04)
+        (left, right) = self.axes = fig.subplots(1, 2, sharey=True)
+        left.set_title("Government level: agreement reached by round", y=1.0)
+        left.set_xlabel("round")
+        left.set_ylabel(f"probability (bands: 95% interval, n={layout['replications']})")
+        right.set_title("Business level: standards forum", y=1.0)
+        right.set_xlabel("round")
+        for ax in (left, right):
+            for at, label in layout["events"]:
+                ax.text(at, 1.0, f" {label}", rotation=90, va="top", fontsize=7, color="dimgrey")
+            ax.set_xticks(ticks)
+            ax.set_ylim(-0.02, 1.02)
+            ax.grid(alpha=0.3)
+        left.set_yticks(SHARES)
+        right.tick_params(labelleft=False)
+        fig.suptitle(layout["title"], fontsize=11)
+        _make_ticks([left, right], len(ticks), len(SHARES))
+
+    def finish(self, data: dict, path: Path) -> None:
+        """Add the numbers of :func:`sim.outputs.plot_data.agreement_data` and write the PNG."""
+        x = np.arange(1, self.layout["rounds"] + 1)
+        left, right = self.axes
+        for i, level in enumerate(data["levels"]):
+            colour = COLOURS[i % len(COLOURS)]
+            left.plot(x, level["p"], color=colour, lw=2, label=level["label"])
+            _band(left, x, *level["band"], colour, 0.12)
+            left.plot(x, level["cross"], color=colour, lw=1.5, ls="--")
+        left.plot([], [], color="grey", ls="--", label="… signed across blocs")
+        left.legend(fontsize=8, loc="best")
+        business = data["business"]
+        right.plot(x, business["p"], color="black", lw=2.5, label="cross-bloc standard (quorum in every bloc)")
+        _band(right, x, *business["band"], "black", 0.12)
+        for share in data["adoption"]:
+            colour = COLOURS[share["colour"] % len(COLOURS)]
+            right.plot(x, share["mean"], color=colour, lw=1.5, label=f"mean adoption share, {share['bloc']}")
+            _band(right, x, *share["band"], colour, 0.15)
+        right.axhline(self.layout["quorum"], color="grey", lw=0.8, ls=":", label="quorum")
+        right.legend(fontsize=8, loc="best")
+        for ax in (left, right):
+            for at, _ in self.layout["events"]:
+                ax.axvline(at, color="grey", lw=0.8, ls="-.")
+        _save(self.fig, path)
+
+
+class PositionsFigure:
+    """The figure of :func:`plot_positions`: a panel per issue, built from its layout, finished with its data."""
+
+    def __init__(self, layout: dict) -> None:
+        self.layout = layout
+        n = layout["rounds"]
+        ticks = round_ticks(n)
+        issues = layout["issues"]
+        cols = min(3, len(issues))
+        rows_n = -(-len(issues) // cols)
+        self.fig = fig = Figure(figsize=(4.4 * cols, 0.75 + 2.9 * rows_n), dpi=DPI)
+        # the legend sits in one row under the title, so no panel's lines hide behind it
+        fixed_margins(fig, left=0.45, right=0.15, top=0.85, bottom=0.45, wspace=0.06, hspace=0.16)
+        axes = fig.subplots(rows_n, cols, squeeze=False, sharex=True, sharey=True)
+        self.panels = list(axes.flat)[: len(issues)]
+        for ax, issue in zip(self.panels, issues, strict=True):
+            ax.set_title(issue["title"], fontsize=10, pad=3, y=1.0)
+            ax.text(0.01, 0.99, f"1 = {issue['high']}", transform=ax.transAxes, va="top", fontsize=7, color="dimgrey")
+            ax.text(0.01, 0.01, f"0 = {issue['low']}", transform=ax.transAxes, va="bottom", fontsize=7, color="dimgrey")
+            ax.grid(alpha=0.3)
+        first = axes.flat[0]
+        first.set_xticks(ticks)
+        first.set_xlim(0.5, n + 0.5)
+        first.set_yticks(SHARES)
+        first.set_ylim(-0.06, 1.06)
+        for ax in list(axes.flat)[len(issues) :]:
+            ax.axis("off")
+        for (r, c), ax in np.ndenumerate(axes):
+            ax.tick_params(labelleft=c == 0, labelbottom=r == rows_n - 1 or (r + 1) * cols + c >= len(issues))
+            if r == rows_n - 1 or (r + 1) * cols + c >= len(issues):
+                ax.set_xlabel("round")
+        fig.suptitle("Stated positions of the governments over rounds (mean, 10–90% band)", fontsize=11, y=0.995)
+        _make_ticks(self.panels, len(ticks), len(SHARES))
+
+    def finish(self, data: dict, path: Path) -> None:
+        """Add the numbers of :func:`sim.outputs.plot_data.positions_data` and write the PNG."""
+        x = np.arange(1, self.layout["rounds"] + 1)
         lines = []
-        for j, line in enumerate(issue["lines"]):
-            colour = COLOURS[j % len(COLOURS)]
-            lines += ax.plot(x, line["mean"], color=colour, lw=2)
-            _band(ax, x, *line["band"], colour, 0.15)
-        ax.set_title(issue["title"], fontsize=10, pad=3, y=1.0)
-        ax.text(0.01, 0.99, f"1 = {issue['high']}", transform=ax.transAxes, va="top", fontsize=7, color="dimgrey")
-        ax.text(0.01, 0.01, f"0 = {issue['low']}", transform=ax.transAxes, va="bottom", fontsize=7, color="dimgrey")
-        ax.grid(alpha=0.3)
-    first = axes.flat[0]
-    first.set_xticks(ticks)
-    first.set_xlim(0.5, n + 0.5)
-    first.set_yticks(SHARES)
-    first.set_ylim(-0.06, 1.06)
-    for ax in list(axes.flat)[len(issues) :]:
-        ax.axis("off")
-    for (r, c), ax in np.ndenumerate(axes):
-        ax.tick_params(labelleft=c == 0, labelbottom=r == rows_n - 1 or (r + 1) * cols + c >= len(issues))
-        if r == rows_n - 1 or (r + 1) * cols + c >= len(issues):
-            ax.set_xlabel("round")
-    fig.legend(
-        lines,
-        data["governments"],
-        loc="upper center",
-        bbox_to_anchor=(0.5, 1 - 0.36 / fig.get_size_inches()[1]),
-        ncol=len(data["governments"]),
-        fontsize=8,
-        frameon=False,
-    )
-    fig.suptitle("Stated positions of the governments over rounds (mean, 10–90% band)", fontsize=11, y=0.995)
-    _save(fig, path)
+        for ax, issue_lines in zip(self.panels, data["lines"], strict=True):
+            lines = []
+            for j, line in enumerate(issue_lines):
+                colour = COLOURS[j % len(COLOURS)]
+                lines += ax.plot(x, line["mean"], color=colour, lw=2)
+                _band(ax, x, *line["band"], colour, 0.15)
+        governments = self.layout["governments"]
+        height = self.fig.get_size_inches()[1]
+        self.fig.legend(
+            lines,
+            governments,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 1 - 0.36 / height),
+            ncol=len(governments),
+            fontsize=8,
+            frameon=False,
+        )
+        _save(self.fig, path)
