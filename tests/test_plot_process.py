@@ -204,3 +204,24 @@ def test_a_failed_fork_draws_here_and_leaks_nothing(monkeypatch):
     before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
     assert type(start_plotter()) is Plotter
     assert (len(os.listdir("/proc/self/fd")) if before else 0) == before
+
+
+def test_a_helper_that_cannot_be_forked_draws_in_the_child(tmp_path, small_file, monkeypatch):
+    # the child forks (as the command would), but no process is left for its helper (EAGAIN):
+    # the child draws the second figure itself rather than failing the run
+    fork, parent = os.fork, os.getpid()
+
+    def fork_here_only():
+        if os.getpid() != parent:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        return fork()
+
+    monkeypatch.setattr(os, "fork", fork_here_only)
+    here = tmp_path / "here"
+    here.mkdir()
+    draw_with(Plotter(), small_file, here)
+    with PlotProcess() as plotter:
+        draw_with(plotter, small_file, tmp_path)
+        plotter.wait()
+    for name in FILES:
+        assert (tmp_path / name).read_bytes() == (here / name).read_bytes(), name

@@ -11,8 +11,9 @@ into place only after the child has written both figures and said so; if one fai
 
 Where the process cannot fork (no ``os.fork``, other threads running, one core), the
 figures are drawn in this process at the same point by :class:`Plotter`: the same
-files, byte for byte. The child leaves Ctrl-C to this process, which stops it (SIGTERM,
-then SIGKILL) whenever it stops early; if this process is killed outright, the child
+files, byte for byte (a child that cannot fork its helper draws both figures itself).
+The child leaves Ctrl-C to this process, which stops it (SIGTERM, then SIGKILL)
+whenever it stops early; if this process is killed outright, the child
 sees its pipe close and exits, at the latest once the figure it is drawing is done.
 """
 
@@ -260,15 +261,19 @@ def _child(jobs_r: int, done_w: int) -> int:
             # loaded: a fork costs milliseconds), so they are built and drawn at once
             helped = available_cores() >= 2
             drawers = [_Here(figures[:1] if helped else figures)]
-            if helped:
-                drawers += [_Helper(figure, i, inherited=(done_w,)) for i, figure in enumerate(figures[1:], start=1)]
+            for i, figure in enumerate(figures[1:] if helped else [], start=1):
+                try:
+                    drawers.append(_Helper(figure, i, inherited=(done_w,)))
+                except OSError:  # no process left to fork (EAGAIN) or no memory: the rest are drawn here
+                    drawers.append(_Here(figures[i:], start=i))
+                    break
             built = time.perf_counter()
             try:
                 jobs = pickle.load(fh)
             except EOFError:
                 return 0
         got = time.perf_counter()
-        for drawer in reversed(drawers):  # the helpers start first
+        for drawer in sorted(drawers, key=lambda d: isinstance(d, _Here)):  # the helpers start first
             drawer.finish(jobs)
         errors = [error for error in (drawer.verdict() for drawer in drawers) if error]
         timings = {"import": ready - start, "build": built - ready, "idle": got - built}
@@ -303,8 +308,9 @@ class _Drawer:
 class _Here(_Drawer):
     """Figures built and drawn in this process (the first figure, or all of them on one core)."""
 
-    def __init__(self, figures: list[Figure]) -> None:
-        self.count = len(figures)
+    def __init__(self, figures: list[Figure], start: int = 0) -> None:
+        """Build ``figures``, the ``start``-th figure and those after it."""
+        self.start, self.count = start, len(figures)
         self.error: str | None = None
         try:
             self.built = [build(figure) for figure in figures]
@@ -314,7 +320,7 @@ class _Here(_Drawer):
     def finish(self, jobs: list[Job]) -> None:
         if self.error is None:
             try:
-                for figure, (data, path) in zip(self.built, jobs[: self.count], strict=True):
+                for figure, (data, path) in zip(self.built, jobs[self.start : self.start + self.count], strict=True):
                     figure.finish(data, path)
             except Exception as exc:
                 self.error = describe(exc)
@@ -332,7 +338,12 @@ class _Helper(_Drawer):
         parent = os.getpid()
         data_r, data_w = os.pipe()
         verdict_r, verdict_w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (data_r, data_w, verdict_r, verdict_w):
+                os.close(fd)
+            raise
         if pid == 0:  # the helper: never returns to the caller
             code = 1
             try:
