@@ -80,6 +80,7 @@ def test_the_libyaml_loader_reads_what_the_python_one_reads(monkeypatch):
         "a:\n  - b\n c: d\n",
         "\ufeffa: 1\r\nb: 'x\ty'\r\n",
         "a: \x86x\n",
+        "a: " + "é" * 100 + "\nb: \x86\n" + "c: d\n" * 50,  # libyaml counts bytes, the line counts characters
         "a: é\nb: [1,\n",
         "x: !!python/object/apply:os.system ['echo']\n",
     ]

@@ -94,6 +94,9 @@ if yaml.__with_libyaml__:
         on a scenario file; a syntax error is found at the same line, in libyaml's words.
         """
 
+        offsets_in_bytes = True
+        """A :class:`yaml.reader.ReaderError`'s position counts the text's UTF-8 bytes, not its characters."""
+
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             Composer.__init__(self)
@@ -161,7 +164,10 @@ def parse_yaml(text: str, file: str = "<string>") -> Document:
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         raise InputError([Problem(file, line, "", f"not valid YAML: {message}")]) from None
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
+        position = exc.position
+        if getattr(loader, "offsets_in_bytes", False):  # libyaml's offset is in the UTF-8 bytes
+            position = len(text.encode("utf-8")[:position].decode("utf-8", "ignore"))
+        line = text.count("\n", 0, position) + 1
         raise InputError([Problem(file, line, "", f"not valid YAML: {exc.reason} (U+{exc.character:04X})")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(file, 1, "", f"not valid YAML: {exc}")]) from None
