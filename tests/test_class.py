@@ -447,6 +447,7 @@ def test_bad_requests_get_a_clear_json_error_never_a_traceback(bletchley, capfd)
             ("POST", "/api/vote", b"[1, 2]", {}, 400, "send a JSON object"),
             ("POST", "/api/vote", b"{not json", {}, 400, "send a JSON object"),
             ("POST", "/api/vote", b"\xff\xfe", {}, 400, "send a JSON object"),
+            ("POST", "/api/vote", b"[" * 4000, {}, 400, "send a JSON object"),  # deeper than Python recurses
             ("POST", "/api/vote", b"x" * 5000, {}, 413, "request too large"),
             ("POST", "/api/vote", b"{}", {"Content-Length": "many"}, 400, "send a Content-Length"),
             ("POST", "/api/nowhere", b"{}", {}, 404, "not found"),

@@ -79,7 +79,7 @@ def make_server(game: ClassGame, host: str = "127.0.0.1", port: int = 0) -> Thre
                 data = json.loads(body or b"{}")
                 if not isinstance(data, dict):
                     raise ValueError
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser recurses
                 self._json(400, {"error": "send a JSON object"})
                 return
             try:
