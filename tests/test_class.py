@@ -483,6 +483,22 @@ def test_bad_requests_get_a_clear_json_error_never_a_traceback(bletchley, capfd)
             ("POST", "/api/teacher", json.dumps({"token": teacher, "action": 7}).encode(), {}, 403, "actions: "),
             (
                 "POST",
+                "/api/teacher",
+                json.dumps({"token": teacher, "action": "open", "seconds": float("inf")}).encode(),  # Infinity
+                {},
+                403,
+                "seconds: a whole number",
+            ),
+            (
+                "POST",
+                "/api/teacher",
+                json.dumps({"token": teacher, "action": "pause", "self": 1}).encode(),
+                {},
+                403,
+                "no round is running",
+            ),
+            (
+                "POST",
                 "/api/counter",
                 json.dumps({"token": eu, "text": {"forum": 2}}).encode(),
                 {},

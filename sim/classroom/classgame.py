@@ -162,7 +162,7 @@ class ClassGame:
         return next((t for t in m.tables(m.round + 1) if gov in t), None)
 
     # -- the teacher --------------------------------------------------------------------------
-    def teacher(self, token: object, action: str, **args: object) -> None:
+    def teacher(self, token: object, action: str, /, **args: object) -> None:
         """``open`` a round (``seconds``), ``close`` it, ``event`` (``name``), ``pause``, ``resume``, ``end``."""
         with self.lock:
             self._teacher(token)
@@ -204,7 +204,7 @@ class ClassGame:
             raise RefusedError("all rounds are played: end the game")
         try:
             seconds = self.round_seconds if seconds in (None, "", 0) else int(seconds)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
             raise RefusedError("seconds: a whole number from 10 to 900") from None
         self.round_seconds = max(10, min(seconds, 900))
         for seat in self.seats.values():
