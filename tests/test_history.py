@@ -350,5 +350,8 @@ def test_an_actor_s_coefficient_is_fitted_where_it_is_seated_and_a_typo_is_an_er
         at = [a.legitimacy for s in grid for a in s.actors if a.id == "china"]
         # where china is seated it takes each value; elsewhere there is nothing to set
         assert at == ([0.1, 0.4] if case.id == "g20_2019" else []), case.id
+    # by name, as `simrun sweep --vary` names an actor: the same grids
+    by_name = plan_history(tmp_path / "r.yaml", CASES, fit=["actors.China.legitimacy=0.1,0.4"])
+    assert by_name.grids == plan.grids
     with pytest.raises(InputError, match="no case seats an actor 'chna'"):
         plan_history(tmp_path / "r.yaml", CASES, fit=["actors.chna.legitimacy=0.2"])

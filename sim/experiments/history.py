@@ -257,7 +257,7 @@ def plan_history(
     points = grid_points(axes) if axes else []
     for axis in axes:  # an actor's coefficient must name an actor some case seats (a typo is an error)
         actor = _actor_of(axis.path)
-        if actor and not any(actor in {a.id for a in s.actors} for s in loaded.values()):
+        if actor and not any(actor in _seated(s) for s in loaded.values()):
             raise InputError([Problem("--fit", 0, axis.path, f"no case seats an actor {actor!r}")])
     grids = {c.id: [_at(loaded[c.id], p) for p in points] for c in cases}
     return HistoryPlan(str(record), cases, loaded, master, axes, points, grids, load_stored(scenarios))
@@ -301,9 +301,14 @@ def _actor_of(path: str) -> str | None:
     return parts[1] if len(parts) > 2 and parts[0] == "actors" else None
 
 
+def _seated(scenario: Scenario) -> set[str]:
+    """How a path may name the scenario's actors: by id or by name (as ``simrun sweep --vary`` does)."""
+    return {a.id for a in scenario.actors} | {a.name for a in scenario.actors}
+
+
 def _at(scenario: Scenario, point: dict) -> Scenario:
     """``scenario`` at a grid point; an actor's coefficient applies only where that actor is seated."""
-    seated = {a.id for a in scenario.actors}
+    seated = _seated(scenario)
     point = {k: v for k, v in point.items() if _actor_of(k) in (None, *seated)}
     try:
         return apply_point(scenario, point)
