@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -485,3 +487,15 @@ def test_a_failed_new_sweep_leaves_no_folder(tmp_path, small_file):
     with pytest.raises(KeyboardInterrupt):
         run_sweep(plan, out=out, workers=1, progress=boom, on_total=lambda *a: boom(0))
     assert not out.exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_1_and_the_results_stay(tmp_path):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sim.cli", str(ROOT / "scenarios" / "bletchley.yaml"), "-n", "5", "--out", str(tmp_path / "r")],
+            cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "simrun: cannot write the output: No space left on device"
+    assert (tmp_path / "r" / "summary.json").exists()  # the folder was complete before the table was printed

@@ -9,8 +9,11 @@ even imported.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
 import importlib
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -57,12 +60,31 @@ def main() -> None:
         EARLY.append(start_plotter())
     try:
         load_app()()
+    except OSError as exc:
+        if exc.errno not in (errno.EPIPE, errno.ENOSPC):
+            raise
+        output_failed(exc)
     finally:
         while EARLY:  # not taken: the arguments were refused
             EARLY.pop().close()
         # the process ends here: Python's last full collection would walk every object of the
         # libraries loaded (about 0.1 s after a run); none of them needs collecting
         gc.freeze()
+
+
+def output_failed(exc: OSError) -> None:
+    """The output could not be written (the reader of a pipe left, the disk is full): one line, exit 1.
+
+    Results already written stay where they are (folders are renamed into place only
+    when complete). Standard output is pointed at /dev/null so that the interpreter's
+    last flush does not fail again.
+    """
+    where = exc.filename or "the output"
+    with contextlib.suppress(OSError):
+        print(f"simrun: cannot write {where}: {exc.strerror}", file=sys.stderr)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(1)
 
 
 def load_app() -> typer.Typer:
