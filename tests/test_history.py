@@ -353,5 +353,7 @@ def test_an_actor_s_coefficient_is_fitted_where_it_is_seated_and_a_typo_is_an_er
     # by name, as `simrun sweep --vary` names an actor: the same grids
     by_name = plan_history(tmp_path / "r.yaml", CASES, fit=["actors.China.legitimacy=0.1,0.4"])
     assert by_name.grids == plan.grids
+    with pytest.raises(InputError, match="by its id or name, not its position"):
+        plan_history(tmp_path / "r.yaml", CASES, fit=["actors.3.legitimacy=0.2"])
     with pytest.raises(InputError, match="no case seats an actor 'chna'"):
         plan_history(tmp_path / "r.yaml", CASES, fit=["actors.chna.legitimacy=0.2"])

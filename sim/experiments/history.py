@@ -257,6 +257,8 @@ def plan_history(
     points = grid_points(axes) if axes else []
     for axis in axes:  # an actor's coefficient must name an actor some case seats (a typo is an error)
         actor = _actor_of(axis.path)
+        if actor and actor.isdigit():  # a position names a different actor in each case
+            raise InputError([Problem("--fit", 0, axis.path, "name the actor by its id or name, not its position")])
         if actor and not any(actor in _seated(s) for s in loaded.values()):
             raise InputError([Problem("--fit", 0, axis.path, f"no case seats an actor {actor!r}")])
     grids = {c.id: [_at(loaded[c.id], p) for p in points] for c in cases}
