@@ -45,6 +45,20 @@ def build(figure: Figure) -> object:
     return getattr(plots, name)(layout)
 
 
+def fork_with_pipes() -> tuple[int, tuple[int, int], tuple[int, int]]:
+    """Two pipes (read end, write end), then a fork: ``(pid, first pipe, second pipe)``.
+
+    A fork that fails (no process left, no memory) closes the four ends and raises.
+    """
+    first, second = os.pipe(), os.pipe()
+    try:
+        return os.fork(), first, second
+    except OSError:
+        for fd in (*first, *second):
+            os.close(fd)
+        raise
+
+
 def exit_status(status: int) -> str:
     """``exit status 1`` or ``killed by SIGKILL`` from a wait status."""
     if os.WIFSIGNALED(status):
@@ -159,14 +173,7 @@ class _Helper(_Drawer):
         """Fork the helper of the ``index``-th figure; it closes the ``inherited`` descriptors at once."""
         self.index = index
         parent = os.getpid()
-        data_r, data_w = os.pipe()
-        verdict_r, verdict_w = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            for fd in (data_r, data_w, verdict_r, verdict_w):
-                os.close(fd)
-            raise
+        pid, (data_r, data_w), (verdict_r, verdict_w) = fork_with_pipes()
         if pid == 0:  # the helper: never returns to the caller
             code = 1
             try:

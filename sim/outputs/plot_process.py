@@ -28,7 +28,16 @@ import threading
 import time
 from types import TracebackType
 
-from sim.outputs.plot_child import Figure, Job, available_cores, build, child_main, describe, exit_status
+from sim.outputs.plot_child import (
+    Figure,
+    Job,
+    available_cores,
+    build,
+    child_main,
+    describe,
+    exit_status,
+    fork_with_pipes,
+)
 
 __all__ = ["Figure", "Job", "PlotError", "PlotProcess", "Plotter", "available_cores", "start_plotter"]
 
@@ -85,17 +94,10 @@ class PlotProcess(Plotter):
         import numpy  # noqa: F401
         import numpy.ma  # noqa: F401
 
-        jobs_r, jobs_w = os.pipe()
-        done_r, done_w = os.pipe()
         for stream in (sys.stdout, sys.stderr):  # nothing buffered here is written twice
             with contextlib.suppress(Exception):
                 stream.flush()
-        try:
-            pid = os.fork()
-        except OSError:
-            for fd in (jobs_r, jobs_w, done_r, done_w):
-                os.close(fd)
-            raise
+        pid, (jobs_r, jobs_w), (done_r, done_w) = fork_with_pipes()
         if pid == 0:  # the child: never returns to the caller
             code = 1
             try:
