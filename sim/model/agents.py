@@ -163,7 +163,7 @@ class CompanyGroup(mesa.Agent):
     def standard_terms(self, now: bool = True) -> dict[str, dict[str, float]]:
         """The group's mean terms of its value of each standard: ``{"bloc"|"common": {term: value}}``.
 
-        Terms (see :func:`sim.rules.forum.standard_terms`): ``legitimacy``, ``market``,
+        Terms (see :func:`sim.rules.standards.standard_terms`): ``legitimacy``, ``market``,
         ``content``, ``rivalry`` and ``value`` = legitimacy + market − content − rivalry
         (adopting nothing = 0), plus ``agents``: the share of its companies, on [0, 1],
         whose own value is >= 0. ``now``: for the drafts as they stand, at the current

@@ -20,8 +20,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.rules.forum import Forum, layout
+from sim.rules.forum import Forum
 from sim.rules.protocols import coalition, summit_plan, table_plan
+from sim.rules.standards import layout
 from sim.rules.utility import Appraisal, normalise
 from sim.scenario import OpenSignature, QualifiedMajority, Scenario
 
