@@ -646,3 +646,21 @@ def test_the_runs_the_class_is_compared_with_replay_the_teacher_s_events(bletchl
         return sum(r.outcome["gov_cross_level"] != "none" for r in runs) / len(runs)
 
     assert cross(replayed) > cross(bletchley) + 0.2
+
+
+def test_a_debrief_that_fails_leaves_the_game_open_to_end_again(bletchley, monkeypatch):
+    import sim.classroom.classgame as classgame
+
+    game = ClassGame(bletchley, seed=3, runs=20)
+    real = classgame.debrief
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(classgame, "debrief", broken)
+    with pytest.raises(RuntimeError):
+        game.teacher(game.teacher_token, "end")
+    assert game.phase != "ended" and game.debrief is None  # not "ended" with no debrief to show
+    monkeypatch.setattr(classgame, "debrief", real)
+    game.teacher(game.teacher_token, "end")
+    assert game.phase == "ended" and game.state(game.teacher_token)["debrief"]["runs"] == 20

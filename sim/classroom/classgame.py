@@ -262,8 +262,10 @@ class ClassGame:
         return f"Round {self.model.round}, companies adopt: " + "; ".join(parts) + "."
 
     def _end(self) -> None:
-        self.phase = "ended"
+        # The debrief first: if it fails, the game is not marked ended without one, and the
+        # teacher's next "end" tries again.
         self.debrief = debrief(self.model, self.scenario, self.seed, self.seats, self.events, self.adopted, self.runs)
+        self.phase = "ended"
 
     # -- what each one sees -------------------------------------------------------------------
     def state(self, token: object = "") -> dict:
