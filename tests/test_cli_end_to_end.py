@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import SCENARIOS, simrun
 
 
@@ -66,3 +67,59 @@ def test_validate_sources_names_an_untraced_number_with_its_line(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     line = next(i for i, s in enumerate(path.read_text().splitlines(), 1) if "depth_cost: 2.0" in s)
     assert f"{path}:{line}: actors.0.depth_cost: no source supports us's depth_cost" in proc.stderr + proc.stdout
+
+
+def _written(value: str) -> float | tuple[float, float] | str | None:
+    """A value cell of ``seeds/bletchley.md``: a number, ``uniform a–b``, a backticked word; else None."""
+    import re
+
+    value = value.strip()
+    if m := re.fullmatch(r"uniform (-?[\d.]+)[–-](-?[\d.]+)", value):
+        return float(m[1]), float(m[2])
+    if re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return float(value)
+    if m := re.fullmatch(r"`([\w-]+)`", value):
+        return m[1]
+    return None
+
+
+def test_the_seeds_tables_give_the_numbers_the_yaml_runs_with():
+    # seeds/bletchley.md says where each number comes from; a number it states must be the one the model runs with
+    from conftest import ROOT
+
+    from sim.scenario import load_scenario
+    from sim.scenario.distributions import Distribution
+
+    scenario = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
+    rows = []
+    for line in (ROOT / "seeds" / "bletchley.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and re_path(cells[0]):
+            rows.append((re_path(cells[0]), _written(cells[1])))
+    checked = 0
+    for path, written in rows:
+        if written is None:
+            continue
+        value: object = scenario
+        for part in path.split("."):
+            value = getattr(value, part)
+        if isinstance(value, Distribution) and value.family == "uniform":
+            value = tuple(value.params)
+        elif hasattr(value, "name") and not isinstance(value, int | float | str):
+            value = value.name
+        if isinstance(written, tuple):
+            assert isinstance(value, tuple) and value == pytest.approx(written), (path, written, value)
+        elif isinstance(written, float):
+            assert value == pytest.approx(written), (path, written, value)
+        else:
+            assert str(value) == written, (path, written, value)
+        checked += 1
+    assert checked >= 12, rows  # the coefficients' table is read, not skipped
+
+
+def re_path(cell: str) -> str | None:
+    """The dotted scenario path a row names (``model.focal_gain``), else None."""
+    import re
+
+    m = re.fullmatch(r"`((?:business|model)\.\w+|tension|rounds|chair)`", cell)
+    return m[1] if m else None

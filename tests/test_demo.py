@@ -178,9 +178,9 @@ def test_run_many_replays_the_teacher_s_live_events_at_the_same_rounds():
     calm = DemoModel(seed=3)
     model = DemoModel(seed=3)
     model.step()
-    model.apply_live_event("Biden-Xi thaw", -0.6, -0.4)  # after one round: from round 2 on, as live
-    assert model.live_events == [(1, "Biden-Xi thaw", -0.6, -0.4)]
-    thaw, plain = run_many(model, replications=40), run_many(calm, replications=40)
-    # the West's own shared-testing text comes either way; the thaw opens the firms' common standard
-    assert thaw["shared_testing"] == plain["shared_testing"] == 1.0
-    assert thaw["business across blocs"] > plain["business across blocs"] + 0.5
+    model.apply_live_event("sanctions", 0.1, 0.9)  # after one round: from round 2 on, as live
+    assert model.live_events == [(1, "sanctions", 0.1, 0.9)]
+    hit, plain = run_many(model, replications=40), run_many(calm, replications=40)
+    # the West's own shared-testing text comes either way; sanctions close the firms' common standard
+    assert hit["shared_testing"] == plain["shared_testing"] == 1.0
+    assert hit["business across blocs"] < plain["business across blocs"] - 0.5

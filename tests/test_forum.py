@@ -150,9 +150,10 @@ def test_the_cross_bloc_standard_falls_with_tension_and_restriction(bletchley):
 
 
 def test_knockouts_contact_market_access_and_rival_cost(bletchley):
-    base = p_cross(bletchley, {"tension": 0.25})
-    assert base >= 0.2, base
-    assert p_cross(bletchley, {"tension": 0.25, "business.trust_gain": 0.0}) <= 0.02
-    assert clearly_lower(p_cross(bletchley, {"tension": 0.25, "business.restriction": 1.0}), base)
-    free = {"tension": 0.25, "model.kappa0_company": 0.0, "model.kappa1_company": 0.0, "business.restriction_cost": 0.0}
+    # at tension 1 the common standard is likely but not certain: each knockout can show
+    base = p_cross(bletchley, {"tension": 1.0})
+    assert 0.2 <= base <= 0.95, base
+    assert p_cross(bletchley, {"tension": 1.0, "business.trust_gain": 0.0}) <= 0.02
+    assert clearly_lower(p_cross(bletchley, {"tension": 1.0, "business.restriction": 1.0}), base)
+    free = {"tension": 1.0, "model.kappa0_company": 0.0, "model.kappa1_company": 0.0, "business.restriction_cost": 0.0}
     assert clearly_lower(base, p_cross(bletchley, free))

@@ -101,9 +101,11 @@ def test_concessions_change_what_the_text_says(bletchley, reference):
 
 
 @pytest.fixture(scope="module")
-def calmer(bletchley):
-    # the business track's mechanisms act where firms meet: a calmer world (tension 0.25)
-    return apply_point(bletchley, {"tension": 0.25})
+def hotter(bletchley):
+    # at Bletchley's own tension nearly every run ends with the common standard (the record-fitted
+    # business track), so a mechanism that helps it cannot show; at tension 1 the standard is
+    # still likely but not certain, and a knockout can move it either way
+    return apply_point(bletchley, {"tension": 1.0})
 
 
 @pytest.mark.parametrize(
@@ -119,13 +121,14 @@ def calmer(bletchley):
         ("focal point of a cross-bloc standard", {"model.focal_gain": 1.0}),
     ],
 )
-def test_knocking_out_a_business_mechanism_changes_an_outcome(calmer, mechanism, point):
-    assert_changes(rows(calmer), rows(apply_point(calmer, point)), calmer)
+def test_knocking_out_a_business_mechanism_changes_an_outcome(hotter, mechanism, point):
+    assert_changes(rows(hotter), rows(apply_point(hotter, point)), hotter)
 
 
 def test_a_summit_text_eases_restrictions_on_business(bletchley):
     # the relief coupling acts mid-run only: a leaders' summit forced by an event (detente's Biden-Xi table)
-    detente = load_scenario(ROOT / "scenarios" / "detente.yaml")
+    # restrictions are there to ease: the record-fitted tension adds none, so restrictions stand from the start
+    detente = apply_point(load_scenario(ROOT / "scenarios" / "detente.yaml"), {"business.restriction": 0.6})
     on = apply_point(detente, {"model.relief_level": "declaration", "model.relief": 1.0})
     off = apply_point(detente, {"model.relief_level": None})
     assert_changes(rows(off), rows(on), detente)
