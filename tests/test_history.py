@@ -166,6 +166,7 @@ def test_score_of_a_hand_made_prediction():
     assert t["mean_p_observed"] == round((0.3 + 0 + 1) / 3, 6)
     assert t["mean_log_p_observed"] == round((math.log(0.3) + math.log(1e-3) + 0) / 3, 6)
     assert t["mean_rps"] == round((0.1975 + 0.25 / 3 + 0) / 3, 6)
+    assert t["mean_rps_government"] == t["mean_rps"] and t["mean_rps_business"] is None  # all three are government
 
 
 def test_modal_ties_go_to_the_first_key_and_nothing_signed_is_one_pattern():
@@ -252,6 +253,9 @@ def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
         assert t["hits"] == sum(r[f"{col}_hit"] == "1" for r in rows)
         assert t["mean_p_observed"] == pytest.approx(sum(float(r[f"{col}_p_observed"]) for r in rows) / 19, abs=1e-5)
         assert t["mean_rps"] == pytest.approx(sum(float(r[f"{col}_rps"]) for r in rows) / 19, abs=1e-5)
+        for level in ("government", "business"):  # the by-track means are the means over that track's rows
+            mine = [float(r[f"{col}_rps"]) for r in rows if r["level"] == level]
+            assert t[f"mean_rps_{level}"] == pytest.approx(sum(mine) / len(mine), abs=1e-5)
     # baseline (a) hits exactly the cases where everyone at the table signed a declaration
     record = {c.id: c for c in load_record(RECORD)}
     all_declared = [k for k, c in record.items() if c.depth == "declaration" and set(c.signed) == set(c.at_table)]

@@ -194,11 +194,25 @@ def render(summary: dict, console: Console) -> None:
         )  # fmt: skip
     console.print(table)
     totals_table = Table(title="Totals (hit rate: government / business / all)", title_justify="left")
-    for col in ("predictor", "hits gov", "hits bus", "hits all", "mean P(obs)", "mean log P(obs)", "mean RPS"):
+    cols = (
+        "predictor",
+        "hits gov",
+        "hits bus",
+        "hits all",
+        "mean P(obs)",
+        "mean log P(obs)",
+        "RPS gov",
+        "RPS bus",
+        "RPS all",
+    )
+    for col in cols:
         totals_table.add_column(col, justify="left" if col == "predictor" else "right")
 
     def pct(x: float | None) -> str:
         return "–" if x is None else f"{x:.2f}"
+
+    def rps(x: float | None) -> str:  # a stored baseline written before the by-track means has none
+        return "–" if x is None else f"{x:.3f}"
 
     rows = [(p["label"], p["totals"]) for p in summary["predictors"].values()]
     loo = summary["leave_one_out"]
@@ -208,7 +222,8 @@ def render(summary: dict, console: Console) -> None:
         hits = f"{t['hit_rate']:.2f} ({t['hits']}/{t['cases']})"
         totals_table.add_row(
             name, pct(t["hit_rate_government"]), pct(t["hit_rate_business"]), hits,
-            f"{t['mean_p_observed']:.3f}", f"{t['mean_log_p_observed']:.2f}", f"{t['mean_rps']:.3f}",
+            f"{t['mean_p_observed']:.3f}", f"{t['mean_log_p_observed']:.2f}",
+            rps(t.get("mean_rps_government")), rps(t.get("mean_rps_business")), f"{t['mean_rps']:.3f}",
         )  # fmt: skip
     console.print(totals_table)
     if loo["fitted"]:

@@ -110,11 +110,15 @@ def score_case(case: Case, prediction: Prediction) -> CaseScore:
 
 
 def totals(scores: list[CaseScore]) -> dict:
-    """Hit rates (government, business, all), mean P(observed), mean log P(observed), mean RPS."""
+    """Hit rates and mean RPS (government, business, all), mean P(observed), mean log P(observed)."""
 
     def rate(level: str | None) -> float | None:
         chosen = [s.hit for s in scores if level is None or s.level == level]
         return round(sum(chosen) / len(chosen), 6) if chosen else None
+
+    def mean_rps(level: str) -> float | None:  # by track: the two tracks' scores differ in kind and size
+        chosen = [s.rps for s in scores if s.level == level]
+        return round(statistics.fmean(chosen), 6) if chosen else None
 
     if not scores:
         return {"cases": 0}
@@ -127,6 +131,8 @@ def totals(scores: list[CaseScore]) -> dict:
         "mean_p_observed": round(statistics.fmean(s.p_observed for s in scores), 6),
         "mean_log_p_observed": round(statistics.fmean(math.log(max(s.p_observed, LOG_FLOOR)) for s in scores), 6),
         "mean_rps": round(statistics.fmean(s.rps for s in scores), 6),
+        "mean_rps_government": mean_rps("government"),
+        "mean_rps_business": mean_rps("business"),
     }
 
 
