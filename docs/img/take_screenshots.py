@@ -23,18 +23,21 @@ IMG = ROOT / "docs" / "img"
 
 
 def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the OS picks it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def start(*args: str) -> subprocess.Popen:
+    """Start ``simrun ARGS`` from the project root in its own session (so it can be stopped with its children)."""
     return subprocess.Popen(
         [sys.executable, "-m", "sim.cli", *args], cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True
     )
 
 
 def wait(url: str) -> None:
+    """Wait until ``url`` answers (at most about 3 minutes), else stop the script."""
     for _ in range(600):
         try:
             with urllib.request.urlopen(url, timeout=2):
@@ -45,6 +48,7 @@ def wait(url: str) -> None:
 
 
 def demo_screenshots(browser, port: int) -> None:  # noqa: ANN001 - a Playwright browser
+    """The demo's screenshots, from the page served on ``port``."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"http://127.0.0.1:{port}/")
     page.get_by_text("Teacher's controls").wait_for(timeout=120_000)
@@ -65,6 +69,7 @@ def demo_screenshots(browser, port: int) -> None:  # noqa: ANN001 - a Playwright
 
 
 def class_screenshots(browser, port: int, code: str, teacher_url: str) -> None:  # noqa: ANN001
+    """The class game's screenshots: a teacher and seats joining with ``code``."""
     teacher = browser.new_page(viewport={"width": 1100, "height": 900})
     teacher.goto(teacher_url)
     teacher.locator("#code_shown").wait_for()
@@ -106,6 +111,7 @@ def class_screenshots(browser, port: int, code: str, teacher_url: str) -> None: 
 
 
 def main() -> None:
+    """Start the servers, take the screenshots, stop the servers."""
     demo_port, class_port = free_port(), free_port()
     only_class = sys.argv[1:] == ["class"]
     demo = None if only_class else start("demo", "scenarios/bletchley.yaml", "--port", str(demo_port))
