@@ -18,8 +18,9 @@ seat gets a debrief and the class sees its outcome against model runs of the sce
 (:mod:`sim.classroom.debrief`).
 
 :class:`ClassGame` is the state and the rules, with no web code: the server in
-:mod:`sim.classroom.classserver` only translates requests. All methods are safe to call
-from several threads (one lock).
+:mod:`sim.classroom.classserver` only translates requests. What each one sees is in
+:mod:`sim.classroom.classviews`, the teacher's events in :mod:`sim.classroom.events`.
+All methods are safe to call from several threads (one lock).
 """
 
 from __future__ import annotations
@@ -31,22 +32,15 @@ import time
 
 import numpy as np
 
-from sim.classroom.briefs import company_brief, government_brief, text_rows
+from sim.classroom.classviews import companies_line, seen_by
 from sim.classroom.debrief import Adoption, Events, adoption, debrief
+from sim.classroom.events import EVENTS
 from sim.classroom.play import build_model
 from sim.classroom.seats import COMPANY_VOTES, Member, RefusedError, Seat, parse_counter
 from sim.outputs.narrative import Narrator
 from sim.scenario import Scenario
 
 __all__ = ["EVENTS", "ClassGame", "RefusedError"]
-
-EVENTS = {
-    "export_controls": ("Export controls on AI chips tightened", 0.1, 0.2),
-    "incident": ("A serious AI model incident makes the news", -0.1, 0.0),
-    "summit": ("A summit brings leaders together", -0.15, -0.1),
-    "sanctions": ("Sanctions restrict business contact", 0.05, 0.4),
-}
-"""The teacher's events: label, change of tension, change of business restriction."""
 
 
 class ClassGame:
@@ -247,19 +241,8 @@ class ClassGame:
         story = self.narrator.story(m.log[before:], {m.round: m.tension})
         self.plenary += said + (story or [f"Round {m.round}: nothing was agreed or refused at any table."])
         if m.company_groups:
-            self.plenary.append(self._companies_line())
+            self.plenary.append(companies_line(self))
         self.phase, self.deadline = ("closed" if m.round < self.scenario.rounds else "over"), None
-
-    def _companies_line(self) -> str:
-        """Which company groups adopted what this round, and who decided (a team's vote or the companies)."""
-        parts = []
-        for group in self.model.company_groups:
-            seat = self.seats[group.actor_id]
-            bloc, common = group.adopters()
-            who = f"{seat.team or 'a team'}: {seat.history[self.model.round]}" if seat.taken else "their own choice"
-            n = group.count
-            parts.append(f"{group.name} bloc standard {bloc} of {n}, common standard {common} of {n} ({who})")
-        return f"Round {self.model.round}, companies adopt: " + "; ".join(parts) + "."
 
     def _end(self) -> None:
         # The debrief first: if it fails, the game is not marked ended without one, and the
@@ -269,88 +252,7 @@ class ClassGame:
 
     # -- what each one sees -------------------------------------------------------------------
     def state(self, token: object = "") -> dict:
-        """The game as the holder of ``token`` sees it (teacher, a seat, or the public plenary)."""
+        """The game as the holder of ``token`` sees it (:func:`~sim.classroom.classviews.seen_by`), timer checked."""
         with self.lock:
             self._tick()
-            m = self.model
-            is_teacher = bool(token) and secrets.compare_digest(str(token).encode(), self.teacher_token.encode())
-            mine = self.by_token.get(str(token))
-            out = {
-                "scenario": self.scenario.title or self.scenario.name,
-                "round": m.round,
-                "rounds": self.scenario.rounds,
-                "phase": self.phase,
-                "seconds_left": None
-                if self.deadline is None or self.phase != "open"
-                else max(0, round(self.deadline - time.monotonic())),
-                "tension": round(m.tension, 2),
-                "proposal": self._brief(None)["proposal"],
-                "levels": {lv.name: lv.label or lv.name for lv in m.ladder},
-                "seats": {
-                    a: {
-                        "name": s.name,
-                        "kind": s.kind,
-                        "taken": s.taken,
-                        "full": len(s.members) >= self.delegation,
-                        "team": s.team,
-                    }
-                    for a, s in self.seats.items()
-                },
-                "deals": [
-                    {
-                        "level": self.narrator.labels[d.level],
-                        "round": d.round,
-                        "signed": self.narrator.who("+".join(sorted(d.signatories))),
-                    }
-                    for d in (m.deals[lv.name] for lv in m.ladder if lv.name in m.deals)
-                ],
-                "plenary": self.plenary[-60:],
-                "role": "teacher" if is_teacher else "seat" if mine else "public",
-            }
-            if is_teacher:
-                out["join_code"] = self.join_code
-                out["votes"] = {a: (s.vote() if s.taken else "agent") for a, s in self.seats.items()}
-                out["counters"] = {
-                    a: s.counter.changes | {"level": s.counter.level} for a, s in self.seats.items() if s.counter
-                }
-                out["events"] = {k: v[0] for k, v in EVENTS.items()}
-            if mine:
-                out["seat"] = self._seat_view(mine, str(token))
-            if self.debrief is not None:
-                out["debrief"] = self.debrief
-            return out
-
-    def _brief(self, seat: Seat | None) -> dict:
-        """A seat's brief (``None``: the chair's text), drawn again only after a round or an event.
-
-        Nothing else changes what a brief shows, and a class polls every second.
-        """
-        m = self.model
-        drawn = (m.round, len(self.events))
-        kept = self.briefs.get(seat.actor if seat else "")
-        if kept is None or kept[0] != drawn:
-            if seat is None:
-                brief = {"proposal": text_rows(self.scenario, m.proposal(m.governments))}
-            elif seat.kind == "company":
-                brief = company_brief(m, m.group_by_id[seat.actor])
-            else:
-                brief = government_brief(m, m.by_id[seat.actor], m.proposal(m.governments))
-            kept = self.briefs[seat.actor if seat else ""] = (drawn, brief)
-        return kept[1]
-
-    def _seat_view(self, seat: Seat, token: str) -> dict:
-        """A seat's brief, its member's own vote, the delegation's vote and, for a government, its counter-proposal."""
-        member = next(x for x in seat.members if x.token == token)
-        view = dict(self._brief(seat))
-        if seat.kind == "government":
-            c = seat.counter
-            view["counter"] = None if c is None else {"changes": c.changes, "level": c.level, "team": c.team}
-            view["at_table"] = self._table(seat.actor) is not None
-        tally = seat.tally()
-        return view | {
-            "votes": list(seat.votes),
-            "vote": member.vote or "auto",
-            "seat_vote": seat.vote(),
-            "tally": tally,
-            "members": len(seat.members),
-        }
+            return seen_by(self, token)

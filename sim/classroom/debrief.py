@@ -13,7 +13,8 @@ world it played in.
 
 from __future__ import annotations
 
-from sim.classroom.play import build_model, first_difference, result_for
+from sim.classroom.play import build_model
+from sim.classroom.play_debrief import first_difference, result_for
 from sim.experiments.runner import run_replications
 from sim.model import NegotiationModel
 from sim.scenario import Event, Scenario

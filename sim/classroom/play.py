@@ -5,7 +5,8 @@ accept, and asks: accept, reject, move (concede towards the proposal), propose (
 your own text), or auto (let the agent decide). Input may be piped from a file, so a
 class can replay a recorded session; at the end of input the agent plays on. The
 debrief compares the result with the agent's own play of the same actor on the same
-seed, term by term, and names the round where the two games parted.
+seed, term by term, and names the round where the two games parted; it is written by
+:mod:`sim.classroom.play_debrief`, whose names this module also exports as before.
 
 Every input line is parsed by :func:`parse`, which never raises: a line it cannot
 read gives a message saying what was wrong, and the game asks again.
@@ -15,89 +16,26 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from sim.classroom.commands import HELP, MAX_ECHO, WIDTH, parse, printable
+from sim.classroom.play_debrief import Debrief, Result, first_difference, result_for, write_debrief
 from sim.experiments.runner import replication_seed
 from sim.model import NegotiationModel
 from sim.model.agents import Government
 from sim.outputs.narrative import Narrator
-from sim.rules.utility import Appraisal, appraise
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.distributions import realize
 from sim.scenario.errors import InputError, Problem
 
-
-@dataclass
-class Result:
-    """How a run ended for one actor; ``terms`` are the utility terms of the deepest text it signed."""
-
-    level: str
-    cross_bloc: bool
-    signed: str
-    utility: float
-    business: str
-    terms: Appraisal | None = None
-
-
-@dataclass
-class Debrief:
-    """The student's result beside the agent's, same scenario and seed; ``parted``: first round that differed."""
-
-    actor: str
-    student: Result
-    agent: Result
-    choices: list[str]
-    parted: int | None = None
+__all__ = ["Debrief", "Game", "Result", "build_model", "first_difference", "play", "result_for", "wrap"]
 
 
 def build_model(scenario: Scenario, seed: int) -> NegotiationModel:
     """Replication 0 of the scenario under ``seed`` (the same as ``simrun``'s first replication)."""
     rng = np.random.default_rng(replication_seed(seed, 0))
     return NegotiationModel(realize(scenario, rng), rng=rng)
-
-
-def result_for(model: NegotiationModel, actor: str) -> Result:
-    """The deepest deal the actor signed, and its utility measured from its original ideal point."""
-    gov = model.by_id[actor]
-    best = None
-    for level in model.ladder:
-        deal = model.deals.get(level.name)
-        if deal and actor in deal.signatories:
-            best = (level, deal)
-    deepest = max((lv for lv in model.ladder if lv.name in model.deals), key=lambda lv: lv.depth, default=None)
-    cross = any(model.is_cross_bloc(d.signatories) for d in model.deals.values())
-    terms = None
-    if best is not None:
-        level, deal = best
-        signers = [g for g in model.governments if g.actor_id in deal.signatories]
-        share = float(model.rival_shares(signers)[signers.index(gov)])
-        ideal_ambition = gov.ideal[model.kernel.depth_issue] if model.kernel.depth_issue is not None else gov.ambition
-        terms = appraise(
-            x=deal.content,
-            depth=level.depth,
-            position=gov.ideal,
-            salience=model.kernel.content_sal[0, gov.index],
-            legitimacy=gov.legitimacy,
-            gain=gov.gain,
-            tension=model.tension,
-            rival_share=share,
-            kappa0=gov.kappa0,
-            kappa1=gov.kappa1,
-            ambition=float(ideal_ambition),
-            depth_cost=gov.depth_cost,
-        )
-    business = "cross_bloc" if model.business_cross_now else "within_bloc" if model.business_within_now else "none"
-    return Result(
-        deepest.name if deepest else "none",
-        cross,
-        best[0].name if best else "none",
-        float(terms.value) if terms else 0.0,
-        business,
-        terms,
-    )
 
 
 def wrap(text: str) -> list[str]:
@@ -283,79 +221,9 @@ class Game:
         agent_model = build_model(self.scenario, self.seed)
         for _ in range(self.scenario.rounds):
             agent_model.step()
-        mine, theirs = result_for(self.model, self.actor), result_for(agent_model, self.actor)
-        parted = first_difference(self.model.log, agent_model.log)
-        self.write("\n══ Debrief ══")
-        rows = [
-            ("deepest government deal", mine.level, theirs.level),
-            ("signed across blocs", "yes" if mine.cross_bloc else "no", "yes" if theirs.cross_bloc else "no"),
-            (f"{self.me.name} signed up to", mine.signed, theirs.signed),
-        ]
-        for label, term, sign in (
-            ("legitimacy L", "legitimacy", "+"),
-            ("cooperation gain d·G", "cooperation", "+"),
-            ("cost of content d·D", "content", "−"),
-            ("cost of rivalry", "rivalry", "−"),
-            ("cost of going too deep", "too_deep", "−"),
-        ):
-            a = getattr(mine.terms, term) if mine.terms else 0.0
-            b = getattr(theirs.terms, term) if theirs.terms else 0.0
-            rows.append((f"  {sign} {label}", f"{a:.3f}", f"{b:.3f}"))
-        rows += [
-            ("its utility (0 = no deal)", f"{mine.utility:+.3f}", f"{theirs.utility:+.3f}"),
-            ("business standard", mine.business, theirs.business),
-        ]
-        rows = [(label, a.replace("_", " "), b.replace("_", " ")) for label, a, b in rows]
-        width = 2 + max(len(v) for row in rows for v in row[1:] + ("the agent",))  # columns never touch
-        self.write(f"{'':28}{'you':>{width}}{'the agent':>{width}}")
-        for label, a, b in rows:
-            self.write(f"{label:28}{a:>{width}}{b:>{width}}")
-        self.write("(utility = L + d·G − d·D − rivalry − too deep, from your original position, at the final tension)")
-        verdict = (
-            "better than"
-            if mine.utility > theirs.utility + 1e-9
-            else "worse than"
-            if mine.utility < theirs.utility - 1e-9
-            else "as well as"
+        return write_debrief(
+            self.model, agent_model, self.actor, self.choices, self.by_round, self.narrator.labels, self.write
         )
-        self.write(f"You did {verdict} the agent for {self.me.name}.")
-        if parted is None:
-            self.write("Your game and the agent's went the same way in every round.")
-        else:
-            did = self.by_round.get(parted, "no move (not at the table)")
-            self.write(f"Turning point: your game and the agent's parted in round {parted}, where you played {did!r}.")
-            self.write("  In your game:   " + self.round_summary(self.model.log, parted))
-            self.write("  In the agent's: " + self.round_summary(agent_model.log, parted))
-        return Debrief(self.actor, mine, theirs, self.choices, parted)
-
-    def round_summary(self, log: list[tuple], round_no: int) -> str:
-        """What happened to the student's actor and the table in ``round_no``, in a line."""
-        labels = self.narrator.labels
-        agreed = [labels.get(r[2], r[2]) for r in log if r[0] == round_no and r[4] == "offer" and r[6] == "agreed"]
-        mine = [r for r in log if r[0] == round_no and r[3] == self.actor and r[4] in ("accept", "reject")]
-        signed = [labels.get(r[2], r[2]) for r in mine if r[4] == "accept"]
-        texts = [r[7] for r in log if r[0] == round_no and r[4] == "offer" and r[3] == ""]
-        text = " ".join(f"{float(v):4.2f}" for v in texts[0].split()) if texts else "none"
-        return (
-            f"the text {text}; {self.me.name} signs {', '.join(signed) if signed else 'nothing'}; "
-            f"the table agrees on {', '.join(agreed) if agreed else 'nothing'}."
-        )
-
-
-def first_difference(mine: list[tuple], theirs: list[tuple]) -> int | None:
-    """The first round whose log rows differ between two runs (None if the logs are the same)."""
-    rounds = sorted({r[0] for r in mine} | {r[0] for r in theirs})
-    for round_no in rounds:
-        a = [r for r in mine if r[0] == round_no]
-        b = [r for r in theirs if r[0] == round_no]
-        if [_key(r) for r in a] != [_key(r) for r in b]:
-            return round_no
-    return None
-
-
-def _key(row: tuple) -> tuple:
-    """A log row without its float value (NaN never equals itself)."""
-    return row[:5] + row[6:]
 
 
 def play(

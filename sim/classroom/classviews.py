@@ -1,0 +1,143 @@
+"""What each one sees of the class game: the teacher, a seat's device, or the public plenary.
+
+Read-only views of a :class:`~sim.classroom.classgame.ClassGame`, as the JSON-ready
+dicts its server sends (:meth:`~sim.classroom.classgame.ClassGame.state` calls
+:func:`seen_by` under the game's lock), and the plenary's line on what the companies
+adopted. The only thing written is the cache of briefs (:func:`brief`). The game is
+typed by :class:`Viewed`, the parts of it read here, because the game imports this module.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Protocol
+
+from sim.classroom.briefs import company_brief, government_brief, text_rows
+from sim.classroom.debrief import Events
+from sim.classroom.events import EVENTS
+from sim.classroom.seats import Seat
+from sim.model import NegotiationModel
+from sim.outputs.narrative import Narrator
+from sim.scenario import Scenario
+
+
+class Viewed(Protocol):
+    """The parts of a :class:`~sim.classroom.classgame.ClassGame` the views read (see its attributes)."""
+
+    scenario: Scenario
+    model: NegotiationModel
+    narrator: Narrator
+    phase: str
+    deadline: float | None  # time.monotonic() at which the open round closes
+    seats: dict[str, Seat]
+    by_token: dict[str, Seat]
+    delegation: int
+    plenary: list[str]
+    join_code: str
+    teacher_token: str
+    events: Events
+    debrief: dict | None
+    briefs: dict[str, tuple[tuple, dict]]
+
+    def _table(self, actor: str) -> list | None: ...
+
+
+def seen_by(game: Viewed, token: object = "") -> dict:
+    """The game as the holder of ``token`` sees it (teacher, a seat, or the public plenary)."""
+    m = game.model
+    is_teacher = bool(token) and secrets.compare_digest(str(token).encode(), game.teacher_token.encode())
+    mine = game.by_token.get(str(token))
+    out = {
+        "scenario": game.scenario.title or game.scenario.name,
+        "round": m.round,
+        "rounds": game.scenario.rounds,
+        "phase": game.phase,
+        "seconds_left": None
+        if game.deadline is None or game.phase != "open"
+        else max(0, round(game.deadline - time.monotonic())),
+        "tension": round(m.tension, 2),
+        "proposal": brief(game, None)["proposal"],
+        "levels": {lv.name: lv.label or lv.name for lv in m.ladder},
+        "seats": {
+            a: {
+                "name": s.name,
+                "kind": s.kind,
+                "taken": s.taken,
+                "full": len(s.members) >= game.delegation,
+                "team": s.team,
+            }
+            for a, s in game.seats.items()
+        },
+        "deals": [
+            {
+                "level": game.narrator.labels[d.level],
+                "round": d.round,
+                "signed": game.narrator.who("+".join(sorted(d.signatories))),
+            }
+            for d in (m.deals[lv.name] for lv in m.ladder if lv.name in m.deals)
+        ],
+        "plenary": game.plenary[-60:],
+        "role": "teacher" if is_teacher else "seat" if mine else "public",
+    }
+    if is_teacher:
+        out["join_code"] = game.join_code
+        out["votes"] = {a: (s.vote() if s.taken else "agent") for a, s in game.seats.items()}
+        out["counters"] = {
+            a: s.counter.changes | {"level": s.counter.level} for a, s in game.seats.items() if s.counter
+        }
+        out["events"] = {k: v[0] for k, v in EVENTS.items()}
+    if mine:
+        out["seat"] = seat_view(game, mine, str(token))
+    if game.debrief is not None:
+        out["debrief"] = game.debrief
+    return out
+
+
+def brief(game: Viewed, seat: Seat | None) -> dict:
+    """A seat's brief (``None``: the chair's text), drawn again only after a round or an event.
+
+    Nothing else changes what a brief shows, and a class polls every second.
+    """
+    m = game.model
+    drawn = (m.round, len(game.events))
+    kept = game.briefs.get(seat.actor if seat else "")
+    if kept is None or kept[0] != drawn:
+        if seat is None:
+            new = {"proposal": text_rows(game.scenario, m.proposal(m.governments))}
+        elif seat.kind == "company":
+            new = company_brief(m, m.group_by_id[seat.actor])
+        else:
+            new = government_brief(m, m.by_id[seat.actor], m.proposal(m.governments))
+        kept = game.briefs[seat.actor if seat else ""] = (drawn, new)
+    return kept[1]
+
+
+def seat_view(game: Viewed, seat: Seat, token: str) -> dict:
+    """A seat's brief, its member's own vote, the delegation's vote and, for a government, its counter-proposal."""
+    member = next(x for x in seat.members if x.token == token)
+    view = dict(brief(game, seat))
+    if seat.kind == "government":
+        c = seat.counter
+        view["counter"] = None if c is None else {"changes": c.changes, "level": c.level, "team": c.team}
+        view["at_table"] = game._table(seat.actor) is not None
+    tally = seat.tally()
+    return view | {
+        "votes": list(seat.votes),
+        "vote": member.vote or "auto",
+        "seat_vote": seat.vote(),
+        "tally": tally,
+        "members": len(seat.members),
+    }
+
+
+def companies_line(game: Viewed) -> str:
+    """Which company groups adopted what this round, and who decided (a team's vote or the companies)."""
+    parts = []
+    for group in game.model.company_groups:
+        seat = game.seats[group.actor_id]
+        bloc, common = group.adopters()
+        who = f"{seat.team or 'a team'}: {seat.history[game.model.round]}" if seat.taken else "their own choice"
+        n = group.count
+        parts.append(f"{group.name} bloc standard {bloc} of {n}, common standard {common} of {n} ({who})")
+    return f"Round {game.model.round}, companies adopt: " + "; ".join(parts) + "."
