@@ -123,3 +123,42 @@ def re_path(cell: str) -> str | None:
 
     m = re.fullmatch(r"`((?:business|model)\.\w+|tension|rounds|chair)`", cell)
     return m[1] if m else None
+
+
+def test_the_seeds_actor_tables_give_the_numbers_the_yaml_runs_with():
+    # each government's table in seeds/bletchley.md: a number it states must be the actor's number in the YAML
+    import re
+
+    from conftest import ROOT
+
+    from sim.scenario import load_scenario
+    from sim.scenario.distributions import Distribution
+
+    actors = {a.id: a for a in load_scenario(ROOT / "scenarios" / "bletchley.yaml").actors}
+    actor, checked = None, 0
+    for line in (ROOT / "seeds" / "bletchley.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            m = re.match(r"## .*\(`(\w+)`, bloc", line)
+            actor = actors[m[1]] if m else None
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if actor is None or len(cells) < 3 or not re.fullmatch(r"[\w.]+(, [\w.]+)*", cells[0]):
+            continue
+        fields, prefix = [], ""
+        for name in cells[0].split(", "):  # "position.safety_testing, risk_focus": the prefix carries over
+            prefix = name.rsplit(".", 1)[0] + "." if "." in name else prefix
+            fields.append(name if "." in name else prefix + name)
+        values = [_written(v) for v in re.sub(r" \(.*\)$", "", cells[1]).split(", ")]
+        if len(values) != len(fields):
+            values = [_written(re.sub(r" \(.*\)$", "", cells[1]))] * len(fields)
+        for field, written in zip(fields, values, strict=True):
+            if written is None or isinstance(written, str) or field == "chair":
+                continue
+            value: object = actor
+            for part in field.split("."):
+                value = value[part] if isinstance(value, dict) else getattr(value, part)
+            if isinstance(value, Distribution):
+                value = tuple(value.params)
+            assert value == pytest.approx(written), (actor.id, field, written, value)
+            checked += 1
+    assert checked >= 40  # four governments' tables are read, not skipped
