@@ -83,6 +83,15 @@ def _written(value: str) -> float | tuple[float, float] | str | None:
     return None
 
 
+SEEDS_PATHS = {  # every scenario number the seeds' situation and coefficient tables state, checked one by one
+    "tension", "chair", "rounds",
+    "business.openness", "business.restriction", "business.restriction_per_tension", "business.restriction_cost",
+    "business.quorum", "model.kappa0_government", "model.kappa1_government", "model.depth_cost",
+    "model.chair_depth_weight", "model.kappa0_company", "model.kappa1_company", "model.relief_level",
+    "model.confidence_bound", "model.focal_gain",
+}  # fmt: skip
+
+
 def test_the_seeds_tables_give_the_numbers_the_yaml_runs_with():
     # seeds/bletchley.md says where each number comes from; a number it states must be the one the model runs with
     from conftest import ROOT
@@ -91,38 +100,44 @@ def test_the_seeds_tables_give_the_numbers_the_yaml_runs_with():
     from sim.scenario.distributions import Distribution
 
     scenario = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
-    rows = []
+    checked = set()
     for line in (ROOT / "seeds" / "bletchley.md").read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 3 and re_path(cells[0]):
-            rows.append((re_path(cells[0]), _written(cells[1])))
-    checked = 0
-    for path, written in rows:
-        if written is None:
+        paths = seeds_paths(cells[0]) if len(cells) >= 3 else []
+        if not paths:
             continue
-        value: object = scenario
-        for part in path.split("."):
-            value = getattr(value, part)
-        if isinstance(value, Distribution) and value.family == "uniform":
-            value = tuple(value.params)
-        elif hasattr(value, "name") and not isinstance(value, int | float | str):
-            value = value.name
-        if isinstance(written, tuple):
-            assert isinstance(value, tuple) and value == pytest.approx(written), (path, written, value)
-        elif isinstance(written, float):
-            assert value == pytest.approx(written), (path, written, value)
-        else:
-            assert str(value) == written, (path, written, value)
-        checked += 1
-    assert checked >= 12, rows  # the coefficients' table is read, not skipped
+        values = cells[1].split(", ") if len(paths) > 1 else [cells[1]]
+        assert len(values) == len(paths), cells  # "`model.kappa0_company`, `kappa1_company` | 0.02, 0.06"
+        for path, text in zip(paths, values, strict=True):
+            written = _written(text)
+            if written is None:  # a value in words (a ladder, a rule): not a number to compare
+                continue
+            value: object = scenario
+            for part in path.split("."):
+                value = getattr(value, part)
+            if isinstance(value, Distribution) and value.family == "uniform":
+                value = tuple(value.params)
+            elif hasattr(value, "name") and not isinstance(value, int | float | str):
+                value = value.name
+            if isinstance(written, tuple):
+                assert isinstance(value, tuple) and value == pytest.approx(written), (path, written, value)
+            elif isinstance(written, float):
+                assert value == pytest.approx(written), (path, written, value)
+            else:
+                assert str(value) == written, (path, written, value)
+            checked.add(path)
+    assert checked == SEEDS_PATHS  # a row that stops being read (or a new one) fails here
 
 
-def re_path(cell: str) -> str | None:
-    """The dotted scenario path a row names (``model.focal_gain``), else None."""
+def seeds_paths(cell: str) -> list[str]:
+    """The scenario paths a row names: "`model.kappa0_company`, `kappa1_company`" → both, with the prefix."""
     import re
 
-    m = re.fullmatch(r"`((?:business|model)\.\w+|tension|rounds|chair)`", cell)
-    return m[1] if m else None
+    names = re.fullmatch(r"`[\w.]+`(, `\w+`)*", cell) and re.findall(r"`([\w.]+)`", cell)
+    if not names or not (names[0] in ("tension", "rounds", "chair") or names[0].startswith(("business.", "model."))):
+        return []
+    prefix = names[0].rsplit(".", 1)[0] + "." if "." in names[0] else ""
+    return [names[0]] + [prefix + n for n in names[1:]]
 
 
 def test_the_seeds_actor_tables_give_the_numbers_the_yaml_runs_with():

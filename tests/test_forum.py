@@ -155,5 +155,13 @@ def test_knockouts_contact_market_access_and_rival_cost(bletchley):
     assert 0.2 <= base <= 0.95, base
     assert p_cross(bletchley, {"tension": 1.0, "business.trust_gain": 0.0}) <= 0.02
     assert clearly_lower(p_cross(bletchley, {"tension": 1.0, "business.restriction": 1.0}), base)
-    free = {"tension": 1.0, "model.kappa0_company": 0.0, "model.kappa1_company": 0.0, "business.restriction_cost": 0.0}
+    free = {"tension": 1.0, "model.kappa0_company": 0.0, "model.kappa1_company": 0.0}
     assert clearly_lower(base, p_cross(bletchley, free))
+
+
+def test_restrictions_cut_market_access_not_only_meetings(bletchley):
+    # the same chance that a cross-bloc pair meets, openness × (1 − restriction) = 0.48, reached two ways:
+    # with a restriction the rival market is cut and crossing it costs; with lower openness nothing else changes
+    restricted = p_cross(bletchley, {"business.openness": 0.6, "business.restriction": 0.2})
+    fewer_meetings = p_cross(bletchley, {"business.openness": 0.48, "business.restriction": 0.0})
+    assert clearly_lower(restricted, fewer_meetings), (restricted, fewer_meetings)

@@ -113,16 +113,19 @@ def hotter(bletchley):
     [
         ("forum contact (no cross-bloc meetings)", {"business.openness": 0.0}),
         ("trust built in meetings", {"business.trust_gain": 0.0}),
-        ("firms' market access and restrictions", {"business.restriction": 1.0}),
-        (
-            "firms' rival cost",
-            {"model.kappa0_company": 0.0, "model.kappa1_company": 0.0, "business.restriction_cost": 0.0},
-        ),
+        ("restrictions on cross-bloc business (meetings and market access)", {"business.restriction": 1.0}),
+        ("firms' rival cost", {"model.kappa0_company": 0.0, "model.kappa1_company": 0.0}),
         ("focal point of a cross-bloc standard", {"model.focal_gain": 1.0}),
     ],
 )
 def test_knocking_out_a_business_mechanism_changes_an_outcome(hotter, mechanism, point):
     assert_changes(rows(hotter), rows(apply_point(hotter, point)), hotter)
+
+
+def test_the_focal_pull_acts_only_through_a_cross_bloc_standard(hotter):
+    # with no cross-bloc meetings there is no common standard, and the focal gain has nothing to act through
+    closed = apply_point(hotter, {"business.openness": 0.0})
+    assert_same(rows(closed), rows(apply_point(closed, {"model.focal_gain": 1.0})), closed)
 
 
 def test_a_summit_text_eases_restrictions_on_business(bletchley):

@@ -181,7 +181,7 @@ def assumptions_section(scenario: Scenario) -> str:
     ]
     return (
         (f"<ul>{items}</ul>" if items else "")
-        + "<p>Model coefficients (each an assumption; see the project's <code>docs/model.md</code> and "
-        + "<code>seeds/</code> for the reasoning behind every number):</p>"
+        + "<p>Model coefficients (some fitted on the public record of AI-governance outcomes, the others "
+        + "assumptions; the project's <code>seeds/</code> and <code>docs/model.md</code> say which, and why):</p>"
         + table(["coefficient", "value", "meaning"], rows)
     )

@@ -161,7 +161,9 @@ class Business(Strict):
 
     openness: Unit = Field(0.6, description="chance a cross-bloc pair of companies meets with no restrictions")
     restriction: Unit = Field(0.0, description="restrictions on cross-bloc contact at the start, on [0, 1]")
-    restriction_per_tension: Unit = Field(0.5, description="restriction added per unit of tension")
+    restriction_per_tension: Unit = Field(
+        0.5, description="restriction added per unit of tension (the public record fits 0: docs/validation.md §4d)"
+    )
     quorum: Unit = Field(0.6, description="share of a bloc's companies that must adopt a standard for it to hold there")
     standard_depth: Unit = Field(0.5, description="depth d of a forum standard in company utility")
     convergence: Unit = Field(0.3, description="Deffuant step: share of the gap closed when two companies meet")
@@ -191,7 +193,10 @@ class Coefficients(Strict):
         description="w: the chair tables the text maximising w·(its own V) + (1 − w)·(capability share that signs)",
     )
     depth_cost: Number(0.0, 10.0) = Field(1.0, description="λ: cost per unit of depth beyond an actor's ambition")
-    focal_gain: Number(0.0, 2.0) = Field(0.2, description="gain a cross-bloc industry standard adds to governments")
+    focal_gain: Number(0.0, 2.0) = Field(
+        0.2,
+        description="gain a cross-bloc industry standard adds to governments (the public record fits 0, weakly: §4d)",
+    )
     relief_level: Id | None = Field(None, description="government deal at/above this level eases business restrictions")
     relief: Unit = Field(0.3, description="restriction removed by such a deal")
 
