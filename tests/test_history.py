@@ -206,6 +206,20 @@ def test_leave_one_out_picks_the_best_point_on_the_other_cases():
     assert choose_loo([[0.4], [0.2]]) == [0]  # one case: nothing to fit on
 
 
+def test_points_the_record_cannot_tell_apart_are_reported_as_not_fixed():
+    from sim.experiments.history_scores import tied, unfixed_axes
+
+    # points 0 and 1 differ only in w and predict every case alike; point 2 differs in kappa and is worse
+    grid = [[0.1, 0.2, 0.3], [0.1, 0.2, 0.3], [0.5, 0.5, 0.5]]
+    points = [{"kappa": 1.0, "w": 0.2}, {"kappa": 1.0, "w": 0.8}, {"kappa": 2.0, "w": 0.2}]
+    chosen = choose_loo(grid)
+    assert chosen == [0, 0, 0]
+    ties = [tied(grid, i, k) for i, k in enumerate(chosen)]
+    assert ties == [[1], [1], [1]]
+    assert unfixed_axes(points, chosen, ties) == {"w": {"folds": 3, "values": [0.2, 0.8]}}  # kappa is fixed
+    assert tied([[0.1]], 0, 0) == []  # one case: no fold to compare on
+
+
 # -- at_table in the scenario layer ---------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.experiments.history import HistoryResult, stored_json
-from sim.experiments.history_scores import LOG_FLOOR, totals
+from sim.experiments.history_scores import LOG_FLOOR, tied, totals, unfixed_axes
 from sim.outputs.files import write_csv, write_json
 from sim.scenario.errors import InputError, Problem
 
@@ -55,9 +55,12 @@ def summary_of(result: HistoryResult, record: str, scenarios: str) -> dict:
             {"point": p, "mean_rps": round(sum(row) / len(row), 6)}
             for p, row in zip(result.points, result.grid_rps, strict=True)
         ]
+        ties = [tied(result.grid_rps, i, k) for i, k in enumerate(result.chosen)]
         loo["folds"] = [
-            {"case": c.id, "chosen": result.points[k]} for c, k in zip(result.cases, result.chosen, strict=True)
+            {"case": c.id, "chosen": result.points[k], "ties": len(t)}
+            for c, k, t in zip(result.cases, result.chosen, ties, strict=True)
         ]
+        loo["not_fixed"] = unfixed_axes(result.points, result.chosen, ties)
         loo["cases"] = [dataclasses.asdict(s) for s in result.loo]
         loo["totals"] = totals(result.loo)
     else:
@@ -233,6 +236,13 @@ def render(summary: dict, console: Console) -> None:
         )
         chosen = "; ".join(f"{point} in {n} of {len(loo['folds'])} folds" for point, n in counts.most_common())
         console.print(f"Leave-one-out (fitted {', '.join(loo['axes'])}): {chosen}", highlight=False)
+        for axis, open_ in loo.get("not_fixed", {}).items():
+            values = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in open_["values"])
+            console.print(
+                f"Not fixed by the record: {axis} — in {open_['folds']} of {len(loo['folds'])} folds the chosen "
+                f"point ties with points that differ on it (values that tie: {values}); the grid's order chose.",
+                highlight=False,
+            )
     else:
         console.print(f"Leave-one-out: {NO_FIT}.")
     console.print(f"Note: {BUSINESS_NOTE}.")

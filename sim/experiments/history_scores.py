@@ -151,3 +151,32 @@ def choose_loo(grid_rps: list[list[float]]) -> list[int]:
         means = [(sum(row) - row[i]) / (n - 1) for row in grid_rps]
         chosen.append(min(range(len(means)), key=lambda k: (means[k], k)))
     return chosen
+
+
+def tied(grid_rps: list[list[float]], i: int, k: int, tol: float = 1e-9) -> list[int]:
+    """The grid points other than ``k`` whose mean RPS over the cases other than ``i`` equals ``k``'s.
+
+    Points that predict the other cases identically cannot be told apart by the record: the
+    fold's choice among them is the grid's order, not a finding.
+    """
+    n = len(grid_rps[0]) if grid_rps else 0
+    if n <= 1:
+        return []
+    means = [(sum(row) - row[i]) / (n - 1) for row in grid_rps]
+    return [j for j, m in enumerate(means) if j != k and abs(m - means[k]) <= tol]
+
+
+def unfixed_axes(points: list[dict], chosen: list[int], ties: list[list[int]]) -> dict[str, dict]:
+    """Per axis, in how many folds the record leaves its value open, and the values that tie.
+
+    An axis is open in a fold when a point tied with the chosen one has another value on it.
+    """
+    out: dict[str, dict] = {}
+    for k, others in zip(chosen, ties, strict=True):
+        for axis, value in points[k].items():
+            values = {value} | {points[j][axis] for j in others}
+            if len(values) > 1:
+                entry = out.setdefault(axis, {"folds": 0, "values": set()})
+                entry["folds"] += 1
+                entry["values"] |= values
+    return {a: {"folds": e["folds"], "values": sorted(e["values"], key=str)} for a, e in out.items()}
