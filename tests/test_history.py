@@ -270,6 +270,8 @@ def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
         for level in ("government", "business"):  # the by-track means are the means over that track's rows
             mine = [float(r[f"{col}_rps"]) for r in rows if r["level"] == level]
             assert t[f"mean_rps_{level}"] == pytest.approx(sum(mine) / len(mine), abs=1e-5)
+            logs = [math.log(max(float(r[f"{col}_p_observed"]), 1e-3)) for r in rows if r["level"] == level]
+            assert t[f"mean_log_p_observed_{level}"] == pytest.approx(sum(logs) / len(logs), abs=1e-4)
     # baseline (a) hits exactly the cases where everyone at the table signed a declaration
     record = {c.id: c for c in load_record(RECORD)}
     all_declared = [k for k, c in record.items() if c.depth == "declaration" and set(c.signed) == set(c.at_table)]

@@ -120,6 +120,10 @@ def totals(scores: list[CaseScore]) -> dict:
         chosen = [s.rps for s in scores if s.level == level]
         return round(statistics.fmean(chosen), 6) if chosen else None
 
+    def mean_log_p(level: str) -> float | None:
+        chosen = [math.log(max(s.p_observed, LOG_FLOOR)) for s in scores if s.level == level]
+        return round(statistics.fmean(chosen), 6) if chosen else None
+
     if not scores:
         return {"cases": 0}
     return {
@@ -133,6 +137,8 @@ def totals(scores: list[CaseScore]) -> dict:
         "mean_rps": round(statistics.fmean(s.rps for s in scores), 6),
         "mean_rps_government": mean_rps("government"),
         "mean_rps_business": mean_rps("business"),
+        "mean_log_p_observed_government": mean_log_p("government"),
+        "mean_log_p_observed_business": mean_log_p("business"),
     }
 
 
