@@ -92,3 +92,19 @@ def test_default_sample_sizes_per_method():
     sobol = design(BLETCHLEY, method="sobol")  # Saltelli, first order: 64 × (inputs + 2)
     assert len(sobol.plan.points) == 64 * (inputs + 2)
     assert len(design(BLETCHLEY, n=4).plan.points) == 4 * (inputs + 1)
+
+
+def test_an_input_the_model_ignores_gets_exactly_zero_with_common_random_numbers(tmp_path):
+    # the restriction cost multiplies the restrictions in force, and Bletchley has none: it changes nothing.
+    # Every point's replication r draws the same streams, so its elementary effects are exactly 0 — without
+    # common random numbers they were the noise of 12 replications per point
+    out = tmp_path / "sa"
+    proc = simrun("sensitivity", BLETCHLEY, "--n", "4", "-r", "12", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    with open(out / "indices.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    ignored = [float(r["mu_star"]) for r in rows if r["input"] == "business.restriction_cost"]
+    assert len(ignored) == 3 and ignored == [0.0, 0.0, 0.0], ignored
+    legitimacy = {r["output"]: float(r["mu_star"]) for r in rows if r["input"] == "actors.china.legitimacy"}
+    assert legitimacy["declaration"] > 0  # an input that matters still shows
+    assert json.loads((out / "indices.json").read_text()).get("common_random_numbers") is True

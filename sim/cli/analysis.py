@@ -276,6 +276,7 @@ def sensitivity(
                 "scenario": des.plan.scenario.name,
                 "points": len(des.plan.points),
                 "replications": replications,
+                "common_random_numbers": des.plan.common,  # every point's replication r draws the same streams
                 "inputs": {k: b for k, b in zip(des.problem["names"], des.problem["bounds"], strict=True)},
             }
             write_indices(staging, method, found, meta)

@@ -177,9 +177,12 @@ def design(
         "points": points,
         "replications": replications,
         "seed": master,
+        # elementary effects are differences between points: with common random numbers the
+        # draws cancel, so an input the model ignores gets exactly 0 instead of a noise floor
+        "common_random_numbers": True,
     }
     chunk = chunk_size(replications, len(points), agents=agents_of(scenario))
-    plan = SweepPlan(scenario, str(scenario_file), points, scenarios, replications, master, chunk, spec)
+    plan = SweepPlan(scenario, str(scenario_file), points, scenarios, replications, master, chunk, spec, common=True)
     return SensitivityDesign(method, problem, x, plan)
 
 

@@ -48,6 +48,7 @@ class Chunk:
     start: int
     stop: int
     engine: str = "batch"
+    common: bool = False  # common random numbers: replication r draws the same streams at every point
 
     @property
     def name(self) -> str:
@@ -62,7 +63,10 @@ ENGINES = ("batch", "mesa")
 
 def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
     """Run one chunk in a worker; a failing replication becomes a row with its error."""
-    seeds = [replication_seed(chunk.master, chunk.point_index, r) for r in range(chunk.start, chunk.stop)]
+    seeds = [
+        replication_seed(chunk.master, r) if chunk.common else replication_seed(chunk.master, chunk.point_index, r)
+        for r in range(chunk.start, chunk.stop)
+    ]
     outcomes: list | None = None
     if chunk.engine == "batch":
         try:
@@ -71,7 +75,8 @@ def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
             outcomes = None
     rows = []
     for i, r in enumerate(range(chunk.start, chunk.stop)):
-        row = {"point": chunk.point_index, "replication": r, "seed": f"{chunk.master}:{chunk.point_index}:{r}"}
+        seed = f"{chunk.master}:{r}" if chunk.common else f"{chunk.master}:{chunk.point_index}:{r}"
+        row = {"point": chunk.point_index, "replication": r, "seed": seed}
         row.update(chunk.point)
         try:
             if outcomes is not None:
@@ -125,6 +130,9 @@ class SweepPlan:
     master: int
     chunk: int
     spec: dict
+    common: bool = False
+    """Common random numbers: every point's replication r has the seed of ``simrun run``'s replication r,
+    so a difference between points comes from the inputs, not from the draws (sensitivity analysis)."""
 
 
 def plan_sweep(
@@ -212,7 +220,7 @@ def prepare_folder(out: Path, spec: dict, chunk: int) -> int:
 def chunks_of(plan: SweepPlan, engine: str = "batch") -> list[Chunk]:
     """Every chunk of the sweep, grid point by grid point."""
     return [
-        Chunk(g, point, scenario, plan.master, start, min(start + plan.chunk, plan.replications), engine)
+        Chunk(g, point, scenario, plan.master, start, min(start + plan.chunk, plan.replications), engine, plan.common)
         for g, (point, scenario) in enumerate(zip(plan.points, plan.scenarios, strict=True))
         for start in range(0, plan.replications, plan.chunk)
     ]
