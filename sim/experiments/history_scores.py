@@ -154,9 +154,15 @@ def choose_loo(grid_rps: list[list[float]]) -> list[int]:
         if n == 1:
             chosen.append(0)
             continue
-        means = [(sum(row) - row[i]) / (n - 1) for row in grid_rps]
+        means = fold_means(grid_rps, i)
         chosen.append(min(range(len(means)), key=lambda k: (means[k], k)))
     return chosen
+
+
+def fold_means(grid_rps: list[list[float]], i: int) -> list[float]:
+    """Each grid point's mean RPS over the cases other than ``i`` (the fold that holds ``i`` out)."""
+    n = len(grid_rps[0])
+    return [(sum(row) - row[i]) / (n - 1) for row in grid_rps]
 
 
 def tied(grid_rps: list[list[float]], i: int, k: int, tol: float = 1e-9) -> list[int]:
@@ -165,10 +171,9 @@ def tied(grid_rps: list[list[float]], i: int, k: int, tol: float = 1e-9) -> list
     Points that predict the other cases identically cannot be told apart by the record: the
     fold's choice among them is the grid's order, not a finding.
     """
-    n = len(grid_rps[0]) if grid_rps else 0
-    if n <= 1:
+    if not grid_rps or len(grid_rps[0]) <= 1:
         return []
-    means = [(sum(row) - row[i]) / (n - 1) for row in grid_rps]
+    means = fold_means(grid_rps, i)
     return [j for j, m in enumerate(means) if j != k and abs(m - means[k]) <= tol]
 
 
