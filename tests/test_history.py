@@ -377,3 +377,45 @@ def test_an_actor_s_coefficient_is_fitted_where_it_is_seated_and_a_typo_is_an_er
         plan_history(tmp_path / "r.yaml", CASES, fit=["actors.3.legitimacy=0.2"])
     with pytest.raises(InputError, match="no case seats an actor 'chna'"):
         plan_history(tmp_path / "r.yaml", CASES, fit=["actors.chna.legitimacy=0.2"])
+
+
+# -- the record's inputs and the fitted coefficients ------------------------------------
+
+
+@needs_record
+def test_geneva_has_no_text_because_the_us_wanted_none_and_a_declaration_is_too_deep_for_it():
+    # the record's one stated pre-meeting aim ("not designed to produce deliverables") is the
+    # US's ambition 0; through the depth cost (λ·(d − a)) it declines every rung as too deep
+    from sim.experiments.history import case_rows, model_prediction
+
+    record = {c.id: c for c in load_record(RECORD)}
+    geneva = load_scenario(CASES / "us_china_geneva_2024.yaml")
+    assert next(a for a in geneva.governments if a.id == "us").ambition == 0.0
+    stated = model_prediction(record["us_china_geneva_2024"], geneva, case_rows(geneva, 60, 7))
+    assert stated.patterns.get("none:", 0.0) == 1.0
+    base_us = next(a for a in load_scenario(CASES / "base.yaml").actors if a.id == "us")
+    unstated = geneva.model_copy(
+        update={
+            "actors": [
+                a.model_copy(update={"ambition": base_us.ambition}) if a.id == "us" else a for a in geneva.actors
+            ]
+        }
+    )
+    talks = model_prediction(record["us_china_geneva_2024"], unstated, case_rows(unstated, 60, 7))
+    assert talks.patterns.get("declaration:china;us", 0.0) >= 0.5  # without it, a declaration (v2's miss)
+    no_cost = geneva.model_copy(update={"model": geneva.model.model_copy(update={"depth_cost": 0.0})})
+    knocked = model_prediction(record["us_china_geneva_2024"], no_cost, case_rows(no_cost, 60, 7))
+    assert knocked.patterns.get("none:", 0.0) < 0.5  # the ambition acts only through the depth cost
+
+
+def test_schema_defaults_are_the_shipped_models_coefficients():
+    # a scenario that leaves `model` or `business` out runs the calibrated model, not older defaults
+    from sim.scenario.schema import Business, Coefficients
+
+    fitted = ("kappa0_government", "kappa1_government", "depth_cost", "chair_depth_weight", "focal_gain")
+    companies = ("kappa0_company", "kappa1_company")
+    for path in (ROOT / "scenarios" / "bletchley.yaml", CASES / "base.yaml"):
+        s = load_scenario(path)
+        for name in fitted + companies:
+            assert getattr(Coefficients(), name) == getattr(s.model, name), (path.name, name)
+        assert Business().restriction_per_tension == s.business.restriction_per_tension == 0.0

@@ -162,7 +162,7 @@ class Business(Strict):
     openness: Unit = Field(0.6, description="chance a cross-bloc pair of companies meets with no restrictions")
     restriction: Unit = Field(0.0, description="restrictions on cross-bloc contact at the start, on [0, 1]")
     restriction_per_tension: Unit = Field(
-        0.5, description="restriction added per unit of tension (the public record fits 0: docs/validation.md §4d)"
+        0.0, description="restriction added per unit of tension (default: the record's fit, validation §4d)"
     )
     quorum: Unit = Field(0.6, description="share of a bloc's companies that must adopt a standard for it to hold there")
     standard_depth: Unit = Field(0.5, description="depth d of a forum standard in company utility")
@@ -178,24 +178,30 @@ class Business(Strict):
 
 
 class Coefficients(Strict):
-    """The model's own coefficients; each is an assumption, varied in sensitivity runs."""
+    """The model's own coefficients, varied in sensitivity runs.
 
-    kappa0_government: Number(0.0, 5.0) = Field(0.5, description="κ0: cost of any deal with rivals")
+    The defaults are the shipped model's: κ0 and κ1 for governments, λ and the focal gain
+    fitted on the public record (docs/validation.md §4d), the rest assumptions (the
+    companies' κ as in ``scenarios/bletchley.yaml``), so a scenario that leaves ``model``
+    out runs the calibrated model.
+    """
+
+    kappa0_government: Number(0.0, 5.0) = Field(0.02, description="κ0: cost of any deal with rivals")
     kappa1_government: Number(0.0, 5.0) = Field(1.0, description="κ1: extra rival cost per unit of depth")
-    kappa0_company: Number(0.0, 5.0) = Field(0.05, description="κ0 for companies")
-    kappa1_company: Number(0.0, 5.0) = Field(0.15, description="κ1 for companies")
+    kappa0_company: Number(0.0, 5.0) = Field(0.02, description="κ0 for companies")
+    kappa1_company: Number(0.0, 5.0) = Field(0.06, description="κ1 for companies")
     trust_cross_bloc: Unit = Field(0.5, description="trust in a rival bloc's proposal at zero tension")
     confidence_bound: Unit = Field(0.35, description="a government ignores proposals farther than this")
     perception_noise: Number(0.0, 1.0) = Field(0.03, description="sd of each actor's reading of a proposal")
     chair_weight: Number(1.0, 10.0) = Field(1.5, description="multiplier on the chair's weight in the proposal")
     chair_depth_weight: Unit = Field(
-        0.5,
+        0.2,
         description="w: the chair tables the text maximising w·(its own V) + (1 − w)·(capability share that signs)",
     )
-    depth_cost: Number(0.0, 10.0) = Field(1.0, description="λ: cost per unit of depth beyond an actor's ambition")
+    depth_cost: Number(0.0, 10.0) = Field(3.0, description="λ: cost per unit of depth beyond an actor's ambition")
     focal_gain: Number(0.0, 2.0) = Field(
-        0.2,
-        description="gain a cross-bloc industry standard adds to governments (the public record fits 0, weakly: §4d)",
+        0.0,
+        description="gain a cross-bloc industry standard adds to governments (default: the record's fit, weakly: §4d)",
     )
     relief_level: Id | None = Field(None, description="government deal at/above this level eases business restrictions")
     relief: Unit = Field(0.3, description="restriction removed by such a deal")
