@@ -318,6 +318,20 @@ def test_fit_and_saved_baseline_on_a_small_record(tmp_path):
 
 
 @needs_record
+def test_the_fit_on_worker_processes_equals_the_serial_fit(tmp_path):
+    # each (point, case) run draws its own seeds, so workers change the speed, never the numbers
+    text = RECORD.read_text()
+    keep = ("g20_2019", "us_china_geneva_2024", "reaim_2024_blueprint")
+    blocks = re.split(r"(?m)^(?=- id: )", text)
+    (tmp_path / "r.yaml").write_text("".join(b for b in blocks if any(b.startswith(f"- id: {k}\n") for k in keep)))
+    plan = plan_history(tmp_path / "r.yaml", CASES, fit=["model.kappa0_government=0.02,0.3", "model.depth_cost=0,3"])
+    serial = run_history(plan, replications=6, workers=1)
+    pooled = run_history(plan, replications=6, workers=2)
+    assert len(serial.grid_rps) == 4 and serial.grid_rps == pooled.grid_rps
+    assert serial.chosen == pooled.chosen and len({tuple(row) for row in serial.grid_rps}) > 1
+
+
+@needs_record
 def test_case_file_must_seat_the_record_at_table_and_exist(tmp_path):
     blocks = re.split(r"(?m)^(?=- id: )", RECORD.read_text())
     (tmp_path / "r.yaml").write_text(

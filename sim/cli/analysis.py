@@ -152,15 +152,20 @@ def backtest(
         str | None,
         typer.Option("--save-baseline", help="history: freeze the model's predictions as baselines/NAME.json"),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="history --fit: local worker processes for the grid (default: all cores)"),
+    ] = None,
 ) -> None:
     """Compare the model with real outcomes: DEU III issues (deu) or the AI-governance record (history)."""
     if dataset == "history":
-        backtest_history(path, out_dir, scenarios, replications, seed, fit or [], save_baseline)
+        backtest_history(path, out_dir, scenarios, replications, seed, fit or [], save_baseline, workers)
         return
     if dataset != "deu":
         fail(InputError([Problem("DATASET", 0, "", f"unknown dataset format {dataset!r}; known: deu, history")]))
-    extra = [name for name, value in (("--scenarios", scenarios), ("--seed", seed), ("--fit", fit),
-                                       ("--save-baseline", save_baseline)) if value]  # fmt: skip
+    history_only = (("--scenarios", scenarios), ("--seed", seed), ("--fit", fit), ("--save-baseline", save_baseline),
+                    ("--workers", workers))  # fmt: skip
+    extra = [name for name, value in history_only if value]
     if extra or replications != 200:
         fail(InputError([Problem("deu", 0, "", f"{', '.join(extra) or '--replications'}: only for history")]))
     from rich.table import Table
@@ -208,8 +213,10 @@ def backtest_history(
     seed: int | None,
     fit: list[str],
     name: str | None,
+    workers: int | None = None,
 ) -> None:
     """``simrun backtest history RECORD``: every case of the record, model against baselines."""
+    from sim.experiments.executors import available_cores
     from sim.experiments.history import DEFAULT_SCENARIOS, plan_history, run_history
     from sim.experiments.history_report import baseline_path, render, save_baseline, summary_of, write_history
     from sim.outputs.files import check_out, default_out, publish
@@ -222,7 +229,9 @@ def backtest_history(
             baseline_path(folder, name)  # a bad or taken name fails before the runs, not after
         plan = plan_history(record, folder, seed, fit)
         with progress_bar("case runs") as (advance, set_total):
-            result = run_history(plan, replications, progress=advance, on_total=set_total)
+            result = run_history(
+                plan, replications, progress=advance, on_total=set_total, workers=workers or available_cores()
+            )
         if name:
             saved = save_baseline(folder, name, result)
             out.print(f"Model predictions frozen in [bold]{saved}[/bold]")
