@@ -423,13 +423,13 @@ def test_geneva_has_no_text_because_the_us_wanted_none_and_a_declaration_is_too_
 
 
 def test_schema_defaults_are_the_shipped_models_coefficients():
-    # a scenario that leaves `model` or `business` out runs the calibrated model, not older defaults
+    # a scenario that leaves these coefficients out gets the shipped model's values, not older defaults
     from sim.scenario.schema import Business, Coefficients
 
-    fitted = ("kappa0_government", "kappa1_government", "depth_cost", "chair_depth_weight", "focal_gain")
-    companies = ("kappa0_company", "kappa1_company")
+    fitted = ("kappa0_government", "kappa1_government", "depth_cost", "focal_gain")  # on the record, §4d
+    assumed = ("chair_depth_weight", "kappa0_company", "kappa1_company")  # shipped assumptions
     for path in (ROOT / "scenarios" / "bletchley.yaml", CASES / "base.yaml"):
         s = load_scenario(path)
-        for name in fitted + companies:
+        for name in fitted + assumed:
             assert getattr(Coefficients(), name) == getattr(s.model, name), (path.name, name)
         assert Business().restriction_per_tension == s.business.restriction_per_tension == 0.0

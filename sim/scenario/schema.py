@@ -180,10 +180,12 @@ class Business(Strict):
 class Coefficients(Strict):
     """The model's own coefficients, varied in sensitivity runs.
 
-    The defaults are the shipped model's: κ0 and κ1 for governments, λ and the focal gain
-    fitted on the public record (docs/validation.md §4d), the rest assumptions (the
-    companies' κ as in ``scenarios/bletchley.yaml``), so a scenario that leaves ``model``
-    out runs the calibrated model.
+    The defaults of the fitted coefficients are the record's fit (κ0 and κ1 for
+    governments, λ, the focal gain; with ``Business.restriction_per_tension``:
+    docs/validation.md §4d), and the chair's depth weight and the companies' κ are the
+    shipped assumptions, so a scenario that leaves them out gets the shipped model's
+    values. Ranges (the confidence bound here; openness and restriction cost in
+    ``Business``) are written out in each shipped scenario: their defaults are points.
     """
 
     kappa0_government: Number(0.0, 5.0) = Field(0.02, description="κ0: cost of any deal with rivals")
