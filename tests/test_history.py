@@ -433,3 +433,89 @@ def test_schema_defaults_are_the_shipped_models_coefficients():
         for name in fitted + assumed:
             assert getattr(Coefficients(), name) == getattr(s.model, name), (path.name, name)
         assert Business().restriction_per_tension == s.business.restriction_per_tension == 0.0
+
+
+# -- a long fit is crash-safe and resumable -------------------------------------------
+
+
+def _small_record(tmp_path, keep=("g20_2019", "us_china_geneva_2024", "reaim_2024_blueprint")):
+    blocks = re.split(r"(?m)^(?=- id: )", RECORD.read_text())
+    path = tmp_path / "r.yaml"
+    path.write_text("".join(b for b in blocks if any(b.startswith(f"- id: {k}\n") for k in keep)))
+    return path
+
+
+@needs_record
+def test_an_interrupted_fit_resumes_from_its_finished_runs_to_the_same_scores(tmp_path):
+    from sim.experiments.history_checkpoint import Checkpoint
+
+    plan = plan_history(
+        _small_record(tmp_path), CASES, fit=["model.kappa0_government=0.02,0.3", "model.depth_cost=0,3"]
+    )
+    whole = run_history(plan, replications=6)
+    folder = tmp_path / ".res.partial"
+    calls = []
+
+    def stop_after_five(n):
+        calls.append(n)
+        if len(calls) == 3 + 5:  # 3 model runs, then 5 of the 12 grid runs
+            raise KeyboardInterrupt
+
+    first = Checkpoint(folder, plan.identity(6))
+    with pytest.raises(KeyboardInterrupt):
+        run_history(plan, replications=6, progress=stop_after_five, checkpoint=first)
+    first.close()
+    lines = (folder / "grid.jsonl").read_text().splitlines()
+    assert len(lines) == 5
+    # a crash mid-write leaves half a line: that run is done again, the others are kept
+    (folder / "grid.jsonl").write_text("\n".join(lines) + "\n" + lines[0][: len(lines[0]) // 2])
+    again = Checkpoint(folder, plan.identity(6))
+    assert len(again.done) == 5
+    ran = []
+    resumed = run_history(plan, replications=6, progress=ran.append, checkpoint=again)
+    assert sum(ran) == 3 + 12 and ran[3] == 5  # the kept runs counted at once, then 7 computed
+    assert resumed.grid_rps == whole.grid_rps and resumed.chosen == whole.chosen
+    again.close()
+    assert len((folder / "grid.jsonl").read_text().splitlines()) == 5 + 7 + 1  # + the damaged line, ignored
+    # the folder of another computation is refused, not reused
+    with pytest.raises(InputError, match="holds the runs of a different fit"):
+        Checkpoint(folder, plan.identity(7))
+
+
+@needs_record
+def test_sigterm_mid_fit_then_the_same_command_gives_the_uninterrupted_result(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    record = _small_record(tmp_path)
+    fit = ["--fit", "model.kappa0_government=0.02,0.06,0.3", "--fit", "model.depth_cost=0,2,3"]
+
+    def command(out):
+        return [sys.executable, "-m", "sim.cli", "backtest", "history", str(record), "-n", "60", "--workers", "1",
+                *fit, "--out", str(out)]  # fmt: skip
+
+    out = tmp_path / "res"
+    partial = tmp_path / ".res.partial" / "grid.jsonl"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.Popen(command(out), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if partial.exists() and len(partial.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in stderr
+    assert f"--out {out} to resume" in " ".join(stderr.split())
+    assert not out.exists() and 3 <= len(partial.read_text().splitlines()) < 27
+    resumed = subprocess.run(command(out), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Resuming:" in resumed.stderr and not partial.parent.exists()
+    fresh = subprocess.run(command(tmp_path / "b"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert fresh.returncode == 0, fresh.stderr
+    for name in ("summary.json", "cases.csv"):
+        assert (out / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

@@ -215,30 +215,57 @@ def backtest_history(
     name: str | None,
     workers: int | None = None,
 ) -> None:
-    """``simrun backtest history RECORD``: every case of the record, model against baselines."""
+    """``simrun backtest history RECORD``: every case of the record, model against baselines.
+
+    A fit (``--fit``) keeps every finished grid run beside ``--out``
+    (:mod:`sim.experiments.history_checkpoint`): stopped by Ctrl-C, SIGTERM, SIGHUP or a
+    crash, the same command with the same ``--out`` computes only the missing runs.
+    """
     from sim.experiments.executors import available_cores
     from sim.experiments.history import DEFAULT_SCENARIOS, plan_history, run_history
+    from sim.experiments.history_checkpoint import Checkpoint, partial_folder
     from sim.experiments.history_report import baseline_path, render, save_baseline, summary_of, write_history
     from sim.outputs.files import check_out, default_out, publish
 
     folder = scenarios or DEFAULT_SCENARIOS
+    checkpoint = None
     try:
         target = out_dir or default_out("history", "backtest")
         check_out(target)
         if name:
             baseline_path(folder, name)  # a bad or taken name fails before the runs, not after
         plan = plan_history(record, folder, seed, fit)
-        with progress_bar("case runs") as (advance, set_total):
+        if plan.points:
+            checkpoint = Checkpoint(partial_folder(target), plan.identity(replications))
+            if checkpoint.done:
+                runs = len(plan.points) * len(plan.cases)
+                err.print(f"Resuming: {len(checkpoint.done)} of {runs} grid runs kept in {checkpoint.folder}.")
+        with stop_on_signals(), progress_bar("case runs") as (advance, set_total):
             result = run_history(
-                plan, replications, progress=advance, on_total=set_total, workers=workers or available_cores()
+                plan,
+                replications,
+                progress=advance,
+                on_total=set_total,
+                workers=workers or available_cores(),
+                checkpoint=checkpoint,
             )
         if name:
             saved = save_baseline(folder, name, result)
             out.print(f"Model predictions frozen in [bold]{saved}[/bold]")
     except InputError as exc:
         fail(exc)
+    except KeyboardInterrupt as exc:
+        if checkpoint:
+            checkpoint.close()
+            err.print(
+                f"Interrupted: the finished grid runs are kept in {checkpoint.folder}; "
+                f"run the same command with --out {target} to resume."
+            )
+        raise typer.Exit(exit_code(exc)) from None
     summary = summary_of(result, str(record), str(folder))
     publish(target, lambda f: write_history(f, result, summary))
+    if checkpoint:
+        checkpoint.remove()
     render(summary, out)
     out.print(f"Results in [bold]{target}[/bold]")
 

@@ -21,12 +21,14 @@ the mean ranked probability score over the other cases.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.experiments.history_checkpoint import Checkpoint
 from sim.experiments.history_record import ACTORS, LADDER, WESTERN, Case, load_record, pattern_key
 from sim.experiments.history_scores import CaseScore, Prediction, choose_loo, score_case
 from sim.experiments.sweep_spec import Axis, apply_point, grid_points, parse_vary
@@ -230,6 +232,20 @@ class HistoryPlan:
     grids: dict[str, list[Scenario]]
     stored: dict[str, dict[str, Prediction]]
 
+    def identity(self, replications: int) -> dict:
+        """What makes two fits the same computation: the loaded case scenarios, the grid, replications, seed."""
+        digest = hashlib.sha256()
+        for case in self.cases:
+            digest.update(case.id.encode())
+            digest.update(self.scenarios[case.id].model_dump_json().encode())
+        return {
+            "cases": [c.id for c in self.cases],
+            "scenarios_sha256": digest.hexdigest(),
+            "points": self.points,
+            "replications": replications,
+            "seed": self.seed,
+        }
+
 
 @dataclass
 class HistoryResult:
@@ -277,12 +293,15 @@ def run_history(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     workers: int = 1,
+    checkpoint: Checkpoint | None = None,
 ) -> HistoryResult:
     """Run every case (and every grid point), score the model, the baselines, stored baselines and leave-one-out.
 
     ``workers`` > 1 runs the grid's (point, case) pairs on that many local processes. Each
     pair draws its own seeds (the plan's master seed, as in a serial run), so the result is
-    the same, byte for byte, whatever the number of workers.
+    the same, byte for byte, whatever the number of workers. With a ``checkpoint``
+    (:mod:`sim.experiments.history_checkpoint`) the grid runs it already holds are not
+    run again, and every new one is kept there as soon as it finishes.
     """
     from sim.experiments.executors import Executor, LocalExecutor, cap_workers
 
@@ -304,16 +323,24 @@ def run_history(
     scores = {name: [score_case(c, preds[c.id]) for c in cases if c.id in preds] for name, preds in predictions.items()}
     result = HistoryResult(cases, replications, plan.seed, predictions, scores, plan.axes, points)
     if points:
+        done = checkpoint.done if checkpoint else {}
+        grid: list[list[Prediction | None]] = [
+            [done.get((k, i)) for i in range(len(cases))] for k in range(len(points))
+        ]
         tasks = [
             (k, i, c, plan.grids[c.id][k], replications, plan.seed)
             for k in range(len(points))
             for i, c in enumerate(cases)
+            if grid[k][i] is None
         ]
-        grid: list[list[Prediction | None]] = [[None] * len(cases) for _ in points]
+        if progress and done:
+            progress(len(points) * len(cases) - len(tasks))
         n = cap_workers(workers, len(tasks)) if workers > 1 else 1
         with LocalExecutor(n) if n > 1 else Executor() as pool:
             for k, i, prediction in pool.imap_unordered(_predict_task, tasks):
                 grid[k][i] = prediction
+                if checkpoint:
+                    checkpoint.record(k, i, cases[i].id, prediction)
                 if progress:
                     progress(1)
         table = [[score_case(c, grid[k][i]) for i, c in enumerate(cases)] for k in range(len(points))]
