@@ -519,3 +519,24 @@ def test_sigterm_mid_fit_then_the_same_command_gives_the_uninterrupted_result(tm
     assert fresh.returncode == 0, fresh.stderr
     for name in ("summary.json", "cases.csv"):
         assert (out / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+@needs_record
+def test_a_checkpoint_folder_that_is_damaged_or_of_another_fit_is_refused_by_name(tmp_path):
+    from sim.experiments.history_checkpoint import Checkpoint
+
+    plan = plan_history(_small_record(tmp_path), CASES, fit=["model.depth_cost=0,3"])
+    folder = tmp_path / ".res.partial"
+    Checkpoint(folder, plan.identity(6)).close()
+    with pytest.raises(InputError, match=r"different fit \(replications differ\)"):
+        Checkpoint(folder, plan.identity(7))
+    other = plan_history(_small_record(tmp_path), CASES, fit=["model.depth_cost=0,2"])
+    with pytest.raises(InputError, match=r"different fit \(points differ\)"):
+        Checkpoint(folder, other.identity(6))
+    (folder / "plan.json").write_text("{not json")
+    with pytest.raises(InputError, match="damaged plan.json"):
+        Checkpoint(folder, plan.identity(6))
+    (tmp_path / ".file.partial").write_text("")
+    with pytest.raises(InputError, match="is not a folder"):
+        Checkpoint(tmp_path / ".file.partial", plan.identity(6))
+    assert "code_sha256" in plan.identity(6)  # a resumed fit never mixes two versions of the model

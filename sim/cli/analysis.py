@@ -146,7 +146,11 @@ def backtest(
     seed: SeedOpt = None,
     fit: Annotated[
         list[str] | None,
-        typer.Option("--fit", help="history: coefficient grid PATH=start:stop:count for leave-one-out (repeatable)"),
+        typer.Option(
+            "--fit",
+            help="history: coefficient grid PATH=start:stop:count for leave-one-out (repeatable); "
+            "a stopped fit resumes when run again with the same --out",
+        ),
     ] = None,
     save_baseline: Annotated[
         str | None,
@@ -263,11 +267,17 @@ def backtest_history(
             )
         raise typer.Exit(exit_code(exc)) from None
     summary = summary_of(result, str(record), str(folder))
-    publish(target, lambda f: write_history(f, result, summary))
+    try:
+        with stop_on_signals():
+            written = publish(target, lambda f: write_history(f, result, summary))
+    except InputError as exc:  # another run filled --out meanwhile: the finished runs stay for a rerun
+        fail(exc)
+    except KeyboardInterrupt as exc:
+        raise typer.Exit(exit_code(exc)) from None
     if checkpoint:
         checkpoint.remove()
     render(summary, out)
-    out.print(f"Results in [bold]{target}[/bold]")
+    out.print(f"Results in [bold]{written}[/bold]")
 
 
 @app.command()

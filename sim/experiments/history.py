@@ -233,14 +233,19 @@ class HistoryPlan:
     stored: dict[str, dict[str, Prediction]]
 
     def identity(self, replications: int) -> dict:
-        """What makes two fits the same computation: the loaded case scenarios, the grid, replications, seed."""
+        """What makes two fits the same computation: entries, case scenarios, grid, replications, seed, code."""
         digest = hashlib.sha256()
         for case in self.cases:
-            digest.update(case.id.encode())
+            digest.update(repr(case).encode())  # the record's entry: level, at_table, ...
             digest.update(self.scenarios[case.id].model_dump_json().encode())
+        code = hashlib.sha256()  # a resumed fit must not mix runs of two versions of the model
+        package = Path(__file__).resolve().parents[1]
+        for path in sorted(package.rglob("*.py")):
+            code.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
         return {
             "cases": [c.id for c in self.cases],
             "scenarios_sha256": digest.hexdigest(),
+            "code_sha256": code.hexdigest(),
             "points": self.points,
             "replications": replications,
             "seed": self.seed,

@@ -4,8 +4,8 @@ A fit of the whole record runs every case at every grid point (324 × 19 runs fo
 documented fit, about 14 minutes on one core). The runs finished so far are appended,
 one JSON line each and flushed to disk, to ``.<out>.partial/grid.jsonl`` beside the
 result folder; ``plan.json`` there names the computation (the case files as loaded, the
-grid, replications and seed). Run the same command with the same ``--out`` and only the
-missing runs are computed; the result is the same, byte for byte, as an uninterrupted
+grid, replications, seed and a hash of the model's code). Run the same command with the
+same ``--out`` and only the missing grid runs are computed; the result is the same, byte for byte, as an uninterrupted
 run (JSON keeps every float exactly). The folder is removed once the results are
 published. A line cut short by a crash is ignored; a folder holding another
 computation is an input error, never silently reused.
@@ -41,15 +41,21 @@ class Checkpoint:
         self.done: dict[tuple[int, int], Prediction] = {}
         marker = folder / "plan.json"
         canonical = json.loads(json.dumps(ident))
+        if folder.exists() and not folder.is_dir():
+            raise InputError([Problem(str(folder), 0, "--out", "is not a folder; remove it or use another --out")])
         if marker.exists():
             try:
                 held = json.loads(marker.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 held = None
-            if held != canonical:
-                why = "holds the runs of a different fit; remove it or use another --out"
+            if not isinstance(held, dict):
+                why = "holds a damaged plan.json; remove the folder or use another --out"
                 raise InputError([Problem(str(folder), 0, "--out", why)])
-            self.done = self._read(folder / "grid.jsonl", canonical["cases"])
+            if held != canonical:
+                differs = ", ".join(k for k in canonical if held.get(k) != canonical[k]) or "its keys"
+                why = f"holds the runs of a different fit ({differs} differ); remove it or use another --out"
+                raise InputError([Problem(str(folder), 0, "--out", why)])
+            self.done = self._read(folder / "grid.jsonl", canonical["cases"], len(canonical["points"]))
         else:
             folder.mkdir(parents=True, exist_ok=True)
             tmp = folder / ".plan.json.tmp"
@@ -58,7 +64,7 @@ class Checkpoint:
         self._file: IO[str] | None = None
 
     @staticmethod
-    def _read(path: Path, cases: list[str]) -> dict[tuple[int, int], Prediction]:
+    def _read(path: Path, cases: list[str], points: int) -> dict[tuple[int, int], Prediction]:
         done: dict[tuple[int, int], Prediction] = {}
         if not path.exists():
             return done
@@ -66,7 +72,7 @@ class Checkpoint:
             try:
                 row = json.loads(line)
                 key = (int(row["k"]), int(row["i"]))
-                if cases[key[1]] != row["case"]:
+                if not (0 <= key[0] < points and 0 <= key[1] < len(cases)) or cases[key[1]] != row["case"]:
                     continue
                 done[key] = Prediction(dict(row["patterns"]), {a: list(v) for a, v in row["depths"].items()})
             except (ValueError, KeyError, IndexError, TypeError):  # a line cut short by a crash
