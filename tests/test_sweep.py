@@ -190,6 +190,12 @@ def test_a_different_sweep_into_the_same_folder_is_refused(tmp_path, small_plan)
     with pytest.raises(InputError) as info:
         run_sweep(other, out=tmp_path / "s", workers=1)
     assert "holds a different sweep" in str(info.value) and "vary" in str(info.value)
+    # parts computed by another version of the model's code are not mixed with new ones
+    spec = json.loads((tmp_path / "s" / "sweep.json").read_text())
+    spec["code_sha256"] = "0" * 64
+    (tmp_path / "s" / "sweep.json").write_text(json.dumps(spec))
+    with pytest.raises(InputError, match=r"holds a different sweep \(code_sha256 differ\)"):
+        run_sweep(small_plan, out=tmp_path / "s", workers=1)
 
 
 def test_resume_computes_only_what_is_missing(tmp_path, small_plan):

@@ -238,14 +238,12 @@ class HistoryPlan:
         for case in self.cases:
             digest.update(repr(case).encode())  # the record's entry: level, at_table, ...
             digest.update(self.scenarios[case.id].model_dump_json().encode())
-        code = hashlib.sha256()  # a resumed fit must not mix runs of two versions of the model
-        package = Path(__file__).resolve().parents[1]
-        for path in sorted(package.rglob("*.py")):
-            code.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+        from sim.outputs.files import code_sha256
+
         return {
             "cases": [c.id for c in self.cases],
             "scenarios_sha256": digest.hexdigest(),
-            "code_sha256": code.hexdigest(),
+            "code_sha256": code_sha256(),  # a resumed fit must not mix runs of two versions of the model
             "points": self.points,
             "replications": replications,
             "seed": self.seed,

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from sim.experiments.executors import available_cores, cap_workers, check_scheduler, make_executor
 from sim.experiments.runner import check_replications, check_seed, outcome_rows, replication_seed, run_on_mesa
 from sim.experiments.sweep_spec import agents_of, chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
-from sim.outputs.files import check_out, default_out, manifest, write_json
+from sim.outputs.files import check_out, code_sha256, default_out, manifest, write_json
 from sim.scenario import Scenario, load_scenario, scenario_hash
 from sim.scenario.errors import InputError, Problem
 from sim.scenario.reading import read_json
@@ -176,6 +176,7 @@ def plan_sweep(
         "points": points,
         "replications": reps,
         "seed": master,
+        "code_sha256": code_sha256(),  # parts of another version of the model are not mixed in
     }
     return SweepPlan(scenario, str(scenario_file), points, scenarios, reps, master, chunk, spec)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import errno
+import functools
+import hashlib
 import json
 import os
 import platform
@@ -123,6 +125,20 @@ def publish(out: Path, fill: Callable[[Path], None]) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@functools.cache
+def code_sha256() -> str:
+    """A hash of the model's code (every ``.py`` file of the ``sim`` package).
+
+    Resumable work (sweeps, history fits) stores it, so finished parts computed by
+    another version of the model are refused rather than mixed with new ones.
+    """
+    code = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        code.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return code.hexdigest()
 
 
 def manifest(*, scenario_name: str, scenario_file: str, scenario_sha256: str, seed: int, **extra: object) -> dict:
