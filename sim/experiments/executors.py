@@ -86,6 +86,12 @@ def start_method() -> str:
     Explicit, so that a library forcing "spawn" process-wide (mesa.batchrunner) does not
     decide for us. fork() is fastest but unsafe once the process runs other threads;
     then forkserver, else spawn.
+
+    Only Python threads are counted. numpy's OpenBLAS keeps a thread pool of its own in
+    every process that imports numpy, which is why Python 3.12+ emits a (hidden by default)
+    DeprecationWarning at each fork here; OpenBLAS stops that pool around fork()
+    (pthread_atfork), so forking stays safe, and counting its threads would cost every
+    pool the fork server's start-up of about a second.
     """
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
