@@ -11,7 +11,8 @@ import shutil
 import pytest
 from conftest import ROOT, simrun
 
-from sim.experiments.history import certain, load_cases, plan_history, row_pattern, run_history, western_median
+from sim.experiments.history import load_cases, plan_history, run_history
+from sim.experiments.history_predictors import certain, row_pattern, western_median
 from sim.experiments.history_record import Case, load_record
 from sim.experiments.history_report import baseline_path
 from sim.experiments.history_scores import Prediction, choose_loo, rps, score_case, totals
@@ -352,7 +353,7 @@ def test_case_file_must_seat_the_record_at_table_and_exist(tmp_path):
 def test_a_presidency_from_outside_the_four_holds_the_pen_and_is_not_scored(tmp_path):
     """G7 Hiroshima: seated, Japan's presidency tables a voluntary code; knocked out, the
     three democracies go to shared testing (the v2 miss). Japan never enters a pattern."""
-    from sim.experiments.history import case_rows
+    from sim.experiments.history_predictors import case_rows
 
     cases = {c.id: c for c in load_record(RECORD)}
     g7 = cases["g7_hiroshima_2023"]
@@ -400,7 +401,7 @@ def test_an_actor_s_coefficient_is_fitted_where_it_is_seated_and_a_typo_is_an_er
 def test_geneva_has_no_text_because_the_us_wanted_none_and_a_declaration_is_too_deep_for_it():
     # the record's one stated pre-meeting aim ("not designed to produce deliverables") is the
     # US's ambition 0; through the depth cost (λ·(d − a)) it declines every rung as too deep
-    from sim.experiments.history import case_rows, model_prediction
+    from sim.experiments.history_predictors import case_rows, model_prediction
 
     record = {c.id: c for c in load_record(RECORD)}
     geneva = load_scenario(CASES / "us_china_geneva_2024.yaml")
