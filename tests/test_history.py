@@ -474,7 +474,7 @@ def test_an_interrupted_fit_resumes_from_its_finished_runs_to_the_same_scores(tm
     assert len(again.done) == 5
     ran = []
     resumed = run_history(plan, replications=6, progress=ran.append, checkpoint=again)
-    assert sum(ran) == 3 + 12 and ran[3] == 5  # the kept runs counted at once, then 7 computed
+    assert sum(ran) == 3 + 12 and ran[0] == 5  # the kept runs counted at once, then 3 + 7 computed
     assert resumed.grid_rps == whole.grid_rps and resumed.chosen == whole.chosen
     again.close()
     assert len((folder / "grid.jsonl").read_text().splitlines()) == 5 + 7 + 1  # + the damaged line, ignored
@@ -511,7 +511,9 @@ def test_sigterm_mid_fit_then_the_same_command_gives_the_uninterrupted_result(tm
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in stderr
-    assert f"--out {out} to resume" in " ".join(stderr.split())
+    said = " ".join(stderr.split())
+    assert said.count(f"--out {out} to resume") == 2  # at the start (a SIGKILL says nothing) and when stopped
+    assert "Interrupted: the finished grid runs are kept in" in said
     assert not out.exists() and 3 <= len(partial.read_text().splitlines()) < 18
     resumed = subprocess.run(command(out), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr

@@ -158,7 +158,7 @@ def backtest(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, help="history --fit: local worker processes for the grid (default: all cores)"),
+        typer.Option(min=1, help="history: local worker processes (default: all cores)"),
     ] = None,
 ) -> None:
     """Compare the model with real outcomes: DEU III issues (deu) or the AI-governance record (history)."""
@@ -241,9 +241,12 @@ def backtest_history(
         plan = plan_history(record, folder, seed, fit)
         if plan.points:
             checkpoint = Checkpoint(partial_folder(target), plan.identity(replications))
+            runs = len(plan.points) * len(plan.cases)
             if checkpoint.done:
-                runs = len(plan.points) * len(plan.cases)
                 err.print(f"Resuming: {len(checkpoint.done)} of {runs} grid runs kept in {checkpoint.folder}.")
+            else:  # said up front, so that even a SIGKILL leaves the user knowing how to resume
+                err.print(f"Fit of {runs} grid runs: finished ones are kept in {checkpoint.folder}; "
+                          f"if stopped, run the same command with --out {target} to resume.")  # fmt: skip
         with stop_on_signals(), progress_bar("case runs") as (advance, set_total):
             result = run_history(
                 plan,

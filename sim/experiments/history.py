@@ -183,9 +183,9 @@ def run_history(
 ) -> HistoryResult:
     """Run every case (and every grid point), score the model, the baselines, stored baselines and leave-one-out.
 
-    ``workers`` > 1 runs the grid's (point, case) pairs on that many local processes. Each
-    pair draws its own seeds (the plan's master seed, as in a serial run), so the result is
-    the same, byte for byte, whatever the number of workers. With a ``checkpoint``
+    ``workers`` > 1 runs the cases and the grid's (point, case) pairs on that many local
+    processes. Each run draws its own seeds (the plan's master seed, as in a serial run), so
+    the result is the same, byte for byte, whatever the number of workers. With a ``checkpoint``
     (:mod:`sim.experiments.history_checkpoint`) the grid runs it already holds are not
     run again, and every new one is kept there as soon as it finishes.
     """
@@ -195,13 +195,32 @@ def run_history(
     if on_total:
         on_total(len(cases) * (1 + len(points)))
 
-    def predict(case: Case, scenario: Scenario) -> Prediction:
-        prediction = model_prediction(case, scenario, case_rows(scenario, replications, plan.seed))
-        if progress:
-            progress(1)
-        return prediction
+    # one pool for every run: the cases as given (k = -1), then the grid runs not yet kept
+    done = checkpoint.done if checkpoint else {}
+    grid: list[list[Prediction | None]] = [[done.get((k, i)) for i in range(len(cases))] for k in range(len(points))]
+    model: list[Prediction | None] = [None] * len(cases)
+    tasks = [(-1, i, c, loaded[c.id], replications, plan.seed) for i, c in enumerate(cases)]
+    tasks += [
+        (k, i, c, plan.grids[c.id][k], replications, plan.seed)
+        for k in range(len(points))
+        for i, c in enumerate(cases)
+        if grid[k][i] is None
+    ]
+    if progress and done:
+        progress(len(cases) * (1 + len(points)) - len(tasks))
+    n = cap_workers(workers, len(tasks)) if workers > 1 else 1
+    with LocalExecutor(n) if n > 1 else Executor() as pool:
+        for k, i, prediction in pool.imap_unordered(_predict_task, tasks):
+            if k < 0:
+                model[i] = prediction
+            else:
+                grid[k][i] = prediction
+                if checkpoint:
+                    checkpoint.record(k, i, cases[i].id, prediction)
+            if progress:
+                progress(1)
 
-    predictions: dict[str, dict[str, Prediction]] = {"model": {c.id: predict(c, loaded[c.id]) for c in cases}}
+    predictions: dict[str, dict[str, Prediction]] = {"model": {c.id: model[i] for i, c in enumerate(cases)}}
     for name, baseline in BASELINES.items():
         predictions[name] = {c.id: baseline(c, loaded[c.id]) for c in cases}
     for name, stored in plan.stored.items():
@@ -209,26 +228,6 @@ def run_history(
     scores = {name: [score_case(c, preds[c.id]) for c in cases if c.id in preds] for name, preds in predictions.items()}
     result = HistoryResult(cases, replications, plan.seed, predictions, scores, plan.axes, points)
     if points:
-        done = checkpoint.done if checkpoint else {}
-        grid: list[list[Prediction | None]] = [
-            [done.get((k, i)) for i in range(len(cases))] for k in range(len(points))
-        ]
-        tasks = [
-            (k, i, c, plan.grids[c.id][k], replications, plan.seed)
-            for k in range(len(points))
-            for i, c in enumerate(cases)
-            if grid[k][i] is None
-        ]
-        if progress and done:
-            progress(len(points) * len(cases) - len(tasks))
-        n = cap_workers(workers, len(tasks)) if workers > 1 else 1
-        with LocalExecutor(n) if n > 1 else Executor() as pool:
-            for k, i, prediction in pool.imap_unordered(_predict_task, tasks):
-                grid[k][i] = prediction
-                if checkpoint:
-                    checkpoint.record(k, i, cases[i].id, prediction)
-                if progress:
-                    progress(1)
         table = [[score_case(c, grid[k][i]) for i, c in enumerate(cases)] for k in range(len(points))]
         result.grid_rps = [[s.rps for s in row] for row in table]
         result.chosen = choose_loo(result.grid_rps)
