@@ -22,6 +22,7 @@ from sim.experiments.history_predictors import BASELINES, case_rows, model_predi
 from sim.experiments.history_record import ACTORS, LADDER, Case, load_record
 from sim.experiments.history_scores import CaseScore, Prediction, choose_loo, score_case
 from sim.experiments.sweep_spec import Axis, apply_point, grid_points, parse_vary
+from sim.outputs.files import code_sha256
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.errors import InputError, Problem
 
@@ -121,8 +122,6 @@ class HistoryPlan:
         for case in self.cases:
             digest.update(repr(case).encode())  # the record's entry: level, at_table, ...
             digest.update(self.scenarios[case.id].model_dump_json().encode())
-        from sim.outputs.files import code_sha256
-
         return {
             "cases": [c.id for c in self.cases],
             "scenarios_sha256": digest.hexdigest(),
@@ -168,7 +167,7 @@ def plan_history(
 
 
 def _predict_task(task: tuple[int, int, Case, Scenario, int, int]) -> tuple[int, int, Prediction]:
-    """One (grid point k, case i) run, in a worker: returns ``(k, i, prediction)``."""
+    """One run of case i, in a worker: at grid point k, or as its file says (k = -1); returns ``(k, i, prediction)``."""
     k, i, case, scenario, replications, seed = task
     return k, i, model_prediction(case, scenario, case_rows(scenario, replications, seed))
 
