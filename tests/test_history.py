@@ -283,6 +283,19 @@ def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
     assert [f["case"] for f in summary["model_failures"]] == [c["case"] for c in missed]
     for f in summary["model_failures"]:
         assert f"{f['case']} ({f['level']}): predicted {f['modal']}" in proc.stdout
+    # the sampling spread of the hit count: a hit chance per case, in the csv as in summary.json
+    noise = summary["predictors"]["model"]["noise"]
+    assert {r["case"]: float(r["model_hit_chance"]) for r in rows} == noise["hit_chance"]
+    chance = [noise["hit_chance"][r["case"]] for r in rows if r["level"] == "government"]
+    assert noise["government"]["expected"] == pytest.approx(sum(chance), abs=1e-3)
+    low, high = noise["government"]["interval_90"]
+    assert low <= noise["government"]["expected"] <= high <= noise["government"]["cases"]
+    for r in rows:  # a case whose observed pattern got no run can never be modal; a certain one always is
+        if float(r["model_p_observed"]) == 0:
+            assert noise["hit_chance"][r["case"]] == 0
+        if float(r["model_p_observed"]) == 1:
+            assert noise["hit_chance"][r["case"]] == 1
+    assert f"government {low}–{high} of 14" in proc.stdout
 
 
 @needs_record

@@ -146,6 +146,7 @@ class HistoryResult:
     grid_rps: list[list[float]] = field(default_factory=list)
     chosen: list[int] = field(default_factory=list)
     loo: list[CaseScore] = field(default_factory=list)
+    loo_predictions: list[Prediction] = field(default_factory=list)
 
 
 def plan_history(
@@ -231,6 +232,7 @@ def run_history(
         result.grid_rps = [[s.rps for s in row] for row in table]
         result.chosen = choose_loo(result.grid_rps)
         result.loo = [table[k][i] for i, k in enumerate(result.chosen)]
+        result.loo_predictions = [grid[k][i] for i, k in enumerate(result.chosen)]
     return result
 
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.experiments.history import HistoryResult, stored_json
+from sim.experiments.history_noise import noise_of
 from sim.experiments.history_scores import LOG_FLOOR, tied, totals, unfixed_axes
 from sim.outputs.files import write_csv, write_json
 from sim.scenario.errors import InputError, Problem
@@ -47,6 +48,8 @@ def summary_of(result: HistoryResult, record: str, scenarios: str) -> dict:
         }
         for name, scores in result.scores.items()
     }
+    model = [result.predictions["model"][c.id] for c in result.cases]
+    predictors["model"]["noise"] = noise_of(result.cases, model, result.replications, result.seed)
     loo: dict = {"fitted": bool(result.points)}
     if result.points:
         loo["note"] = "each case predicted with the grid point that minimises mean RPS over the other cases"
@@ -63,6 +66,7 @@ def summary_of(result: HistoryResult, record: str, scenarios: str) -> dict:
         loo["not_fixed"] = unfixed_axes(result.points, result.chosen, ties)
         loo["cases"] = [dataclasses.asdict(s) for s in result.loo]
         loo["totals"] = totals(result.loo)
+        loo["noise"] = noise_of(result.cases, result.loo_predictions, result.replications, result.seed)
     else:
         loo["note"] = NO_FIT
         loo["totals"] = predictors["model"]["totals"]
@@ -108,17 +112,21 @@ def write_history(folder: Path, result: HistoryResult, summary: dict) -> None:
     fields = ("modal", "p_modal", "p_observed", "rps", "hit")
     header = ["case", "level", "date", "confidence", "observed"]
     header += [f"{_column(n)}_{f}" for n in names for f in fields]
+    header.append("model_hit_chance")
+    chance = summary["predictors"]["model"]["noise"]["hit_chance"]
     loo = {c["case"]: c for c in summary["leave_one_out"].get("cases", [])}
     if loo:
-        header += [f"loo_{f}" for f in fields]
+        header += [f"loo_{f}" for f in fields] + ["loo_hit_chance"]
+        loo_chance = summary["leave_one_out"]["noise"]["hit_chance"]
     rows = []
     for case in result.cases:
         row: list = [case.id, case.level, case.date, case.confidence, case.observed]
         for n in names:
             found = by_case[n].get(case.id)
             row += [found[f] if found else "" for f in fields]
+        row.append(chance[case.id])
         if loo:
-            row += [loo[case.id][f] for f in fields]
+            row += [loo[case.id][f] for f in fields] + [loo_chance[case.id]]
         rows.append(row)
     write_csv(folder / "cases.csv", header, rows)
     plot_p_observed(summary, result, folder / "p_observed.png")
@@ -229,6 +237,20 @@ def render(summary: dict, console: Console) -> None:
             rps(t.get("mean_rps_government")), rps(t.get("mean_rps_business")), f"{t['mean_rps']:.3f}",
         )  # fmt: skip
     console.print(totals_table)
+    spreads = [("model", summary["predictors"]["model"]["noise"])]
+    if loo["fitted"]:
+        spreads.append(("leave-one-out", loo["noise"]))
+    for name, noise in spreads:
+        parts = [
+            f"{level} {noise[level]['interval_90'][0]}–{noise[level]['interval_90'][1]} of {noise[level]['cases']} "
+            f"(expected {noise[level]['expected']:.1f})"
+            for level in ("government", "business", "all")
+            if level in noise
+        ]
+        console.print(
+            f"Hits of the {name} with its replications drawn again (sampling only, 90%): {'; '.join(parts)}.",
+            highlight=False,
+        )
     if loo["fitted"]:
         counts = Counter(
             ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in f["chosen"].items())
