@@ -17,7 +17,8 @@ from conftest import ROOT, simrun
 from sim.experiments import sweep as sweep_module
 from sim.experiments.runner import replication_seed
 from sim.experiments.sweep import Chunk, plan_sweep, read_parts, run_chunk, run_sweep
-from sim.experiments.sweep_spec import grid_points, lhs_points, parse_vary
+from sim.experiments.sweep_spec import apply_point, grid_points, lhs_points, parse_vary
+from sim.scenario import load_scenario
 from sim.scenario.errors import InputError
 
 BLETCHLEY = str(ROOT / "scenarios" / "bletchley.yaml")
@@ -71,6 +72,7 @@ def test_lhs_covers_every_stratum_and_is_seeded():
         ("tension=0:2:3", "2 is outside the allowed range [0, 1]"),
         ("protocol=simultaneous,shouting", "Input should be 'simultaneous'"),
         ("decision_rule.threshold=0.5", "no key 'threshold' in decision_rule"),
+        ("seed=7,8", "seed: the master seed is set with --seed"),  # a swept seed once did nothing, silently
     ],
 )
 def test_bad_paths_and_values_are_refused_before_anything_runs(tmp_path, vary, message):
@@ -79,6 +81,29 @@ def test_bad_paths_and_values_are_refused_before_anything_runs(tmp_path, vary, m
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("path", "flag"), [("seed", "--seed"), ("replications", "--replications")])
+def test_how_runs_are_done_is_no_point_of_a_sweep_a_fit_or_a_design(path, flag):
+    # the runner reads the seed and the replications once, from the command: a point setting them would be ignored
+    with pytest.raises(InputError) as exc:
+        apply_point(load_scenario(BLETCHLEY), {"tension": 0.5, path: 7})
+    assert [(p.path, flag in p.message) for p in exc.value.problems] == [(path, True)]
+
+
+def test_sweeping_the_rule_starts_each_rule_from_its_own_parameters():
+    # bletchley's open rule has min_share, which consensus does not: the README's rule sweep once failed on it
+    bletchley = load_scenario(BLETCHLEY)
+    assert apply_point(bletchley, {"decision_rule.rule": "consensus"}).decision_rule.rule == "consensus"
+    # a threshold on the same point applies to the new rule, whichever axis comes first
+    for point in ({"decision_rule.threshold": 0.9, "decision_rule.rule": "qualified_majority"},
+                  {"decision_rule.rule": "qualified_majority", "decision_rule.threshold": 0.9}):  # fmt: skip
+        assert apply_point(bletchley, point).decision_rule.threshold == 0.9
+    # the same rule keeps the scenario's own parameters
+    strict = apply_point(bletchley, {"decision_rule.min_share": 0.7})
+    assert apply_point(strict, {"decision_rule.rule": "open"}).decision_rule.min_share == 0.7
+    with pytest.raises(InputError, match="signatories"):  # a rule that needs a value says which
+        apply_point(bletchley, {"decision_rule.rule": "required"})
 
 
 def test_an_unknown_engine_is_refused_before_anything_runs(tmp_path):

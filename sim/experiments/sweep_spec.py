@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from sim.scenario import Scenario
 from sim.scenario.checks import cross_check, pydantic_message
 from sim.scenario.errors import InputError, Problem, dotted
+from sim.scenario.schema import DecisionRule
 
 
 @dataclass(frozen=True)
@@ -144,10 +145,35 @@ def _list_index(items: list, part: str) -> int | None:
     return None
 
 
+RUN_SETTINGS = {
+    "seed": "the master seed is set with --seed (each replication's seed is spawned from it); "
+    "to compare seeds, run the command once per --seed",
+    "replications": "the number of replications is set with --replications (-n)",
+}
+"""Scenario keys that say how a run is done, not what is simulated: no point of a sweep,
+fit or sensitivity design may set them (the runner reads them once, from the command)."""
+
+
+def _rule_defaults(rule: object) -> dict:
+    """A decision rule with its own defaults (``{"rule": rule}`` alone where it has none to give)."""
+    try:
+        return TypeAdapter(DecisionRule).validate_python({"rule": rule}).model_dump(mode="json")
+    except ValidationError:  # an unknown rule, or one that needs a value (required: signatories)
+        return {"rule": rule}
+
+
 def apply_point(scenario: Scenario, point: dict) -> Scenario:
     """The scenario with each path set to its value, validated like a file would be."""
+    refused = [Problem("--vary", 0, p, RUN_SETTINGS[p]) for p in point if p in RUN_SETTINGS]
+    if refused:
+        raise InputError(refused)
     data = scenario.model_dump(mode="json")
-    for path, value in point.items():
+    # the rule first: another rule starts from its own defaults (the open rule's min_share is no
+    # key of consensus), and a parameter on the same point (decision_rule.threshold) then applies
+    for path, value in sorted(point.items(), key=lambda item: item[0] != "decision_rule.rule"):
+        if path == "decision_rule.rule" and value != data["decision_rule"]["rule"]:
+            data["decision_rule"] = _rule_defaults(value)
+            continue
         container, key = _resolve(data, path.split("."), path)
         container[key] = value
     try:
