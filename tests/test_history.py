@@ -278,7 +278,7 @@ def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
     all_declared = [k for k, c in record.items() if c.depth == "declaration" and set(c.signed) == set(c.at_table)]
     assert sorted(r["case"] for r in rows if r["everyone_declares_hit"] == "1") == sorted(all_declared)
     assert (out / "p_observed.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "no coefficient fitted on the record: leave-one-out = in-sample" in proc.stdout
+    assert "so these hits are in-sample; --fit gives leave-one-out" in " ".join(proc.stdout.split())
     missed = [c for c in summary["predictors"]["model"]["cases"] if not c["hit"]]
     assert [f["case"] for f in summary["model_failures"]] == [c["case"] for c in missed]
     for f in summary["model_failures"]:

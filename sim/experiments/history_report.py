@@ -24,7 +24,10 @@ LABELS = {
     "everyone_declares": "baseline (a): all at the table declare",
     "western_median": "baseline (b): west at median ambition, China ≤ declaration",
 }
-NO_FIT = "no coefficient fitted on the record: leave-one-out = in-sample"
+NO_FIT = (
+    "no --fit given: every case is predicted with its case file's coefficients, which were fitted on "
+    "this record (scenarios/history/base.yaml, sources), so these hits are in-sample; --fit gives leave-one-out"
+)
 BUSINESS_NOTE = (
     "business cases: the model fixes the depth of an industry standard (business.standard_depth, "
     "voluntary_commitments in the base) and predicts only which homes' firms adopt it"
@@ -266,7 +269,7 @@ def render(summary: dict, console: Console) -> None:
                 highlight=False,
             )
     else:
-        console.print(f"Leave-one-out: {NO_FIT}.")
+        console.print(f"Leave-one-out: {NO_FIT}.", highlight=False)
     console.print(f"Note: {BUSINESS_NOTE}.")
     fails = summary["model_failures"]
     if fails:
