@@ -177,3 +177,13 @@ def test_the_seeds_actor_tables_give_the_numbers_the_yaml_runs_with():
             assert value == pytest.approx(written), (actor.id, field, written, value)
             checked += 1
     assert checked >= 40  # four governments' tables are read, not skipped
+
+
+def test_output_to_a_pipe_or_file_is_not_cut_to_80_columns(monkeypatch):
+    # rich cuts non-terminal output to 80 columns, and a sweep's or a backtest's table then loses its figures
+    from sim.cli.commands import PIPED_WIDTH, _console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert _console().width == PIPED_WIDTH == _console(stderr=True).width  # pytest's captured streams: no tty
+    monkeypatch.setenv("COLUMNS", "100")
+    assert _console().width == 100  # the user's COLUMNS wins

@@ -7,6 +7,7 @@ play and report; :func:`sim.cli.main` is the entry point.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -26,8 +27,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Scenario simulator of multilateral negotiation: probabilities of agreement at government and business level.",
 )
-err = Console(stderr=True)
-out = Console()
+PIPED_WIDTH = 160
+"""Columns of output that goes to a file or a pipe (rich would cut it to 80: a sweep's or a
+backtest's table then loses its figures); a terminal keeps its own width, and COLUMNS wins."""
+
+
+def _console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (stream and stream.isatty()) and not os.environ.get("COLUMNS")
+    return Console(stderr=stderr, width=PIPED_WIDTH if piped else None)
+
+
+err = _console(stderr=True)
+out = _console()
 
 
 def fail(exc: InputError) -> None:

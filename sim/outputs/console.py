@@ -47,7 +47,13 @@ def render_summary(summary: dict, names: dict[str, str], console: Console | None
 
     first = summary["first"]
     sub = summary["substantive_from"].replace("_", " ")
-    ft = Table(title=f"Which comes first (government = cross-bloc deal at '{sub}' or deeper)", title_justify="left")
+    # a standard that held for some rounds and was then lost still came first: the business table
+    # above reports the end of the run, this one the first round each track got there
+    ft = Table(
+        title=f"Which is reached first (government: a cross-bloc deal at '{sub}' or deeper; business: a "
+        "cross-bloc standard holding in some round, even if later lost)",
+        title_justify="left",
+    )
     for col in ("government first", "business first", "same round", "neither"):
         ft.add_column(col, justify="right")
     ft.add_row(*(pct(first[k]) for k in ("government", "business", "same_round", "neither")))

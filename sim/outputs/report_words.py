@@ -30,7 +30,8 @@ def what_happened(summary: dict, names: dict[str, str]) -> list[str]:
     )
     first = summary["first"]
     out.append(
-        f"The business standard came before any substantive government deal across blocs in {pct(first['business'])}; "
+        f"A cross-bloc business standard held (in some round, even if later lost) before any substantive "
+        f"government deal across blocs in {pct(first['business'])}; "
         f"the government deal came first in {pct(first['government'])}."
     )
     for b in summary["top_blockers"][:3]:
