@@ -257,3 +257,28 @@ def test_existing_output_folder_is_refused(tmp_path, small_file):
 def test_every_shipped_scenario_is_valid():
     for path in Path(__file__).resolve().parent.parent.joinpath("scenarios").glob("*.yaml"):
         load_scenario(path)
+
+
+def test_a_normal_its_field_clips_is_noted_at_its_line_and_still_runs(tmp_path):
+    # tension normal(0.95, 0.3): 43% of draws above 1 become 1.0, so the run's tension is not the one written
+    from sim.scenario.checks import clipping_notes
+    from sim.scenario.load import validate_document
+    from sim.scenario.yamlio import parse_yaml
+
+    text = (Path(__file__).parents[1] / "scenarios" / "bletchley.yaml").read_text()
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("tension:"))
+    lines = text.splitlines()
+    for written, expected in (("{normal: [0.95, 0.3]}", "43%"), ("{normal: [0.5, 0.1]}", None)):
+        lines[line - 1] = f"tension: {written}"
+        doc = parse_yaml("\n".join(lines), "b.yaml")
+        notes = clipping_notes(doc, validate_document(doc))
+        if expected is None:
+            assert notes == []  # 0.00006% outside [0, 1]: nothing to say
+        else:
+            assert [(n.line, n.path) for n in notes] == [(line, "tension")]
+            assert f"puts {expected} of its draws outside [0, 1]" in notes[0].message
+    lines[line - 1] = "tension: {normal: [0.95, 0.3]}"
+    path = tmp_path / "b.yaml"
+    path.write_text("\n".join(lines))
+    proc = simrun("validate", str(path))
+    assert proc.returncode == 0 and f"b.yaml:{line}: tension: note: normal [0.95, 0.3] puts 43%" in proc.stderr

@@ -49,6 +49,20 @@ def fail(exc: InputError) -> None:
     raise typer.Exit(2)
 
 
+def notes_of(path: Path) -> None:
+    """Print the scenario's notes (FILE:LINE: key: note: ...) to stderr; a problem is left to the command."""
+    from sim.scenario.checks import clipping_notes
+    from sim.scenario.load import load_document, validate_document
+
+    try:
+        doc = load_document(path)
+        notes = clipping_notes(doc, validate_document(doc))
+    except InputError:
+        return
+    for note in notes:
+        typer.echo(str(note), err=True)
+
+
 class Stopped(KeyboardInterrupt):
     """The command was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP); ``code`` is 128 + its number."""
 
@@ -142,6 +156,7 @@ def run(
     """Run a scenario's replications, print the outcome tables and write a result folder."""
     from sim.outputs.plot_process import PlotError
 
+    notes_of(scenario)
     try:
         # a second process imports matplotlib meanwhile, then draws the figures
         with sim.cli.take_plotter() as plotter:
@@ -192,6 +207,7 @@ def validate(
     ] = False,
 ) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
+    from sim.scenario.checks import clipping_notes
     from sim.scenario.load import load_document, validate_document
 
     problems = []
@@ -211,6 +227,8 @@ def validate(
                 f"{len(s.issues)} issues",
                 highlight=False,
             )
+            for note in clipping_notes(doc, s):
+                typer.echo(str(note), err=True)
         except InputError as exc:
             problems += exc.problems
     if problems:

@@ -3,17 +3,22 @@
 Pydantic checks each field; these check what fields say about each other: references
 (chair, events, required signatories, homes, protocol options), duplicate ids, issue
 coverage of positions and saliences, all-zero salience, and the fields named by
-sources' ``supports``.
+sources' ``supports``; and notes on normal distributions their field's range clips.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from sim.scenario.distributions import uncertain_paths
+from sim.scenario.errors import Problem
+
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
+    from sim.scenario.yamlio import Document
 
 
 def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
@@ -191,3 +196,36 @@ def pydantic_message(err: dict) -> str:
 def clean_loc(loc: tuple) -> tuple:
     """An error location without the tags discriminated unions add ("decision_rule.consensus.x")."""
     return tuple(p for p in loc if p not in ("consensus", "qualified_majority", "required"))
+
+
+CLIPPED_NOTE = 0.05
+"""Share of a distribution's draws outside its field's range above which the user is told."""
+
+
+def clipping_notes(doc: Document, scenario: Scenario) -> list[Problem]:
+    """Normal distributions that put more than :data:`CLIPPED_NOTE` of their draws outside their field's range.
+
+    Such draws are clipped to the nearest end, so the values a run uses are not the
+    distribution written (``tension: {normal: [0.95, 0.3]}`` draws 1.0 in 43% of
+    replications, mean 0.87). Notes, not errors: a user may want mass at a bound.
+    """
+    notes = []
+    for loc, dist in uncertain_paths(scenario):
+        if dist.family != "normal":
+            continue  # uniform and triangular bounds are validated against the field's range
+        mean, sd = dist.params
+        below = 0.5 * math.erfc((mean - dist.lo) / (sd * math.sqrt(2))) if math.isfinite(dist.lo) else 0.0
+        above = 0.5 * math.erfc((dist.hi - mean) / (sd * math.sqrt(2))) if math.isfinite(dist.hi) else 0.0
+        if below + above > CLIPPED_NOTE:
+            ends = f"[{dist.lo:g}, {dist.hi:g}]"
+            notes.append(
+                Problem(
+                    doc.file_of(loc),
+                    doc.line_of(loc),
+                    ".".join(str(p) for p in loc),
+                    f"note: normal [{mean:g}, {sd:g}] puts {below + above:.0%} of its draws outside {ends}; "
+                    "they are clipped to the nearer end, so the run draws from another distribution "
+                    "(a uniform or triangular stays inside)",
+                )
+            )
+    return notes
