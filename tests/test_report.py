@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from conftest import simrun
 
 from sim.outputs.html import pct as _pct
+from sim.outputs.summary import wide_estimates
 
 
 class Collect(HTMLParser):
@@ -69,6 +70,10 @@ def test_report_of_a_run_is_one_offline_file_with_outcomes_and_sources(tmp_path)
     heading = page.split("<h2>A typical replication in words</h2>")[1]
     assert heading.startswith(f"<p>The most common outcome, in {keys.count(modal)} of 30 replications (")
     assert f"Replication {first} is one of them" in heading
+    # the replications it suggests are the console's: the most any wide interval asks for
+    run_proc_need = re.search(r"about (\d+) replications would narrow every one", text)
+    need = max(e["suggested_replications"] for _, e in wide_estimates(summary))
+    assert run_proc_need and int(run_proc_need.group(1)) == need
     # the printable worksheet: issues with their words before, the run's numbers after
     assert simrun("report", str(out), "--worksheet").returncode == 0
     sheet = (out / "worksheet.html").read_text()
