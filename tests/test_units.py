@@ -277,6 +277,7 @@ def test_wilson_interval_known_values():
     assert (p, lo) == (0.0, 0.0) and hi == pytest.approx(0.2775, abs=1e-4)
     p, lo, hi = wilson(50, 100)
     assert lo == pytest.approx(0.4038, abs=1e-4) and hi == pytest.approx(0.5962, abs=1e-4)
+    assert wilson(0, 200)[1] == 0.0 and wilson(200, 200)[2] == 1.0  # exactly: horizon.csv once wrote 1.7e-18
     assert replications_for(0.5) == 385
     assert estimate(5, 10)["wide"] and estimate(5, 10)["suggested_replications"] == 385
     assert "wide" not in estimate(0, 2000)
