@@ -101,7 +101,14 @@ def sample(method: str, problem: dict, n: int, seed: int) -> np.ndarray:
 
 
 def analyse(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed: int) -> list[dict]:
-    """Indices per input with 95% confidence intervals, most influential first."""
+    """Indices per input with 95% confidence intervals, most influential first.
+
+    An output that is the same at every point (no cross-bloc binding deal in any run) has
+    no variance to apportion: every index is 0, said without SALib's division by zero.
+    """
+    if np.ptp(y) == 0:
+        keys = ("mu_star", "mu_star_conf", "sigma") if method == "morris" else ("S1", "S1_conf", "ST", "ST_conf")
+        return [{"input": name, **dict.fromkeys(keys, 0.0)} for name in problem["names"]]
     if method == "morris":
         from SALib.analyze import morris
 

@@ -36,7 +36,15 @@ def plot_indices(method: str, found: dict[str, list[dict]], path: Path) -> None:
     for ax, (output, items) in zip(np.atleast_1d(axes), found.items(), strict=True):
         items = items[::-1]
         y = np.arange(len(items))
-        ax.barh(y, [r[key] for r in items], xerr=[r[conf] for r in items], color="#4c72b0", alpha=0.85, capsize=3)
+        # μ* and S_T are never negative: the interval's lower end stops at 0
+        values = [r[key] for r in items]
+        below = [min(r[conf], max(v, 0.0)) for r, v in zip(items, values, strict=True)]
+        xerr = [below, [r[conf] for r in items]]
+        ax.barh(y, values, xerr=xerr, color="#4c72b0", alpha=0.85, capsize=3)
+        ax.set_xlim(left=0.0)
+        if not any(values) and not any(xerr[1]):  # an empty panel would look like a drawing error
+            ax.text(0.5, 0.5, "the same at every point:\nno input moves it", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=9, color="#555555")  # fmt: skip
         ax.set_yticks(y, [r["input"] for r in items], fontsize=8)
         ax.set_title(TITLES.get(output, output), fontsize=10)
         ax.set_xlabel(label, fontsize=9)
