@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import re
@@ -296,6 +297,12 @@ def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
         if float(r["model_p_observed"]) == 1:
             assert noise["hit_chance"][r["case"]] == 1
     assert f"government {low}–{high} of 14" in proc.stdout
+    # how to reproduce it: the record's hash, seed, replications, the code; report says what the folder is
+    made = json.loads((out / "manifest.json").read_text())
+    assert made["kind"] == "history_backtest" and (made["seed"], made["replications"]) == (20231101, 20)
+    assert made["scenario_sha256"] == hashlib.sha256(RECORD.read_bytes()).hexdigest()
+    refused = simrun("report", str(out))
+    assert refused.returncode == 2 and "a history backtest folder" in refused.stderr
 
 
 @needs_record

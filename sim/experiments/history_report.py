@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import tempfile
@@ -16,7 +17,7 @@ from rich.table import Table
 from sim.experiments.history import HistoryResult, stored_json
 from sim.experiments.history_noise import noise_of
 from sim.experiments.history_scores import LOG_FLOOR, tied, totals, unfixed_axes
-from sim.outputs.files import write_csv, write_json
+from sim.outputs.files import code_sha256, manifest, write_csv, write_json
 from sim.scenario.errors import InputError, Problem
 
 LABELS = {
@@ -109,7 +110,7 @@ def _column(name: str) -> str:
 
 
 def write_history(folder: Path, result: HistoryResult, summary: dict) -> None:
-    """Write summary.json, cases.csv and p_observed.png into ``folder``."""
+    """Write summary.json, cases.csv, p_observed.png and manifest.json (how to reproduce it) into ``folder``."""
     names = list(summary["predictors"])
     by_case = {name: {c["case"]: c for c in summary["predictors"][name]["cases"]} for name in names}
     fields = ("modal", "p_modal", "p_observed", "rps", "hit")
@@ -134,6 +135,21 @@ def write_history(folder: Path, result: HistoryResult, summary: dict) -> None:
     write_csv(folder / "cases.csv", header, rows)
     plot_p_observed(summary, result, folder / "p_observed.png")
     write_json(folder / "summary.json", summary)
+    record = Path(summary["record"])
+    write_json(
+        folder / "manifest.json",
+        manifest(
+            scenario_name="history",
+            scenario_file=str(record),
+            scenario_sha256=hashlib.sha256(record.read_bytes()).hexdigest(),  # the record: what was scored
+            seed=result.seed,
+            kind="history_backtest",
+            scenarios=summary["scenarios"],
+            replications=result.replications,
+            fit=summary["leave_one_out"].get("axes", {}),
+            code_sha256=code_sha256(),
+        ),
+    )
 
 
 def plot_p_observed(summary: dict, result: HistoryResult, path: Path) -> None:

@@ -40,6 +40,16 @@ def build_report(folder: str | Path) -> Path:
     if state is not None and state["status"] != "complete":
         raise InputError([Problem(str(folder), 0, "", describe_status(folder, state))])
     manifest = read_result_json(folder, "manifest.json")
+    if manifest.get("kind") == "history_backtest":
+        raise InputError(
+            [
+                Problem(
+                    str(folder), 0, "",
+                    "a history backtest folder: its results are summary.json, cases.csv and p_observed.png "
+                    "(simrun report makes reports of run, sweep and sensitivity folders)",
+                )
+            ]
+        )  # fmt: skip
     try:
         scenario = Scenario.model_validate(read_result_json(folder, "scenario.json"))
     except ValidationError:
