@@ -106,6 +106,12 @@ def test_sweeping_the_rule_starts_each_rule_from_its_own_parameters():
         apply_point(bletchley, {"decision_rule.rule": "required"})
 
 
+def test_a_point_count_without_a_latin_hypercube_is_refused():
+    # --n was silently ignored by a grid: the user believed they asked for n points
+    with pytest.raises(InputError, match="--n sets the points of --sample lhs"):
+        plan_sweep(BLETCHLEY, vary=["tension=0.2,0.8"], replications=2, n=7)
+
+
 def test_an_unknown_engine_is_refused_before_anything_runs(tmp_path):
     out = tmp_path / "sweep"
     proc = simrun("sweep", BLETCHLEY, "--vary", "tension=0.5", "-n", "2", "--engine", "gpu", "--out", str(out))

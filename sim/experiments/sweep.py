@@ -156,6 +156,10 @@ def plan_sweep(
         raise InputError([Problem("--vary", 0, "", "a field is varied twice")])
     master = scenario.seed if seed is None else seed
     if sample == "grid":
+        if n is not None:  # a grid has every combination: a point count would be silently ignored
+            raise InputError(
+                [Problem("--n", 0, "", "--n sets the points of --sample lhs; a grid has every combination")]
+            )
         points = grid_points(axes)
     elif sample == "lhs":
         if not n or n < 1:
