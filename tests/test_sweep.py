@@ -229,6 +229,25 @@ def test_a_different_sweep_into_the_same_folder_is_refused(tmp_path, small_plan)
         run_sweep(small_plan, out=tmp_path / "s", workers=1)
 
 
+def test_a_refused_sweep_never_says_it_is_resuming(tmp_path, small_plan, capsys):
+    # the folder holds an interrupted sweep of other points: refused, and not announced as a resume first
+    import typer
+
+    from sim.cli.analysis import run_with_progress
+
+    run_sweep(small_plan, out=tmp_path / "s", workers=1)
+    made = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    (tmp_path / "s" / "manifest.json").write_text(json.dumps({**made, "status": "interrupted"}))
+    other = plan_sweep(BLETCHLEY, vary=["tension=0.2,0.8"], replications=12, seed=5)
+    with pytest.raises(typer.Exit):
+        run_with_progress(other, out=tmp_path / "s", workers=1)
+    stderr = capsys.readouterr().err
+    assert "holds a different sweep" in stderr and "Resuming" not in stderr
+    next(iter((tmp_path / "s" / "parts").glob("*.parquet"))).unlink()  # the same sweep, one part missing: resumed
+    run_with_progress(small_plan, out=tmp_path / "s", workers=1)
+    assert "Resuming in" in capsys.readouterr().err
+
+
 def test_resume_computes_only_what_is_missing(tmp_path, small_plan):
     first = run_sweep(small_plan, out=tmp_path / "s", workers=1)
     parts = sorted((tmp_path / "s" / "parts").glob("*.parquet"))

@@ -38,21 +38,24 @@ def run_with_progress(plan: SweepPlan, **options: object) -> SweepResult:
 
     folder = options.get("out")
     state = sweep_status(Path(folder)) if folder else None
-    if state is not None and state["status"] != "complete":
-        err.print(f"Resuming in {folder}: {describe_status(Path(folder), state).split(';')[0]}.", highlight=False)
+    before = describe_status(Path(folder), state).split(";")[0] if state and state["status"] != "complete" else ""
     try:
         with stop_on_signals(), progress_bar("runs") as (advance, set_total):
 
-            def on_total(total: int, done: int) -> None:
+            def on_total(total: int, done: int) -> None:  # called once the folder is known to hold this sweep
                 set_total(total)
                 if done:  # a resumed sweep starts where it stopped
+                    err.print(f"Resuming in {folder}: {before or 'finished runs kept'}; {done} of {total} runs done.")
                     advance(done)
 
             return run_sweep(plan, progress=advance, on_total=on_total, **options)
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt as exc:
-        err.print("Interrupted: finished chunks are kept; run the same command with the same --out to resume.")
+        if folder and not any((Path(folder) / "parts").glob("*.parquet")):
+            err.print("Interrupted before any chunk finished: nothing was kept.")
+        else:
+            err.print("Interrupted: finished chunks are kept; run the same command with the same --out to resume.")
         raise typer.Exit(exit_code(exc)) from None
 
 
