@@ -269,7 +269,9 @@ def test_the_debrief_breaks_the_utility_into_terms_and_names_the_turning_point(b
     text = "\n".join(written)
     assert f"  + legitimacy L{'':13}" in text
     assert "Turning point: your game and the agent's parted in round 1, where you played 'r'." in text
-    assert "  In your game:   the text " in text and "European Union signs nothing" in text
+    # round 1 is a session: the answers are signals, and the debrief does not call them signatures
+    assert "  In your game:   a session, where nothing is signed: the draft " in text
+    assert "European Union said it would sign nothing" in text and "European Union signs" not in text
 
 
 def test_an_all_auto_game_has_no_turning_point(bletchley):

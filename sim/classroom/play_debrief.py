@@ -148,6 +148,12 @@ def round_summary(log: list[tuple], round_no: int, actor: str, name: str, labels
     signed = [labels.get(r[2], r[2]) for r in mine if r[4] == "accept"]
     texts = [r[7] for r in log if r[0] == round_no and r[4] == "offer" and r[3] == ""]
     text = " ".join(f"{float(v):4.2f}" for v in texts[0].split()) if texts else "none"
+    offers = [r[6] for r in log if r[0] == round_no and r[4] == "offer"]
+    if offers and all(o == "draft" for o in offers):  # a session: answers are signals, nothing is signed
+        return (
+            f"a session, where nothing is signed: the draft {text}; {name} said it would sign "
+            f"{', '.join(signed) if signed else 'nothing'}."
+        )
     return (
         f"the text {text}; {name} signs {', '.join(signed) if signed else 'nothing'}; "
         f"the table agrees on {', '.join(agreed) if agreed else 'nothing'}."
