@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -187,3 +188,24 @@ def test_output_to_a_pipe_or_file_is_not_cut_to_80_columns(monkeypatch):
     assert _console().width == PIPED_WIDTH == _console(stderr=True).width  # pytest's captured streams: no tty
     monkeypatch.setenv("COLUMNS", "100")
     assert _console().width == 100  # the user's COLUMNS wins
+
+
+def test_the_horizon_curve_reruns_the_same_seeds_at_every_horizon(tmp_path):
+    # issue 11: does the answer depend on the number of sessions? The row at the scenario's own horizon is the
+    # run itself (same seeds), and with one session no firm has met a rival yet: no cross-bloc standard
+    out = tmp_path / "h"
+    proc = simrun("scenarios/bletchley.yaml", "-n", "40", "--horizon-curve", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    with open(out / "horizon.csv", newline="") as fh:
+        rows = {int(r["rounds"]): r for r in csv.DictReader(fh)}
+    assert sorted(rows)[0] == 1 and sorted(rows)[-1] == 24 and 12 in rows
+    at_12 = rows[12]
+    assert float(at_12["business_cross"]) == summary["business"]["cross_bloc"]["p"]
+    declaration = summary["government"]["levels"][0]
+    assert float(at_12["declaration_cross"]) == declaration["cross_bloc"]["p"]
+    assert float(rows[1]["business_cross"]) == 0.0 < float(at_12["business_cross"])
+    for r in rows.values():  # every probability inside its Wilson interval, bounds exact at 0
+        for name in ("declaration_cross", "business_cross"):
+            assert float(r[f"{name}_low"]) <= float(r[name]) <= float(r[f"{name}_high"])
+    assert (out / "horizon.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -191,10 +192,14 @@ def run(
         from sim.outputs.files import write_csv
         from sim.outputs.horizon_plot import plot_horizon
 
+        start = time.perf_counter()
         rows = curve(study.scenario, study.summary["replications"], study.summary["seed"])
         write_csv(study.out / "horizon.csv", list(rows[0]), ([r[k] for k in rows[0]] for r in rows))
         plot_horizon(study.scenario, rows, study.out / "horizon.png")
-        out.print("Horizon curve: horizon.png and horizon.csv (each outcome against the number of sessions)")
+        out.print(
+            f"Horizon curve: horizon.png and horizon.csv (each outcome against the number of sessions; "
+            f"{time.perf_counter() - start:.2f} s)"
+        )
     out.print(f"Results in [bold]{study.out}[/bold] ({study.elapsed:.2f} s)")
 
 

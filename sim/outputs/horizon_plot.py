@@ -39,9 +39,11 @@ def plot_horizon(scenario: Scenario, rows: list[dict], path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
     gov.set_ylabel("probability (95% interval)")
+    # two lines: a scenario's title is often long, and one line ran off both edges
     fig.suptitle(
-        f"{scenario.title or scenario.name}: does the answer depend on the horizon? (dashed: the scenario's)",
+        f"{scenario.title or scenario.name}\ndoes the answer depend on the horizon? "
+        f"(dashed: the scenario's {scenario.rounds} sessions)",
         fontsize=10,
     )
-    fig.subplots_adjust(left=0.07, right=0.99, top=0.84, bottom=0.14, wspace=0.06)
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.80, bottom=0.14, wspace=0.06)
     fig.savefig(path)
