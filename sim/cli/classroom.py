@@ -54,10 +54,10 @@ def play_command(
 
 @app.command()
 def report(
-    results: Annotated[Path, typer.Argument(help="a run or sweep folder")],
+    results: Annotated[Path, typer.Argument(help="a run, sweep or sensitivity folder")],
     worksheet: Annotated[bool, typer.Option(help="also write worksheet.html, a printable student sheet")] = False,
 ) -> None:
-    """Turn a run or sweep folder into one self-contained HTML file (report.html) to hand out."""
+    """Turn a run, sweep or sensitivity folder into one self-contained HTML file (report.html) to hand out."""
     from sim.outputs.report import build_report
     from sim.outputs.worksheet import build_worksheet
 

@@ -1,4 +1,4 @@
-"""One self-contained HTML file from a run or sweep folder, to hand out.
+"""One self-contained HTML file from a run, sweep or sensitivity folder, to hand out.
 
 Plots are embedded as data URIs and the style is inline: the file opens offline,
 from a USB stick or an e-mail attachment. It says what happened, why, who blocked
@@ -32,7 +32,7 @@ __all__ = ["GLOSSARY", "STYLE", "build_report", "write_page"]
 
 
 def build_report(folder: str | Path) -> Path:
-    """Write ``report.html`` into a run or sweep folder and return its path."""
+    """Write ``report.html`` into a run, sweep or sensitivity folder and return its path."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), 0, "", "no such result folder")])
