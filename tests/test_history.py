@@ -297,6 +297,10 @@ def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
         if float(r["model_p_observed"]) == 1:
             assert noise["hit_chance"][r["case"]] == 1
     assert f"government {low}–{high} of 14" in proc.stdout
+    g20 = next(line for line in proc.stdout.splitlines() if line.startswith("│ g20_2019 "))
+    assert g20.rstrip(" │").endswith(f"{noise['hit_chance']['g20_2019']:.2f}")  # the per-case table shows it
+    g20 = next(line for line in proc.stdout.splitlines() if line.startswith("│ g20_2019 "))
+    assert g20.rstrip(" │").endswith(f"{noise['hit_chance']['g20_2019']:.2f}")  # the per-case table shows it
     # how to reproduce it: the record's hash, seed, replications, the code; report says what the folder is
     made = json.loads((out / "manifest.json").read_text())
     assert made["kind"] == "history_backtest" and (made["seed"], made["replications"]) == (20231101, 20)

@@ -215,12 +215,23 @@ def render(summary: dict, console: Console) -> None:
     table = Table(
         title=f"History backtest: model, {summary['replications']} replications per case", title_justify="left"
     )
-    for col in ("case", "level", "observed", "predicted (modal)", "P(modal)", "P(observed)", "RPS", "hit"):
-        table.add_column(col, justify="right" if col.startswith(("P", "RPS")) else "left")
+    for col in (
+        "case",
+        "level",
+        "observed",
+        "predicted (modal)",
+        "P(modal)",
+        "P(observed)",
+        "RPS",
+        "hit",
+        "hit chance",
+    ):
+        table.add_column(col, justify="right" if col.startswith(("P", "RPS", "hit c")) else "left")
+    chance = model["noise"]["hit_chance"]  # the hit's firmness: replications drawn again (history_noise)
     for c in model["cases"]:
         table.add_row(
             c["case"], c["level"][:3], c["observed"], c["modal"], f"{c['p_modal']:.2f}", f"{c['p_observed']:.2f}",
-            f"{c['rps']:.3f}", "yes" if c["hit"] else "[red]no[/red]",
+            f"{c['rps']:.3f}", "yes" if c["hit"] else "[red]no[/red]", f"{chance[c['case']]:.2f}",
         )  # fmt: skip
     console.print(table)
     totals_table = Table(title="Totals (hit rate: government / business / all)", title_justify="left")
