@@ -14,13 +14,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 import sim.cli
 from sim.scenario.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+    from sim.scenario.yamlio import Document
 
 app = typer.Typer(
     add_completion=False,
@@ -50,18 +54,24 @@ def fail(exc: InputError) -> None:
     raise typer.Exit(2)
 
 
-def notes_of(path: Path) -> None:
-    """Print the scenario's notes (FILE:LINE: key: note: ...) to stderr; a problem is left to the command."""
+def print_notes(doc: Document, scenario: Scenario) -> None:
+    """Print a loaded scenario's notes (FILE:LINE: key: note: ...) to stderr."""
     from sim.scenario.checks import clipping_notes
+
+    for note in clipping_notes(doc, scenario):
+        typer.echo(str(note), err=True)
+
+
+def notes_of(path: Path) -> None:
+    """Print the notes of the scenario file at ``path``; a problem in it is left to the command."""
     from sim.scenario.load import load_document, validate_document
 
     try:
         doc = load_document(path)
-        notes = clipping_notes(doc, validate_document(doc))
+        scenario = validate_document(doc)
     except InputError:
         return
-    for note in notes:
-        typer.echo(str(note), err=True)
+    print_notes(doc, scenario)
 
 
 class Stopped(KeyboardInterrupt):
@@ -212,7 +222,6 @@ def validate(
     ] = False,
 ) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
-    from sim.scenario.checks import clipping_notes
     from sim.scenario.load import load_document, validate_document
 
     problems = []
@@ -232,8 +241,7 @@ def validate(
                 f"{len(s.issues)} issues",
                 highlight=False,
             )
-            for note in clipping_notes(doc, s):
-                typer.echo(str(note), err=True)
+            print_notes(doc, s)
         except InputError as exc:
             problems += exc.problems
     if problems:
