@@ -499,3 +499,27 @@ def test_an_output_that_cannot_be_written_is_one_line_and_exit_1_and_the_results
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == "simrun: cannot write the output: No space left on device"
     assert (tmp_path / "r" / "summary.json").exists()  # the folder was complete before the table was printed
+
+
+def test_a_pool_stopped_by_an_error_leaves_no_manager_thread_for_the_exit_hook(monkeypatch):
+    # Python 3.11's exit hook wakes every pool's manager pipe; one the thread closed meanwhile printed
+    # "OSError: Bad file descriptor" after a clean Ctrl-C (seen in CI): the stopped pool waits for the thread
+    from concurrent.futures import process
+
+    from sim.experiments.executors import LocalExecutor
+
+    closing = process._ExecutorManagerThread.join_executor_internals
+
+    def slow_close(self):  # a manager thread still closing its pipes when the command ends
+        time.sleep(1.0)
+        closing(self)
+
+    monkeypatch.setattr(process._ExecutorManagerThread, "join_executor_internals", slow_close)
+    executor = LocalExecutor(2)
+    with pytest.raises(KeyboardInterrupt), executor:
+        for _ in range(2):  # both workers busy for longer than the test
+            executor.pool.submit(time.sleep, 30)
+        time.sleep(0.5)
+        manager = executor.pool._executor_manager_thread
+        raise KeyboardInterrupt
+    assert manager is not None and not manager.is_alive()

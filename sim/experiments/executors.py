@@ -166,6 +166,7 @@ class LocalExecutor(Executor):
             return
         # stopped by a signal or an error: the workers' running chunks are not waited for
         processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        manager = getattr(self.pool, "_executor_manager_thread", None)  # shutdown() forgets it
         for proc in processes:
             with contextlib.suppress(Exception):
                 proc.kill()
@@ -173,6 +174,11 @@ class LocalExecutor(Executor):
         for proc in processes:
             with contextlib.suppress(Exception):
                 proc.join(5)
+        # The pool's manager thread notices the killed workers, closes its wake-up pipe and ends. Wait
+        # for it (bounded): at exit the interpreter wakes every such pipe, and on Python 3.11 a pipe
+        # closed meanwhile makes that print "OSError: Bad file descriptor" after our clean message.
+        if manager is not None:
+            manager.join(10)
 
 
 class DaskExecutor(Executor):
