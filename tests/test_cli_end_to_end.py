@@ -194,7 +194,7 @@ def test_the_horizon_curve_reruns_the_same_seeds_at_every_horizon(tmp_path):
     # issue 11: does the answer depend on the number of sessions? The row at the scenario's own horizon is the
     # run itself (same seeds), and with one session no firm has met a rival yet: no cross-bloc standard
     out = tmp_path / "h"
-    proc = simrun("scenarios/bletchley.yaml", "-n", "40", "--horizon-curve", "--out", str(out))
+    proc = simrun("scenarios/bletchley.yaml", "-n", "20", "--horizon-curve", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((out / "summary.json").read_text())
     with open(out / "horizon.csv", newline="") as fh:

@@ -101,10 +101,10 @@ def test_default_sample_sizes_per_method():
 def test_an_input_the_model_ignores_gets_exactly_zero_with_common_random_numbers(tmp_path):
     # the restriction cost multiplies the restrictions in force, and Bletchley has none: it changes nothing.
     # Every point's replication r draws the same streams, so its elementary effects are exactly 0 — without
-    # common random numbers they were the noise of 12 replications per point
+    # common random numbers they were the noise of the replications per point
     # (10 trajectories: with its own streams per point the restriction cost then shows about 0.03)
     out = tmp_path / "sa"
-    proc = simrun("sensitivity", BLETCHLEY, "--n", "10", "-r", "12", "--out", str(out))
+    proc = simrun("sensitivity", BLETCHLEY, "--n", "10", "-r", "6", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     with open(out / "indices.csv") as fh:
         rows = list(csv.DictReader(fh))
