@@ -6,9 +6,11 @@ Most checks call the library or the Typer app in-process (fast); a few drive the
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -523,3 +525,50 @@ def test_a_pool_stopped_by_an_error_leaves_no_manager_thread_for_the_exit_hook(m
         manager = executor.pool._executor_manager_thread
         raise KeyboardInterrupt
     assert manager is not None and not manager.is_alive()
+
+
+def test_a_manager_thread_that_cannot_end_is_kept_and_the_cli_ends_without_joining_it(monkeypatch):
+    # a worker killed while writing its result leaves a partial message: the pool's manager thread then
+    # waits for the rest for ever (seen: a Ctrl-C'd sweep still alive hours later), and so would the exit
+    from concurrent.futures import process
+
+    import sim.cli
+    from sim.experiments import executors
+
+    release = threading.Event()
+
+    def stuck_close(self):
+        release.wait(30)
+
+    monkeypatch.setattr(process._ExecutorManagerThread, "join_executor_internals", stuck_close)
+    monkeypatch.setattr(executors, "MANAGER_JOIN_TIMEOUT", 0.3)
+    monkeypatch.setattr(executors, "STUCK", [])
+    executor = executors.LocalExecutor(2)
+    try:
+        with pytest.raises(KeyboardInterrupt), executor:
+            executor.pool.submit(time.sleep, 30)
+            time.sleep(0.5)
+            raise KeyboardInterrupt
+        assert len(executors.STUCK) == 1 and executors.STUCK[0].is_alive()
+    finally:
+        release.set()  # let the thread end, so that this test process can
+    # the command line then ends the process with the command's own status, without the exit's join
+
+    class EndedError(Exception):
+        pass
+
+    def fake_exit(status):
+        raise EndedError(status)
+
+    def command():
+        raise SystemExit(130)
+
+    monkeypatch.setattr(sim.cli, "load_app", lambda: command)
+    monkeypatch.setattr(os, "_exit", fake_exit)
+    monkeypatch.setattr(sys, "argv", ["simrun", "sweep"])
+    with pytest.raises(EndedError) as ended:
+        sim.cli.main()
+    assert ended.value.args == (130,)
+    monkeypatch.setattr(executors, "STUCK", [])  # nothing stuck: SystemExit goes on as usual
+    with pytest.raises(SystemExit):
+        sim.cli.main()

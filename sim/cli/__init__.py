@@ -60,6 +60,11 @@ def main() -> None:
         EARLY.append(start_plotter())
     try:
         load_app()()
+    except SystemExit as exc:
+        stuck = getattr(sys.modules.get("sim.experiments.executors"), "STUCK", None)
+        if stuck:  # results and messages are out; only a thread the exit would join for ever is left
+            end_now(exc.code)
+        raise
     except OSError as exc:
         if exc.errno not in (errno.EPIPE, errno.ENOSPC):
             raise
@@ -70,6 +75,19 @@ def main() -> None:
         # the process ends here: Python's last full collection would walk every object of the
         # libraries loaded (about 0.1 s after a run); none of them needs collecting
         gc.freeze()
+
+
+def end_now(code: object) -> None:
+    """Flush the output and end the process with ``code`` (SystemExit's), skipping the exit hooks.
+
+    Only after a stopped process pool left a manager thread that cannot end
+    (:data:`sim.experiments.executors.STUCK`): everything is written and said by then.
+    """
+    status = code if isinstance(code, int) else 0 if code is None else 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
 
 
 def output_failed(exc: OSError) -> None:

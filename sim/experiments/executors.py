@@ -29,6 +29,13 @@ CONNECT_TIMEOUT = 5
 """Seconds to wait for a Dask scheduler before giving up."""
 MAX_WORKERS_PER_CORE = 4
 """``--workers`` is capped at this many per core (more only cost memory)."""
+MANAGER_JOIN_TIMEOUT = 10.0
+"""Seconds a pool stopped by a signal or an error waits for its manager thread to end."""
+
+STUCK: list[threading.Thread] = []
+"""Manager threads of stopped pools that did not end: a worker killed while writing its result
+leaves a partial message, and the thread waits on the rest for ever. The interpreter's exit
+would join them for ever too, so :func:`sim.cli.main` ends the process without that join."""
 
 
 def available_cores() -> int:
@@ -178,7 +185,9 @@ class LocalExecutor(Executor):
         # for it (bounded): at exit the interpreter wakes every such pipe, and on Python 3.11 a pipe
         # closed meanwhile makes that print "OSError: Bad file descriptor" after our clean message.
         if manager is not None:
-            manager.join(10)
+            manager.join(MANAGER_JOIN_TIMEOUT)
+            if manager.is_alive():
+                STUCK.append(manager)
 
 
 class DaskExecutor(Executor):
