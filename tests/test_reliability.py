@@ -510,13 +510,13 @@ def test_a_pool_stopped_by_an_error_leaves_no_manager_thread_for_the_exit_hook(m
 
     from sim.experiments.executors import LocalExecutor
 
-    closing = process._ExecutorManagerThread.join_executor_internals
+    manage = process._ExecutorManagerThread.run
 
-    def slow_close(self):  # a manager thread still closing its pipes when the command ends
+    def slow_end(self):  # a manager thread still ending when the command does
+        manage(self)
         time.sleep(1.0)
-        closing(self)
 
-    monkeypatch.setattr(process._ExecutorManagerThread, "join_executor_internals", slow_close)
+    monkeypatch.setattr(process._ExecutorManagerThread, "run", slow_end)
     executor = LocalExecutor(2)
     with pytest.raises(KeyboardInterrupt), executor:
         for _ in range(2):  # both workers busy for longer than the test
@@ -536,11 +536,13 @@ def test_a_manager_thread_that_cannot_end_is_kept_and_the_cli_ends_without_joini
     from sim.experiments import executors
 
     release = threading.Event()
+    manage = process._ExecutorManagerThread.run
 
-    def stuck_close(self):
+    def never_ends(self):
+        manage(self)
         release.wait(30)
 
-    monkeypatch.setattr(process._ExecutorManagerThread, "join_executor_internals", stuck_close)
+    monkeypatch.setattr(process._ExecutorManagerThread, "run", never_ends)
     monkeypatch.setattr(executors, "MANAGER_JOIN_TIMEOUT", 0.3)
     monkeypatch.setattr(executors, "STUCK", [])
     executor = executors.LocalExecutor(2)
