@@ -280,5 +280,8 @@ def test_a_normal_its_field_clips_is_noted_at_its_line_and_still_runs(tmp_path):
     lines[line - 1] = "tension: {normal: [0.95, 0.3]}"
     path = tmp_path / "b.yaml"
     path.write_text("\n".join(lines))
+    note = f"b.yaml:{line}: tension: note: normal [0.95, 0.3] puts 43%"
     proc = simrun("validate", str(path))
-    assert proc.returncode == 0 and f"b.yaml:{line}: tension: note: normal [0.95, 0.3] puts 43%" in proc.stderr
+    assert proc.returncode == 0 and note in proc.stderr
+    ran = simrun(str(path), "-n", "2", "--out", str(tmp_path / "run"))  # the run says it too, from its one load
+    assert ran.returncode == 0 and note in ran.stderr and (tmp_path / "run" / "summary.json").is_file()

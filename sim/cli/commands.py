@@ -14,17 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 import sim.cli
 from sim.scenario.errors import InputError
-
-if TYPE_CHECKING:
-    from sim.scenario import Scenario
-    from sim.scenario.yamlio import Document
 
 app = typer.Typer(
     add_completion=False,
@@ -54,24 +50,10 @@ def fail(exc: InputError) -> None:
     raise typer.Exit(2)
 
 
-def print_notes(doc: Document, scenario: Scenario) -> None:
-    """Print a loaded scenario's notes (FILE:LINE: key: note: ...) to stderr."""
-    from sim.scenario.checks import clipping_notes
-
-    for note in clipping_notes(doc, scenario):
+def print_notes(notes: list) -> None:
+    """Print a scenario's notes (FILE:LINE: key: note: ...) to stderr: things to know, not errors."""
+    for note in notes:
         typer.echo(str(note), err=True)
-
-
-def notes_of(path: Path) -> None:
-    """Print the notes of the scenario file at ``path``; a problem in it is left to the command."""
-    from sim.scenario.load import load_document, validate_document
-
-    try:
-        doc = load_document(path)
-        scenario = validate_document(doc)
-    except InputError:
-        return
-    print_notes(doc, scenario)
 
 
 class Stopped(KeyboardInterrupt):
@@ -167,7 +149,6 @@ def run(
     """Run a scenario's replications, print the outcome tables and write a result folder."""
     from sim.outputs.plot_process import PlotError
 
-    notes_of(scenario)
     try:
         # a second process imports matplotlib meanwhile, then draws the figures
         with sim.cli.take_plotter() as plotter:
@@ -195,6 +176,7 @@ def run(
         raise typer.Exit(exit_code(exc)) from None
     from sim.outputs.console import render_summary
 
+    print_notes(study.notes)
     names = {a.id: a.name for a in study.scenario.actors}
     render_summary(study.summary, names, out)
     if horizon_curve:
@@ -222,6 +204,7 @@ def validate(
     ] = False,
 ) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
+    from sim.scenario.checks import clipping_notes
     from sim.scenario.load import load_document, validate_document
 
     problems = []
@@ -241,7 +224,7 @@ def validate(
                 f"{len(s.issues)} issues",
                 highlight=False,
             )
-            print_notes(doc, s)
+            print_notes(clipping_notes(doc, s))
         except InputError as exc:
             problems += exc.problems
     if problems:

@@ -25,13 +25,11 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from sim.experiments.history_record import Case
+from sim.experiments.history_record import LEVELS, Case
 from sim.experiments.history_scores import Prediction
 
 DRAWS = 4000
 """Bootstrap samples per case: the hit chance's standard error is at most 0.008."""
-
-LEVELS = ("government", "business")
 
 
 def hit_chance(prediction: Prediction, observed: str, replications: int, rng: np.random.Generator) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.experiments.runner import EVENT_COLUMNS, Replication, check_replications, check_seed, run_replications
@@ -15,7 +15,10 @@ from sim.outputs.files import check_out, default_out, manifest, publish, write_c
 from sim.outputs.plot_data import figures, figures_data
 from sim.outputs.plot_process import Plotter
 from sim.outputs.summary import summarise
-from sim.scenario import Scenario, load_scenario, scenario_hash
+from sim.scenario import Scenario, scenario_hash
+from sim.scenario.checks import clipping_notes
+from sim.scenario.errors import Problem
+from sim.scenario.load import load_document, validate_document
 
 FIGURE_FILES = ("agreement.png", "positions.png")
 """The files of :func:`sim.outputs.plot_data.figures`, in its order."""
@@ -29,6 +32,7 @@ class Study:
     out: Path
     summary: dict
     elapsed: float
+    notes: list[Problem] = field(default_factory=list)  # what validate says of the file, not errors
 
 
 def rounds_table(reps: list[Replication]) -> dict[str, list]:
@@ -63,7 +67,8 @@ def run_study(
     folder is written.
     """
     check_seed(seed)
-    scenario = load_scenario(scenario_file)
+    doc = load_document(scenario_file)
+    scenario = validate_document(doc)
     n = scenario.replications if replications is None else replications
     # a run keeps every replication's rounds and events: about 1.7 kB per round and actor
     check_replications(n, allow_large=allow_large, bytes_each=2048 * scenario.rounds * len(scenario.actors))
@@ -120,4 +125,4 @@ def run_study(
         )
 
     target = publish(target, fill)
-    return Study(scenario, target, summary, elapsed)
+    return Study(scenario, target, summary, elapsed, clipping_notes(doc, scenario))
