@@ -514,14 +514,14 @@ def test_a_pool_stopped_by_an_error_leaves_no_manager_thread_for_the_exit_hook(m
 
     def slow_end(self):  # a manager thread still ending when the command does
         manage(self)
-        time.sleep(1.0)
+        time.sleep(0.5)
 
     monkeypatch.setattr(process._ExecutorManagerThread, "run", slow_end)
     executor = LocalExecutor(2)
     with pytest.raises(KeyboardInterrupt), executor:
         for _ in range(2):  # both workers busy for longer than the test
             executor.pool.submit(time.sleep, 30)
-        time.sleep(0.5)
+        time.sleep(0.2)
         manager = executor.pool._executor_manager_thread
         raise KeyboardInterrupt
     assert manager is not None and not manager.is_alive()
@@ -549,7 +549,7 @@ def test_a_manager_thread_that_cannot_end_is_kept_and_the_cli_ends_without_joini
     try:
         with pytest.raises(KeyboardInterrupt), executor:
             executor.pool.submit(time.sleep, 30)
-            time.sleep(0.5)
+            time.sleep(0.2)
             raise KeyboardInterrupt
         assert len(executors.STUCK) == 1 and executors.STUCK[0].is_alive()
     finally:
