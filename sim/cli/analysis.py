@@ -138,7 +138,12 @@ def backtest(
     dataset: Annotated[
         str, typer.Argument(help="dataset format: deu (DEU III, EU legislation) or history (AI-governance record)")
     ],
-    path: Annotated[Path, typer.Argument(help="the dataset file (deu: TSV; history: the record YAML)")],
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="the dataset file (deu: TSV; history: the record YAML); default the copy shipped with simrun"
+        ),
+    ] = None,
     out_dir: OutOpt = None,
     scenarios: Annotated[
         Path | None, typer.Option("--scenarios", help="history: folder of case files (default scenarios/history)")
@@ -165,6 +170,10 @@ def backtest(
     ] = None,
 ) -> None:
     """Compare the model with real outcomes: DEU III issues (deu) or the AI-governance record (history)."""
+    from sim import data
+
+    if path is None:
+        path = data.HISTORY if dataset == "history" else data.DEU
     if dataset == "history":
         from sim.cli.history import backtest_history
 

@@ -33,6 +33,7 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
                 out.append(((field, i, "id"), f"duplicate id {item.id!r}"))
             seen.add(item.id)
     technical = [i.id for i in s.issues if i.technical] or issue_ids
+    out += _stance_checks(s)
     for i, a in enumerate(s.actors):
         # companies negotiate only the technical issues in the forum; governments all
         needed = issue_ids if a.kind == "government" else technical
@@ -229,3 +230,28 @@ def clipping_notes(doc: Document, scenario: Scenario) -> list[Problem]:
                 )
             )
     return notes
+
+
+def _stance_checks(s: Scenario) -> list[tuple[tuple, str]]:
+    """Dated stance periods name an actor of the scenario and fields it has."""
+    from sim.scenario.schema import STANCE_FIELDS
+
+    out: list[tuple[tuple, str]] = []
+    actors = {a.id: a for a in s.actors}
+    for i, period in enumerate(s.stances):
+        actor = actors.get(period.actor)
+        if actor is None:
+            out.append((("stances", i, "actor"), f"unknown actor {period.actor!r}; actors are {sorted(actors)}"))
+            continue
+        for key in period.set:
+            head, _, issue = key.partition(".")
+            if head not in STANCE_FIELDS or bool(issue) != (head in ("position", "salience")):
+                out.append(
+                    (
+                        ("stances", i, "set", key),
+                        f"a stance period sets {', '.join(STANCE_FIELDS[:4])}, position.<issue> or salience.<issue>",
+                    )
+                )
+            elif issue and issue not in getattr(actor, head):
+                out.append((("stances", i, "set", key), f"{period.actor} has no {head} on {issue!r}"))
+    return out

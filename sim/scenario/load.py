@@ -30,7 +30,35 @@ def validate_document(doc: Document) -> Scenario:
     found = cross_check(scenario)
     if found:
         raise InputError([Problem(doc.file_of(loc), doc.line_of(loc), dotted(loc), msg) for loc, msg in found])
-    return seat(scenario)
+    return seat(at_date(scenario))
+
+
+def at_date(scenario: Scenario) -> Scenario:
+    """The actors' stances at the scenario's ``date``: every period whose event came before it, oldest first.
+
+    Runs on a checked scenario; a scenario without a date keeps the traits it writes.
+    """
+    if scenario.date is None or not scenario.stances:
+        return scenario
+    data = scenario.model_dump(mode="json")
+    actors = {a["id"]: a for a in data["actors"]}
+    for i in sorted(in_force(scenario), key=lambda i: scenario.stances[i].since):
+        period = data["stances"][i]  # its values as written (a distribution stays one)
+        actor = actors[period["actor"]]
+        for key, value in period["set"].items():
+            head, _, issue = key.partition(".")
+            if issue:
+                actor[head] = {**actor[head], issue: value}
+            else:
+                actor[head] = value
+    return Scenario.model_validate(data)
+
+
+def in_force(scenario: Scenario) -> list[int]:
+    """Indices of the stance periods in force at the scenario's date: their event was on an earlier day."""
+    if scenario.date is None:
+        return []
+    return [i for i, p in enumerate(scenario.stances) if p.since < scenario.date]
 
 
 def seat(scenario: Scenario) -> Scenario:
@@ -115,8 +143,9 @@ def scenario_from_text(text: str, file: str = "<string>") -> Scenario:
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the validated scenario in canonical JSON (comments and layout ignored)."""
     data = scenario.model_dump(mode="json")
-    if data.get("at_table") is None:
-        data.pop("at_table", None)  # hashes of scenarios without the field stay what they were
+    for key in ("at_table", "date", "stances"):  # hashes of scenarios without these fields stay what they were
+        if not data.get(key):
+            data.pop(key, None)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -6,6 +6,7 @@ nothing is hidden in code. :mod:`sim.scenario.load` reads it from YAML.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -209,6 +210,36 @@ class Coefficients(Strict):
     relief: Unit = Field(0.3, description="restriction removed by such a deal")
 
 
+STANCE_FIELDS = ("ambition", "legitimacy", "gain", "flexibility", "position", "salience")
+"""What a dated stance period may set: an actor's standing traits (``position.<issue>``, ``salience.<issue>``)."""
+
+
+class DatedSource(Source):
+    """A source with the date it was published or the event it records happened."""
+
+    date: dt.date = Field(description="when the source was published or its event happened (YYYY-MM-DD)")
+
+
+class StancePeriod(Strict):
+    """An actor's standing traits from a dated event on (an election, a new policy, a law).
+
+    A scenario with a ``date`` takes, for each actor, every period whose ``since`` is before
+    that date (a text agreed on the day of a policy did not yet know it), in date order: the
+    latest value of each field wins. Every source of
+    a period must be dated before the cases that use it (``simrun validate --sources``).
+    """
+
+    actor: Id
+    since: dt.date = Field(description="the day the event took effect (YYYY-MM-DD)")
+    event: str = Field(min_length=1, description="what changed, in words")
+    set: dict[str, Number(0.0, 100.0)] = Field(
+        min_length=1,
+        description="fields and their values from this date: ambition, legitimacy, gain, flexibility, "
+        "position.<issue>, salience.<issue>; each is checked against its field's range once applied",
+    )
+    sources: list[DatedSource] = Field(min_length=1)
+
+
 class Scenario(Strict):
     """A negotiation: who, over what, under which tension and rules."""
 
@@ -236,6 +267,12 @@ class Scenario(Strict):
     rounds: int = Field(12, ge=1, le=1000)
     replications: int = Field(200, ge=1, le=1_000_000)
     seed: int = Field(20231101, ge=0, lt=2**63, description="master seed of the replications (0 <= seed < 2**63)")
+    date: dt.date | None = Field(
+        None, description="the day the text was agreed (YYYY-MM-DD): actors take the stances of events before it"
+    )
+    stances: list[StancePeriod] = Field(
+        default_factory=list, description="dated stance periods of the actors (applied at ``date``)"
+    )
 
     # -- derived views ---------------------------------------------------------
     @property
