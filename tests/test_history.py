@@ -20,9 +20,9 @@ from sim.experiments.history_scores import Prediction, choose_loo, rps, score_ca
 from sim.scenario import load_scenario
 from sim.scenario.errors import InputError
 
-RECORD = ROOT.parent / "shared" / "data" / "history.yaml"
+RECORD = ROOT / "sim" / "data" / "history.yaml"  # the copy shipped with simrun (test_data.py keeps it equal)
 CASES = ROOT / "scenarios" / "history"
-needs_record = pytest.mark.skipif(not RECORD.exists(), reason="the shared history record is not beside the repository")
+needs_record = pytest.mark.skipif(not RECORD.exists(), reason="the shipped record is missing")
 
 ENTRY = """\
 - id: {id}
@@ -52,11 +52,9 @@ def case(at_table, signed, depth, level="government") -> Case:
 
 
 def test_shipped_record_loads_with_the_line_of_each_entry():
-    if not RECORD.exists():
-        pytest.skip("no shared record")
     cases = load_record(RECORD)
-    assert len(cases) == 19
     lines = RECORD.read_text().splitlines()
+    assert len(cases) == sum(line.startswith("- id: ") for line in lines)  # every entry, however many
     for c in cases:
         assert lines[c.line - 1].strip() == f"- id: {c.id}"
     geneva = next(c for c in cases if c.id == "us_china_geneva_2024")
@@ -186,18 +184,55 @@ def test_business_pattern_from_adoption_shares_and_quorum():
     assert ranks == {"us": 2, "uk": 2, "china": 0}
 
 
-def test_western_median_baseline_reads_stances_not_outcomes():
-    # REAIM (military AI): the US and UK's stated ambition 0.25 is the declaration rung
-    reaim = load_scenario(CASES / "reaim_2024_blueprint.yaml")
-    c = case(["us", "uk", "china"], ["us", "uk"], "declaration")
-    assert western_median(c, reaim).patterns == {"declaration:china;uk;us": 1.0}
-    # TTC: us ambition 0.75 (shared testing), eu 1.0 (binding): the lower median
+def test_western_median_baseline_reads_dated_stances_not_outcomes():
+    # TTC, Dec 2022: the US's stance of its day is EO 13859's principles (0.25 declaration), the EU's the
+    # AI Act proposal (1.0 binding): the lower median is a declaration (the record: shared testing)
     ttc = load_scenario(CASES / "ttc_ai_roadmap_2022.yaml")
     c2 = case(["us", "eu"], ["us", "eu"], "shared_testing")
-    assert western_median(c2, ttc).patterns == {"shared_testing:eu;us": 1.0}
-    # with no ambition stated, the binding_force stance: us 0.30 → declaration, eu 0.9 → binding
+    assert western_median(c2, ttc).patterns == {"declaration:eu;us": 1.0}
+    # the same table a year later: EO 14110 (30 Oct 2023) has moved the US to shared testing
+    later = load_scenario_at(CASES / "ttc_ai_roadmap_2022.yaml", "2024-06-01")
+    assert western_median(c2, later).patterns == {"shared_testing:eu;us": 1.0}
+    # with no ambition at all, the binding_force stance: us 0.30 → declaration, eu 0.9 → binding
     bare = ttc.model_copy(update={"actors": [a.model_copy(update={"ambition": None}) for a in ttc.actors]})
     assert western_median(c2, bare).patterns == {"declaration:eu;us": 1.0}
+
+
+def load_scenario_at(path, date):
+    """A case file loaded as if dated ``date`` (a copy beside the base)."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+    shutil.copy(CASES / "base.yaml", folder / "base.yaml")
+    text = re.sub(r"(?m)^date: .*$", f"date: {date}", Path(path).read_text())
+    (folder / "case.yaml").write_text(text)
+    return load_scenario(folder / "case.yaml")
+
+
+def test_a_case_takes_the_stances_of_events_before_its_date():
+    def us(name):
+        return next(a for a in load_scenario(CASES / f"{name}.yaml").governments if a.id == "us").ambition
+
+    assert us("oecd_2019") == 0.25  # EO 13859 (Feb 2019): principles
+    assert us("g7_hiroshima_2023") == 0.5  # signed the day of EO 14110: only the July 2023 commitments count
+    assert us("us_china_geneva_2024") == 0.75  # EO 14110 and the safety institute
+    assert us("apec_ai_2025") == 0.25  # EO 14148 revoked EO 14110 (20 Jan 2025)
+
+
+def test_knocking_out_the_dated_stances_changes_the_forecast():
+    """INASI 2024 (shared testing by the three democracies): with the stances of its date the model
+    tables shared testing; without them (every ambition at the base's 0.25) a declaration."""
+    from sim.experiments.history_predictors import case_rows, model_prediction
+
+    record = {c.id: c for c in load_record(RECORD)}
+    dated = load_scenario(CASES / "inasi_2024.yaml")
+    undated = load_scenario_at(CASES / "inasi_2024.yaml", "2018-01-01")  # before every period
+    assert {a.ambition for a in undated.governments} == {0.25}
+    with_stances = model_prediction(record["inasi_2024"], dated, case_rows(dated, 40, 7))
+    without = model_prediction(record["inasi_2024"], undated, case_rows(undated, 40, 7))
+    assert with_stances.modal[0] == "shared_testing:eu;uk;us"
+    assert without.modal[0] == "declaration:eu;uk;us"
 
 
 def test_leave_one_out_picks_the_best_point_on_the_other_cases():
@@ -255,20 +290,21 @@ def test_absent_chair_becomes_none_and_unknown_seat_exits_2(tmp_path, small_text
 @needs_record
 def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
     out = tmp_path / "res"
-    proc = simrun("backtest", "history", str(RECORD), "--replications", "20", "--out", str(out))
+    proc = simrun("backtest", "history", "--no-fit", "--replications", "20", "--out", str(out))  # the shipped record
     assert proc.returncode == 0, proc.stderr
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["cases"] == 19 and summary["replications"] == 20
+    n = summary["cases"]
+    assert n == len(load_record(RECORD)) and summary["replications"] == 20 and summary["missing_case_files"] == []
     assert set(summary["predictors"]) >= {"model", "everyone_declares", "western_median", "stored:v1"}
     with open(out / "cases.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["case"] for r in rows] == [c["case"] for c in summary["predictors"]["model"]["cases"]]
-    for name in ("model", "everyone_declares", "stored:v1"):
+    for name in ("model", "everyone_declares", "lookup_rule"):
         col = name.replace(":", "_")
         t = summary["predictors"][name]["totals"]
         assert t["hits"] == sum(r[f"{col}_hit"] == "1" for r in rows)
-        assert t["mean_p_observed"] == pytest.approx(sum(float(r[f"{col}_p_observed"]) for r in rows) / 19, abs=1e-5)
-        assert t["mean_rps"] == pytest.approx(sum(float(r[f"{col}_rps"]) for r in rows) / 19, abs=1e-5)
+        assert t["mean_p_observed"] == pytest.approx(sum(float(r[f"{col}_p_observed"]) for r in rows) / n, abs=1e-5)
+        assert t["mean_rps"] == pytest.approx(sum(float(r[f"{col}_rps"]) for r in rows) / n, abs=1e-5)
         for level in ("government", "business"):  # the by-track means are the means over that track's rows
             mine = [float(r[f"{col}_rps"]) for r in rows if r["level"] == level]
             assert t[f"mean_rps_{level}"] == pytest.approx(sum(mine) / len(mine), abs=1e-5)
@@ -279,7 +315,8 @@ def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
     all_declared = [k for k, c in record.items() if c.depth == "declaration" and set(c.signed) == set(c.at_table)]
     assert sorted(r["case"] for r in rows if r["everyone_declares_hit"] == "1") == sorted(all_declared)
     assert (out / "p_observed.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "so these hits are in-sample; --fit gives leave-one-out" in " ".join(proc.stdout.split())
+    assert "only in-sample scores; run without --no-fit for out-of-sample scores" in " ".join(proc.stdout.split())
+    assert summary["out_of_sample"]["fitted"] is False
     missed = [c for c in summary["predictors"]["model"]["cases"] if not c["hit"]]
     assert [f["case"] for f in summary["model_failures"]] == [c["case"] for c in missed]
     for f in summary["model_failures"]:
@@ -296,7 +333,8 @@ def test_command_on_the_shipped_record_writes_consistent_files(tmp_path):
             assert noise["hit_chance"][r["case"]] == 0
         if float(r["model_p_observed"]) == 1:
             assert noise["hit_chance"][r["case"]] == 1
-    assert f"government {low}–{high} of 14" in proc.stdout
+    governments = sum(r["level"] == "government" for r in rows)
+    assert f"government {low}–{high} of {governments}" in proc.stdout
     g20 = next(line for line in proc.stdout.splitlines() if line.startswith("│ g20_2019 "))
     assert g20.rstrip(" │").endswith(f"{noise['hit_chance']['g20_2019']:.2f}")  # the per-case table shows it
     g20 = next(line for line in proc.stdout.splitlines() if line.startswith("│ g20_2019 "))
@@ -357,12 +395,13 @@ def test_the_fit_on_worker_processes_equals_the_serial_fit(tmp_path):
 
 
 @needs_record
-def test_case_file_must_seat_the_record_at_table_and_exist(tmp_path):
+def test_case_file_must_seat_the_record_at_table_and_a_missing_one_is_named(tmp_path):
     blocks = re.split(r"(?m)^(?=- id: )", RECORD.read_text())
     (tmp_path / "r.yaml").write_text(
-        "".join(b for b in blocks if b.startswith(("- id: apec_ai_2025\n", "- id: fmf_2023\n")))
+        "".join(b for b in blocks if b.startswith(("- id: apec_ai_2025\n", "- id: fmf_2023\n", "- id: g20_2019\n")))
     )
     shutil.copy(CASES / "base.yaml", tmp_path / "base.yaml")
+    shutil.copy(CASES / "g20_2019.yaml", tmp_path / "g20_2019.yaml")
     (tmp_path / "apec_ai_2025.yaml").write_text(
         (CASES / "apec_ai_2025.yaml").read_text().replace("[us, china]", "[us, eu, china]")
     )
@@ -370,31 +409,24 @@ def test_case_file_must_seat_the_record_at_table_and_exist(tmp_path):
         load_cases(tmp_path / "r.yaml", tmp_path)
     found = [str(p) for p in exc.value.problems]
     assert any("apec_ai_2025.yaml:1: at_table: must seat the record's at_table ['us', 'china']" in f for f in found)
-    assert any(re.search(r"r\.yaml:\d+: fmf_2023: no case file .*fmf_2023\.yaml", f) for f in found)
-
-
-@needs_record
-def test_a_presidency_from_outside_the_four_holds_the_pen_and_is_not_scored(tmp_path):
-    """G7 Hiroshima: seated, Japan's presidency tables a voluntary code; knocked out, the
-    three democracies go to shared testing (the v2 miss). Japan never enters a pattern."""
-    from sim.experiments.history_predictors import case_rows
-
-    cases = {c.id: c for c in load_record(RECORD)}
-    g7 = cases["g7_hiroshima_2023"]
-    seated = load_scenario(CASES / "g7_hiroshima_2023.yaml")
-    assert seated.chair == "japan" and "japan" in seated.at_table and "japan" not in g7.at_table
-    with_host = [row_pattern(r, g7, seated)[0] for r in case_rows(seated, 40, 7)]
-    assert set(with_host) == {"voluntary_commitments:eu;uk;us"}  # Japan signs too, but is not scored
-
-    text = (CASES / "g7_hiroshima_2023.yaml").read_text()
-    knocked = text.replace("at_table: [us, uk, eu, japan]", "at_table: [us, uk, eu]").replace(
-        "chair: japan", "chair: null"
-    )
-    shutil.copy(CASES / "base.yaml", tmp_path / "base.yaml")
-    (tmp_path / "g7.yaml").write_text(knocked)
-    no_host = load_scenario(tmp_path / "g7.yaml")
-    assert no_host.chair is None and "japan" not in [a.id for a in no_host.governments]
-    assert {row_pattern(r, g7, no_host)[0] for r in case_rows(no_host, 40, 7)} == {"shared_testing:eu;uk;us"}
+    assert not any("fmf_2023" in f for f in found)  # no case file: skipped and named, not an error
+    (tmp_path / "apec_ai_2025.yaml").unlink()
+    cases, _, missing = load_cases(tmp_path / "r.yaml", tmp_path)
+    assert [c.id for c in cases] == ["g20_2019"] and sorted(c.id for c in missing) == ["apec_ai_2025", "fmf_2023"]
+    with pytest.raises(InputError) as exc:
+        load_cases(tmp_path / "r.yaml", tmp_path, strict=True)
+    found = [str(p) for p in exc.value.problems]
+    assert any(re.search(r"r\.yaml:\d+: fmf_2023: no case file .*fmf_2023\.yaml \(--strict\)", f) for f in found)
+    # the command names the missing cases, and --strict refuses with exit status 2
+    out = tmp_path / "res"
+    proc = simrun("backtest", "history", str(tmp_path / "r.yaml"), "--scenarios", str(tmp_path), "--no-fit",
+                  "-n", "4", "--out", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Not scored, no case file" in proc.stderr and "fmf_2023, apec_ai_2025" in " ".join(proc.stderr.split())
+    assert json.loads((out / "summary.json").read_text())["missing_case_files"] == ["fmf_2023", "apec_ai_2025"]
+    strict = simrun("backtest", "history", str(tmp_path / "r.yaml"), "--scenarios", str(tmp_path), "--strict",
+                    "--no-fit", "-n", "4", "--out", str(tmp_path / "res2"))  # fmt: skip
+    assert strict.returncode == 2 and "Traceback" not in strict.stderr and not (tmp_path / "res2").exists()
 
 
 @needs_record
@@ -419,32 +451,6 @@ def test_an_actor_s_coefficient_is_fitted_where_it_is_seated_and_a_typo_is_an_er
 
 
 # -- the record's inputs and the fitted coefficients ------------------------------------
-
-
-@needs_record
-def test_geneva_has_no_text_because_the_us_wanted_none_and_a_declaration_is_too_deep_for_it():
-    # the record's one stated pre-meeting aim ("not designed to produce deliverables") is the
-    # US's ambition 0; through the depth cost (λ·(d − a)) it declines every rung as too deep
-    from sim.experiments.history_predictors import case_rows, model_prediction
-
-    record = {c.id: c for c in load_record(RECORD)}
-    geneva = load_scenario(CASES / "us_china_geneva_2024.yaml")
-    assert next(a for a in geneva.governments if a.id == "us").ambition == 0.0
-    stated = model_prediction(record["us_china_geneva_2024"], geneva, case_rows(geneva, 60, 7))
-    assert stated.patterns.get("none:", 0.0) == 1.0
-    base_us = next(a for a in load_scenario(CASES / "base.yaml").actors if a.id == "us")
-    unstated = geneva.model_copy(
-        update={
-            "actors": [
-                a.model_copy(update={"ambition": base_us.ambition}) if a.id == "us" else a for a in geneva.actors
-            ]
-        }
-    )
-    talks = model_prediction(record["us_china_geneva_2024"], unstated, case_rows(unstated, 60, 7))
-    assert talks.patterns.get("declaration:china;us", 0.0) >= 0.5  # without it, a declaration (v2's miss)
-    no_cost = geneva.model_copy(update={"model": geneva.model.model_copy(update={"depth_cost": 0.0})})
-    knocked = model_prediction(record["us_china_geneva_2024"], no_cost, case_rows(no_cost, 60, 7))
-    assert knocked.patterns.get("none:", 0.0) < 0.5  # the ambition acts only through the depth cost
 
 
 def test_schema_defaults_are_the_shipped_models_coefficients():

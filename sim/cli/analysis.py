@@ -156,10 +156,16 @@ def backtest(
         list[str] | None,
         typer.Option(
             "--fit",
-            help="history: coefficient grid PATH=start:stop:count for leave-one-out (repeatable); "
-            "a stopped fit resumes when run again with the same --out",
+            help="history: coefficient grid PATH=start:stop:count fitted out of sample (repeatable; default the "
+            "324-point grid of the five fitted coefficients); a stopped fit resumes when run again with the same --out",
         ),
     ] = None,
+    no_fit: Annotated[
+        bool, typer.Option("--no-fit", help="history: no fit grid, in-sample scores only (quick)")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="history: refuse a record with a case that has no case file")
+    ] = False,
     save_baseline: Annotated[
         str | None,
         typer.Option("--save-baseline", help="history: freeze the model's predictions as baselines/NAME.json"),
@@ -177,12 +183,16 @@ def backtest(
     if dataset == "history":
         from sim.cli.history import backtest_history
 
-        backtest_history(path, out_dir, scenarios, replications, seed, fit or [], save_baseline, workers)
+        if no_fit and fit:
+            fail(InputError([Problem("--no-fit", 0, "", "--no-fit and --fit exclude each other")]))
+        backtest_history(
+            path, out_dir, scenarios, replications, seed, [] if no_fit else fit or None, save_baseline, workers, strict
+        )
         return
     if dataset != "deu":
         fail(InputError([Problem("DATASET", 0, "", f"unknown dataset format {dataset!r}; known: deu, history")]))
     history_only = (("--scenarios", scenarios), ("--seed", seed), ("--fit", fit), ("--save-baseline", save_baseline),
-                    ("--workers", workers))  # fmt: skip
+                    ("--workers", workers), ("--no-fit", no_fit), ("--strict", strict))  # fmt: skip
     extra = [name for name, value in history_only if value]
     if extra or replications != 200:
         fail(InputError([Problem("deu", 0, "", f"{', '.join(extra) or '--replications'}: only for history")]))

@@ -21,18 +21,22 @@ def backtest_history(
     scenarios: Path | None,
     replications: int,
     seed: int | None,
-    fit: list[str],
+    fit: list[str] | None,
     name: str | None,
     workers: int | None = None,
+    strict: bool = False,
 ) -> None:
-    """``simrun backtest history RECORD``: every case of the record, model against baselines.
+    """``simrun backtest history [RECORD]``: every case of the record, model against baselines, out of sample.
+
+    ``fit`` None fits the default grid (:data:`~sim.experiments.history.DEFAULT_FIT`); an
+    empty list fits nothing (``--no-fit``: in-sample scores only).
 
     A fit (``--fit``) keeps every finished grid run beside ``--out``
     (:mod:`sim.experiments.history_checkpoint`): stopped by Ctrl-C, SIGTERM, SIGHUP or a
     crash, the same command with the same ``--out`` computes only the missing runs.
     """
     from sim.experiments.executors import available_cores
-    from sim.experiments.history import DEFAULT_SCENARIOS, plan_history, run_history
+    from sim.experiments.history import DEFAULT_FIT, DEFAULT_SCENARIOS, plan_history, run_history
     from sim.experiments.history_checkpoint import Checkpoint, partial_folder
     from sim.experiments.history_report import baseline_path, render, save_baseline, summary_of, write_history
     from sim.outputs.files import check_out, default_out, publish
@@ -44,7 +48,12 @@ def backtest_history(
         check_out(target)
         if name:
             baseline_path(folder, name)  # a bad or taken name fails before the runs, not after
-        plan = plan_history(record, folder, seed, fit)
+        plan = plan_history(record, folder, seed, list(DEFAULT_FIT) if fit is None else fit, strict)
+        if plan.missing:
+            err.print(
+                f"[yellow]Not scored, no case file in {folder}: {', '.join(c.id for c in plan.missing)} "
+                "(--strict refuses instead).[/yellow]"
+            )
         if plan.points:
             checkpoint = Checkpoint(partial_folder(target), plan.identity(replications))
             runs = len(plan.points) * len(plan.cases)

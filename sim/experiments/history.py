@@ -20,7 +20,7 @@ from pathlib import Path
 from sim.experiments.history_checkpoint import Checkpoint
 from sim.experiments.history_predictors import BASELINES, case_rows, model_prediction
 from sim.experiments.history_record import ACTORS, LADDER, Case, load_record
-from sim.experiments.history_scores import CaseScore, Prediction, choose_loo, score_case
+from sim.experiments.history_scores import CaseScore, Prediction, choose_loo, choose_on, score_case
 from sim.experiments.sweep_spec import Axis, apply_point, grid_points, parse_vary
 from sim.outputs.files import code_sha256
 from sim.scenario import Scenario, load_scenario
@@ -30,40 +30,63 @@ DEFAULT_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "history
 """``scenarios/history`` of the project (the case files and ``baselines/``)."""
 
 
+DEFAULT_FIT = (
+    "model.kappa0_government=0.02,0.06,0.15",
+    "model.kappa1_government=0.7,1.0,1.3",
+    "model.depth_cost=2,3,5",
+    "business.restriction_per_tension=0,0.125,0.25,0.5",
+    "model.focal_gain=0,0.025,0.05",
+)
+"""The coefficient grid fitted out of sample by default (324 points): the five fitted coefficients of base.yaml."""
+
+
 def case_file(folder: Path, case: Case) -> Path:
     """``<folder>/<id>.yaml``."""
     return folder / f"{case.id}.yaml"
 
 
-def load_cases(record: str | Path, scenarios: Path) -> tuple[list[Case], dict[str, Scenario]]:
-    """The record's cases and each case's scenario; a missing case file is an error at its entry."""
-    cases = load_record(record)
+def load_cases(
+    record: str | Path, scenarios: Path, strict: bool = False
+) -> tuple[list[Case], dict[str, Scenario], list[Case]]:
+    """The record's cases that have a case file, each case's scenario, and the cases without one.
+
+    A case with no file is skipped and named (the third list); with ``strict`` it is an
+    error at its entry. Any problem in a file that exists is an error.
+    """
+    everything = load_record(record)
     problems: list[Problem] = []
     loaded = {}
-    for case in cases:
+    cases, missing = [], []
+    for case in everything:
         path = case_file(scenarios, case)
         if not path.is_file():
-            problems.append(Problem(str(record), case.line, f"{case.id}", f"no case file {path}"))
+            if strict:
+                problems.append(Problem(str(record), case.line, f"{case.id}", f"no case file {path} (--strict)"))
+            missing.append(case)
             continue
+        cases.append(case)
         try:
             loaded[case.id] = load_scenario(path)
         except InputError as exc:
             problems += exc.problems
             continue
-        if [lv.name for lv in loaded[case.id].ladder] != list(LADDER[1:]):
+        scenario = loaded[case.id]
+        if [lv.name for lv in scenario.ladder] != list(LADDER[1:]):
             problems.append(Problem(str(path), 1, "depth_ladder", f"must be the record's rungs {list(LADDER[1:])}"))
-        # The record names only the four; a case may also seat a host from outside them
-        # (a G7/G20 presidency, which holds the pen), which is never scored.
-        seated = loaded[case.id].at_table
+        seated = scenario.at_table
         if seated is None or sorted(a for a in seated if a in ACTORS) != sorted(case.at_table):
             problems.append(
                 Problem(
                     str(path), 1, "at_table", f"must seat the record's at_table {list(case.at_table)}, not {seated}"
                 )
             )
+        if scenario.date is not None and scenario.date.isoformat() != case.date:
+            problems.append(Problem(str(path), 1, "date", f"must be the record's date {case.date}"))
     if problems:
         raise InputError(problems)
-    return cases, loaded
+    if not cases:
+        raise InputError([Problem(str(record), 0, "", f"no case of the record has a case file in {scenarios}")])
+    return cases, loaded, missing
 
 
 def load_stored(folder: Path) -> dict[str, dict[str, Prediction]]:
@@ -115,6 +138,7 @@ class HistoryPlan:
     points: list[dict]
     grids: dict[str, list[Scenario]]
     stored: dict[str, dict[str, Prediction]]
+    missing: list[Case] = field(default_factory=list)
 
     def identity(self, replications: int) -> dict:
         """What makes two fits the same computation: entries, case scenarios, grid, replications, seed, code."""
@@ -147,13 +171,41 @@ class HistoryResult:
     chosen: list[int] = field(default_factory=list)
     loo: list[CaseScore] = field(default_factory=list)
     loo_predictions: list[Prediction] = field(default_factory=list)
+    splits: dict[str, Split] = field(default_factory=dict)
+    missing: list[Case] = field(default_factory=list)
+
+
+SPLIT_DATE = "2024-01-01"
+"""The time split: cases dated before it against cases dated on or after it."""
+
+
+@dataclass
+class Split:
+    """A time split of the record: the point fitted on the ``train`` cases, its forecasts of the ``test`` cases."""
+
+    train: list[str]
+    test: list[str]
+    chosen: int
+    scores: list[CaseScore]
+    predictions: list[Prediction]
+
+
+def time_folds(cases: list[Case]) -> dict[str, tuple[list[int], list[int]]]:
+    """``time_split_forward``: fit before :data:`SPLIT_DATE`, forecast after; ``time_split_backward``: the reverse."""
+    before = [i for i, c in enumerate(cases) if c.date < SPLIT_DATE]
+    after = [i for i, c in enumerate(cases) if c.date >= SPLIT_DATE]
+    return {"time_split_forward": (before, after), "time_split_backward": (after, before)}
 
 
 def plan_history(
-    record: str | Path, scenarios: Path = DEFAULT_SCENARIOS, seed: int | None = None, fit: list[str] | None = None
+    record: str | Path,
+    scenarios: Path = DEFAULT_SCENARIOS,
+    seed: int | None = None,
+    fit: list[str] | None = None,
+    strict: bool = False,
 ) -> HistoryPlan:
     """Load the record, the case files, the stored baselines and every ``--fit`` grid point; raise on any problem."""
-    cases, loaded = load_cases(record, scenarios)
+    cases, loaded, missing = load_cases(record, scenarios, strict)
     master = seed if seed is not None else loaded[cases[0].id].seed
     axes = parse_fit(fit or [])
     points = grid_points(axes) if axes else []
@@ -164,7 +216,7 @@ def plan_history(
         if actor and not any(actor in _seated(s) for s in loaded.values()):
             raise InputError([Problem("--fit", 0, axis.path, f"no case seats an actor {actor!r}")])
     grids = {c.id: [_at(loaded[c.id], p) for p in points] for c in cases}
-    return HistoryPlan(str(record), cases, loaded, master, axes, points, grids, load_stored(scenarios))
+    return HistoryPlan(str(record), cases, loaded, master, axes, points, grids, load_stored(scenarios), missing)
 
 
 def _predict_task(task: tuple[int, int, Case, Scenario, int, int]) -> tuple[int, int, Prediction]:
@@ -227,12 +279,23 @@ def run_history(
         predictions[f"stored:{name}"] = stored
     scores = {name: [score_case(c, preds[c.id]) for c in cases if c.id in preds] for name, preds in predictions.items()}
     result = HistoryResult(cases, replications, plan.seed, predictions, scores, plan.axes, points)
+    result.missing = list(plan.missing)
     if points:
         table = [[score_case(c, grid[k][i]) for i, c in enumerate(cases)] for k in range(len(points))]
         result.grid_rps = [[s.rps for s in row] for row in table]
         result.chosen = choose_loo(result.grid_rps)
         result.loo = [table[k][i] for i, k in enumerate(result.chosen)]
         result.loo_predictions = [grid[k][i] for i, k in enumerate(result.chosen)]
+        for name, (train, test) in time_folds(cases).items():
+            if train and test:  # a record on one side of the date has no time split
+                k = choose_on(result.grid_rps, train)
+                result.splits[name] = Split(
+                    [cases[i].id for i in train],
+                    [cases[i].id for i in test],
+                    k,
+                    [table[k][i] for i in test],
+                    [grid[k][i] for i in test],
+                )
     return result
 
 

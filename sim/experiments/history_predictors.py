@@ -12,7 +12,9 @@ rung agreed and the exact set of signatories of that rung among the four actors.
   predict the depth of an industry text: it only predicts who adopts.
 
 The baselines need no model: (a) everyone at the table declares; (b) the western actors
-sign at their median ambition (read from the case's stances), China a declaration at most.
+sign at their median ambition (read from the case's dated stances), China a declaration at
+most; (c) a lookup rule: any ambition 0 → no text; China at the table → everyone declares;
+the West alone → the lowest ambition at the table.
 """
 
 from __future__ import annotations
@@ -126,7 +128,24 @@ def western_median(case: Case, scenario: Scenario) -> Prediction:
     return certain(case, depth, signers)
 
 
+def lookup_rule(case: Case, scenario: Scenario) -> Prediction:
+    """Baseline (c), a rule with no simulation: no text if anyone wants none; with China, a declaration by all.
+
+    Any actor at the table whose ambition (its dated stance) is nearest "none" → no text;
+    China at the table → everyone declares; the West alone → everyone signs the lowest
+    ambition at the table. Business cases read the home governments' ambitions.
+    """
+    at = list(case.at_table)
+    ranks = [LADDER.index(ambition(scenario, a)) for a in at if any(g.id == a for g in scenario.governments)]
+    if not ranks or min(ranks) == 0:
+        return certain(case, "none", set())
+    if "china" in at:
+        return certain(case, "declaration", set(at))
+    return certain(case, LADDER[min(ranks)], set(at))
+
+
 BASELINES: dict[str, Callable[[Case, Scenario], Prediction]] = {
     "everyone_declares": everyone_declares,
     "western_median": western_median,
+    "lookup_rule": lookup_rule,
 }

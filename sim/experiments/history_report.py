@@ -16,6 +16,7 @@ from rich.table import Table
 
 from sim.experiments.history import HistoryResult, stored_json
 from sim.experiments.history_noise import noise_of
+from sim.experiments.history_oos import SCHEMES, out_of_sample
 from sim.experiments.history_scores import LOG_FLOOR, tied, totals, unfixed_axes
 from sim.outputs.files import code_sha256, manifest, write_csv, write_json
 from sim.scenario.errors import InputError, Problem
@@ -24,6 +25,7 @@ LABELS = {
     "model": "model (now)",
     "everyone_declares": "baseline (a): all at the table declare",
     "western_median": "baseline (b): west at median ambition, China ≤ declaration",
+    "lookup_rule": "baseline (c): lookup rule (ambition 0 → none; China → all declare; else lowest ambition)",
 }
 NO_FIT = (
     "no --fit given: every case is predicted with its case file's coefficients, which were fitted on "
@@ -90,6 +92,7 @@ def summary_of(result: HistoryResult, record: str, scenarios: str) -> dict:
         "record": record,
         "scenarios": scenarios,
         "cases": len(result.cases),
+        "missing_case_files": [c.id for c in result.missing],
         "replications": result.replications,
         "seed": result.seed,
         "scores": {
@@ -101,6 +104,7 @@ def summary_of(result: HistoryResult, record: str, scenarios: str) -> dict:
         "business_note": BUSINESS_NOTE,
         "predictors": predictors,
         "leave_one_out": loo,
+        "out_of_sample": out_of_sample(result),
         "model_failures": failures,
     }
 
@@ -267,6 +271,7 @@ def render(summary: dict, console: Console) -> None:
             rps(t.get("mean_rps_government")), rps(t.get("mean_rps_business")), f"{t['mean_rps']:.3f}",
         )  # fmt: skip
     console.print(totals_table)
+    render_out_of_sample(summary["out_of_sample"], console)
     spreads = [("model", summary["predictors"]["model"]["noise"])]
     if loo["fitted"]:
         spreads.append(("leave-one-out", loo["noise"]))
@@ -298,6 +303,11 @@ def render(summary: dict, console: Console) -> None:
     else:
         console.print(f"Leave-one-out: {NO_FIT}.", highlight=False)
     console.print(f"Note: {BUSINESS_NOTE}.")
+    if summary.get("missing_case_files"):
+        console.print(
+            f"[yellow]Not scored, no case file: {', '.join(summary['missing_case_files'])} "
+            f"(--strict refuses a record with such cases).[/yellow]"
+        )
     fails = summary["model_failures"]
     if fails:
         console.print(f"[bold]Where the model fails[/bold] ({len(fails)} of {summary['cases']} cases missed):")
@@ -305,3 +315,60 @@ def render(summary: dict, console: Console) -> None:
             console.print(f"  {f['case']} ({f['level']}): predicted {f['modal']} — {f['why']}", highlight=False)
     else:
         console.print("The model's modal pattern matches the record in every case.")
+
+
+SCHEME_LABELS = {
+    "leave_one_out": "leave-one-out",
+    "time_split_forward": "time split, forward",
+    "time_split_backward": "time split, backward",
+}
+
+
+def render_out_of_sample(oos: dict, console: Console) -> None:
+    """Hits with both 90% intervals, RPS and log score per predictor under every out-of-sample scheme."""
+    if not oos.get("fitted"):
+        console.print(f"Out of sample: {oos['note']}.", highlight=False)
+        return
+    table = Table(
+        title="Out of sample: hits (90%: redrawn replications | resampled cases), RPS, mean log P(observed)",
+        title_justify="left",
+    )
+    for col in ("scheme", "predictor", "government hits", "business hits", "RPS gov", "log P gov", "vs model"):
+        table.add_column(col, justify="left" if col in ("scheme", "predictor") else "right")
+
+    def hits(spread: dict, level: str) -> str:
+        s = spread.get(level)
+        if not s:
+            return "–"
+        lo, hi = s["replications_90"]
+        cl, ch = s["cases_90"]
+        return f"{s['hits']}/{s['cases']} ({lo}–{hi} | {cl:.2f}–{ch:.2f})"
+
+    for scheme in SCHEMES:
+        for name, by_scheme in oos["predictors"].items():
+            t = by_scheme.get(scheme)
+            if not t:
+                continue
+            versus = oos["versus_model"].get(name, {}).get(scheme)
+            vs = (
+                f"{versus['difference']:+.2f} [{versus['interval_90'][0]:+.2f}, {versus['interval_90'][1]:+.2f}]"
+                if versus and versus.get("cases")
+                else ""
+            )
+            rps_gov = t.get("mean_rps_government")
+            log_gov = t.get("mean_log_p_observed_government")
+            table.add_row(
+                SCHEME_LABELS[scheme], label(name), hits(t["spread"], "government"), hits(t["spread"], "business"),
+                "–" if rps_gov is None else f"{rps_gov:.3f}", "–" if log_gov is None else f"{log_gov:.2f}", vs,
+            )  # fmt: skip
+        table.add_section()
+    console.print(table)
+    splits = "; ".join(
+        f"{SCHEME_LABELS[n]} chose {', '.join(f'{k}={v:g}' for k, v in s['chosen'].items())}"
+        for n, s in oos["splits"].items()
+    )
+    console.print(
+        f"Time split at {oos['split_date']}: {splits}. 'vs model': the model's hit rate minus the predictor's, "
+        "on the same cases, with its 90% case-resampling interval.",
+        highlight=False,
+    )

@@ -159,6 +159,12 @@ def choose_loo(grid_rps: list[list[float]]) -> list[int]:
     return chosen
 
 
+def choose_on(grid_rps: list[list[float]], train: list[int]) -> int:
+    """The grid point with the least mean RPS over the cases ``train`` (ties: the first point in grid order)."""
+    means = [sum(row[i] for i in train) / len(train) for row in grid_rps]
+    return min(range(len(means)), key=lambda k: (means[k], k))
+
+
 def fold_means(grid_rps: list[list[float]], i: int) -> list[float]:
     """Each grid point's mean RPS over the cases other than ``i`` (the fold that holds ``i`` out)."""
     n = len(grid_rps[0])

@@ -64,7 +64,8 @@ def in_force(scenario: Scenario) -> list[int]:
 def seat(scenario: Scenario) -> Scenario:
     """Keep only the governments in ``at_table`` and the company groups whose home is there.
 
-    Runs on a checked scenario. A chair not at the table becomes none; an event keeps
+    Runs on a checked scenario. A chair not at the table becomes none; the stance periods of
+    actors who are not seated go (those of the seated ones have been applied); an event keeps
     its tension and restriction changes but its forced table keeps only seated
     governments (none if fewer than two are left). Required signatories who are absent
     need no change: the rule asks only those present.
@@ -74,6 +75,8 @@ def seat(scenario: Scenario) -> Scenario:
     seated = set(scenario.at_table)
     data = scenario.model_dump(mode="json")
     data["actors"] = [a for a in data["actors"] if (a["home"] if a["kind"] == "company" else a["id"]) in seated]
+    kept = {a["id"] for a in data["actors"]}
+    data["stances"] = [p for p in data["stances"] if p["actor"] in kept]  # applied already (at_date)
     if data["chair"] not in seated:
         data["chair"] = None
     for event in data["events"]:
