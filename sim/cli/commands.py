@@ -200,7 +200,11 @@ def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario files")],
     sources: Annotated[
         bool,
-        typer.Option("--sources", help="also require a labelled source behind every actor number"),
+        typer.Option(
+            "--sources",
+            help="also require a labelled source behind every actor number; a dated case file may set only who "
+            "sits, the chair, the rule, the date and the tension, and use only stances sourced before its date",
+        ),
     ] = False,
 ) -> None:
     """Check scenario files; print each problem as FILE:LINE: key: message (exit 2 if any)."""
@@ -213,9 +217,9 @@ def validate(
             doc = load_document(path)
             s = validate_document(doc)
             if sources:
-                from sim.scenario.sources import source_problems
+                from sim.scenario.sources import case_problems, source_problems
 
-                untraced = source_problems(doc, s)
+                untraced = source_problems(doc, s) + case_problems(str(path), doc)
                 if untraced:
                     problems += untraced
                     continue

@@ -57,3 +57,62 @@ def source_problems(doc: Document, scenario: Scenario) -> list[Problem]:
                 if not (_covered(path, own) or _covered(f"actors.{actor.id}.{path}", top)):
                     problem(("actors", i, *path.split(".")), f"no source supports {actor.id}'s {path}")
     return problems
+
+
+CASE_KEYS = ("base", "name", "title", "description", "date", "at_table", "chair", "decision_rule", "tension", "sources")
+"""What a dated case file may set itself (docs/cases.md): who sits, the venue's rule, the chair, the date, the tension."""
+
+
+def case_problems(path: str, doc: Document) -> list[Problem]:
+    """A dated case file that sets more than its conventions allow, or uses a stance sourced after its date.
+
+    Applies to a file that extends a base holding dated stance periods, or that sets a ``date``: such a
+    file may set only :data:`CASE_KEYS` (no actor, stance, ambition, event or coefficient
+    of its own), must set its ``date``, and every source of every stance period in force at
+    that date (its event before the date, for a seated actor) must be dated before the date.
+    """
+    import datetime as dt
+
+    from sim.scenario.yamlio import load_yaml
+
+    own = load_yaml(path)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    stances = data.get("stances") or []
+    if not isinstance(own.data, dict) or ("date" not in own.data and ("base" not in own.data or not stances)):
+        return []  # not a case: a scenario of its own, or the base that holds the stances
+    problems = []
+    for key in own.data:
+        if key not in CASE_KEYS:
+            problems.append(
+                Problem(
+                    own.file,
+                    own.line_of((key,)),
+                    str(key),
+                    f"a dated case file may set only {', '.join(CASE_KEYS)}; stances, ambitions and coefficients "
+                    "come from the base (dated stance periods, docs/cases.md)",
+                )
+            )
+    date = own.data.get("date")
+    if not isinstance(date, dt.date):
+        problems.append(Problem(own.file, own.line_of(("base",)), "date", "a case of a base with dated stances "
+                                "must set its date (YYYY-MM-DD)"))  # fmt: skip
+        return problems
+    seated = set(data.get("at_table") or [a.get("id") for a in data.get("actors", []) if isinstance(a, dict)])
+    for i, period in enumerate(stances):
+        since = period.get("since") if isinstance(period, dict) else None
+        if not isinstance(since, dt.date) or since >= date or period.get("actor") not in seated:
+            continue
+        for j, src in enumerate(period.get("sources") or []):
+            when = src.get("date") if isinstance(src, dict) else None
+            if isinstance(when, dt.date) and when >= date:
+                loc = ("stances", i, "sources", j, "date")
+                problems.append(
+                    Problem(
+                        doc.file_of(loc),
+                        doc.line_of(loc),
+                        ".".join(map(str, loc)),
+                        f"this stance of {period.get('actor')} (since {since}) is in force at {path}'s date {date}, "
+                        f"but its source is dated {when}: a stance must be sourced before the cases that use it",
+                    )
+                )
+    return problems
