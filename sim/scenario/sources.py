@@ -60,7 +60,7 @@ def source_problems(doc: Document, scenario: Scenario) -> list[Problem]:
 
 
 CASE_KEYS = ("base", "name", "title", "description", "date", "at_table", "chair", "decision_rule", "tension", "sources")
-"""What a dated case file may set itself (docs/cases.md): who sits, the venue's rule, the chair, the date, the tension."""
+"""What a dated case file may set itself (docs/cases.md): who sits, the rule, the chair, the date, the tension."""
 
 
 def case_problems(path: str, doc: Document) -> list[Problem]:
