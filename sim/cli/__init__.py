@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
     from sim.outputs.plot_process import Plotter
 
-COMMANDS = {"run", "validate", "schema", "sweep", "backtest", "sensitivity", "demo", "play", "report", "class"}
+COMMANDS = {
+    "run", "validate", "schema", "sweep", "backtest", "sensitivity", "demo", "play", "report", "class", "forecast"
+}  # fmt: skip
 
 EARLY: list = []
 """The plotting process :func:`main` started for ``run`` before the arguments were parsed (at most one)."""

@@ -166,6 +166,14 @@ def backtest(
     strict: Annotated[
         bool, typer.Option("--strict", help="history: refuse a record with a case that has no case file")
     ] = False,
+    forecasts: Annotated[
+        Path | None,
+        typer.Option(
+            "--forecasts",
+            help="history: folder of sealed forecasts (simrun forecast) to verify and score once the record has "
+            "their outcome (default: ./forecasts if it exists)",
+        ),
+    ] = None,
     save_baseline: Annotated[
         str | None,
         typer.Option("--save-baseline", help="history: freeze the model's predictions as baselines/NAME.json"),
@@ -176,23 +184,25 @@ def backtest(
     ] = None,
 ) -> None:
     """Compare the model with real outcomes: DEU III issues (deu) or the AI-governance record (history)."""
-    from sim import data
+    from sim.data import DEU, HISTORY
 
     if path is None:
-        path = data.HISTORY if dataset == "history" else data.DEU
+        path = HISTORY if dataset == "history" else DEU
     if dataset == "history":
         from sim.cli.history import backtest_history
 
         if no_fit and fit:
             fail(InputError([Problem("--no-fit", 0, "", "--no-fit and --fit exclude each other")]))
         backtest_history(
-            path, out_dir, scenarios, replications, seed, [] if no_fit else fit or None, save_baseline, workers, strict
-        )
+            path, out_dir, scenarios, replications, seed, [] if no_fit else fit or None, save_baseline, workers, strict,
+            forecasts,
+        )  # fmt: skip
         return
     if dataset != "deu":
         fail(InputError([Problem("DATASET", 0, "", f"unknown dataset format {dataset!r}; known: deu, history")]))
     history_only = (("--scenarios", scenarios), ("--seed", seed), ("--fit", fit), ("--save-baseline", save_baseline),
-                    ("--workers", workers), ("--no-fit", no_fit), ("--strict", strict))  # fmt: skip
+                    ("--workers", workers), ("--no-fit", no_fit), ("--strict", strict),
+                    ("--forecasts", forecasts))  # fmt: skip
     extra = [name for name, value in history_only if value]
     if extra or replications != 200:
         fail(InputError([Problem("deu", 0, "", f"{', '.join(extra) or '--replications'}: only for history")]))
@@ -299,3 +309,36 @@ def sensitivity(
             table.add_row(r["input"], f"{r[key]:.3f}", f"± {r[conf]:.3f}", f"{r[extra]:.3f}")
         out.print(table)
     out.print(f"Results in [bold]{result.out}[/bold]")
+
+
+@app.command()
+def forecast(
+    case: Annotated[Path, typer.Argument(help="a case file of a text not yet agreed (docs/cases.md conventions)")],
+    level: Annotated[str, typer.Option("--level", help="government or business")] = "government",
+    replications: Annotated[int, typer.Option("--replications", "-n", min=1, max=100_000)] = 200,
+    seed: SeedOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder of sealed forecasts (created if needed)")] = Path(
+        "forecasts"
+    ),
+) -> None:
+    """Seal a forecast: the predicted distribution for a future text, its inputs, the code's hash and the time."""
+    import datetime as dt
+
+    from sim.experiments.forecast import make_forecast, write_sealed
+
+    try:
+        data = make_forecast(case, level, replications, seed, dt.datetime.now(dt.UTC))
+        path = write_sealed(out_dir, data)
+    except InputError as exc:
+        fail(exc)
+    top = sorted(data["prediction"]["patterns"].items(), key=lambda kv: -kv[1])[:5]
+    out.print(f"Forecast of [bold]{data['case']}[/bold] ({data['level']}, {data['date']}), "
+              f"{data['replications']} replications:", highlight=False)  # fmt: skip
+    for pattern, p in top:
+        out.print(f"  {p:6.1%}  {pattern}", highlight=False)
+    out.print(f"Sealed {data['sealed_at']} in [bold]{path}[/bold]", highlight=False)
+    out.print(
+        f"Seal (SHA-256): {data['seal']} — publish it now (a commit, a post): `simrun backtest history "
+        f"--forecasts {out_dir}` verifies it and scores the forecast once the record has the outcome.",
+        highlight=False,
+    )

@@ -25,6 +25,7 @@ def backtest_history(
     name: str | None,
     workers: int | None = None,
     strict: bool = False,
+    forecasts: Path | None = None,
 ) -> None:
     """``simrun backtest history [RECORD]``: every case of the record, model against baselines, out of sample.
 
@@ -49,6 +50,12 @@ def backtest_history(
         if name:
             baseline_path(folder, name)  # a bad or taken name fails before the runs, not after
         plan = plan_history(record, folder, seed, list(DEFAULT_FIT) if fit is None else fit, strict)
+        sealed = None  # sealed forecasts are verified before any run: a changed one stops the backtest at once
+        if forecasts is not None or Path("forecasts").is_dir():
+            from sim.experiments.forecast import score_forecasts
+            from sim.experiments.history_record import load_record
+
+            sealed = score_forecasts(forecasts or Path("forecasts"), load_record(record))
         if plan.missing:
             err.print(
                 f"[yellow]Not scored, no case file in {folder}: {', '.join(c.id for c in plan.missing)} "
@@ -85,6 +92,8 @@ def backtest_history(
             )
         raise typer.Exit(exit_code(exc)) from None
     summary = summary_of(result, str(record), str(folder))
+    if sealed is not None:
+        summary["sealed_forecasts"] = sealed
     try:
         with stop_on_signals():
             written = publish(target, lambda f: write_history(f, result, summary))

@@ -308,6 +308,7 @@ def render(summary: dict, console: Console) -> None:
             f"[yellow]Not scored, no case file: {', '.join(summary['missing_case_files'])} "
             f"(--strict refuses a record with such cases).[/yellow]"
         )
+    render_sealed(summary.get("sealed_forecasts"), console)
     fails = summary["model_failures"]
     if fails:
         console.print(f"[bold]Where the model fails[/bold] ({len(fails)} of {summary['cases']} cases missed):")
@@ -372,3 +373,22 @@ def render_out_of_sample(oos: dict, console: Console) -> None:
         "on the same cases, with its 90% case-resampling interval.",
         highlight=False,
     )
+
+
+def render_sealed(sealed: dict | None, console: Console) -> None:
+    """One line per sealed forecast: its score against the record, or that it waits for its outcome."""
+    if not sealed:
+        return
+    console.print(
+        f"Sealed forecasts in {sealed['folder']}: {len(sealed['scored'])} scored, {len(sealed['pending'])} pending.",
+        highlight=False,
+    )
+    for f in sealed["scored"]:
+        flag = "" if f["sealed_before_event"] else " [red](sealed on or after the event: no forecast)[/red]"
+        console.print(
+            f"  {f['case']}: sealed {f['sealed_at']}, observed {f['observed']}, forecast {f['modal']} "
+            f"(P(observed) {f['p_observed']:.2f}, RPS {f['rps']:.3f}, {'hit' if f['hit'] else 'miss'}){flag}",
+            highlight=False,
+        )
+    for f in sealed["pending"]:
+        console.print(f"  {f['case']}: sealed {f['sealed_at']}, waits for the record (date {f['date']})")
