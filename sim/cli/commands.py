@@ -135,6 +135,23 @@ LargeOpt = Annotated[
 ]
 
 
+def print_version(value: bool) -> None:
+    """``--version``: print ``simrun <version>`` (the installed package's) and exit with status 0."""
+    if value:
+        typer.echo(f"simrun {sim.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=print_version, is_eager=True, help="print simrun's version and exit"),
+    ] = False,
+) -> None:
+    """Options before the command (``simrun --version``)."""
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
