@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +64,17 @@ def simrun(*args: str, cwd: Path | None = None, timeout: float = 300) -> subproc
         env=env,
         timeout=timeout,
     )
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+PR_SET_PDEATHSIG = 1
+
+
+def dies_with_the_tests() -> None:
+    """``preexec_fn`` of a server a test starts in its own session: Linux sends it SIGTERM when the test process
+    dies, even killed outright (SIGKILL, a CI timeout), so no demo or class server is left serving a port."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @pytest.fixture

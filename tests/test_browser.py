@@ -21,7 +21,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, dies_with_the_tests
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -79,6 +79,7 @@ def server(tmp_path_factory):
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=dies_with_the_tests,  # a killed test run leaves no server behind
         env=env,
     )
     url = f"http://127.0.0.1:{port}/"

@@ -51,7 +51,9 @@ def check(folder: Path, data: bytes) -> None:
 NOISE = st.sampled_from(
     ["", ":", "- ", "{", "}", "[", "]", "&a ", "*a", "!!python/object:os.system ", "\x00", "\x0c", "\t", "\r",
      "\ufeff", "\xff", "1e999", "-1", "nan", ".inf", "10" * 200, "{normal: [0.5, -1]}", "{uniform: [1, 0]}",
-     "base: bletchley.yaml\n", "base: /etc/passwd\n", "supports: [actors.mars.x]", "'", '"', "#", "? ", "| ", "\n  "]
+     "base: bletchley.yaml\n", "base: /etc/passwd\n", "supports: [actors.mars.x]", "'", '"', "#", "? ", "| ", "\n  ",
+     # issue 23: escapes to control characters, binary, integers too long to convert, text where a number goes
+     '"\\e]0;x\\a"', '"\\x9b2J"', '"a\\nb"', "!!binary QUJD ", "1" * 4400, '"12"', "true", "base: self.yaml\n"]
 )  # fmt: skip
 
 

@@ -574,3 +574,346 @@ def test_a_manager_thread_that_cannot_end_is_kept_and_the_cli_ends_without_joini
     monkeypatch.setattr(executors, "STUCK", [])  # nothing stuck: SystemExit goes on as usual
     with pytest.raises(SystemExit):
         sim.cli.main()
+
+
+# == Issue 23: concurrent writers, memory inside the caps, the last tracebacks ==========
+HOLDER = re.compile(r"^(?P<out>.+): --out: simrun process \d+ \((?P<command>simrun [^\n]*)\) is writing this folder; ")
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.output
+
+
+def refused(args: list, message: str | re.Pattern) -> str:
+    """The command exits 2 with ``message`` as its first line (a string: the start of it) and no traceback."""
+    code, output = cli(*args)
+    assert code == 2, (args, output)
+    assert "Traceback" not in output, output
+    first = output.strip().splitlines()[0]
+    if isinstance(message, str):
+        assert first.startswith(message), (first, message)
+    else:
+        assert message.match(first), first
+    return output
+
+
+# -- 1. one writer per result folder -----------------------------------------------------
+def test_two_sweeps_racing_into_one_folder_never_mix(tmp_path, small_file):
+    from sim.outputs.lock import lock_path
+
+    out = tmp_path / "s"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+
+    def sweep(values: str) -> subprocess.Popen:
+        # the Mesa engine keeps the first sweep busy for a few seconds: the second one meets it at work
+        args = ["sweep", str(small_file), "--vary", f"tension={values}", "-n", "150", "--workers", "1",
+                "--engine", "mesa", "--out", str(out)]  # fmt: skip
+        return subprocess.Popen([sys.executable, "-m", "sim.cli", *args], cwd=ROOT, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+
+    first = sweep("0.1,0.2")
+    deadline = time.time() + 60
+    while not lock_path(out).exists() and first.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    second = sweep("0.8,0.9")  # another sweep into the same folder while the first writes it
+    _, err2 = second.communicate(timeout=120)
+    _, err1 = first.communicate(timeout=120)
+    assert first.returncode == 0, err1
+    assert second.returncode == 2, err2
+    assert "Traceback" not in err1 + err2
+    line = err2.strip()
+    assert len(line.splitlines()) == 1 and HOLDER.match(line), line
+    assert str(first.pid) in line and "tension=0.1,0.2" in line
+    # the folder holds the first sweep only, whole and readable
+    from sim.experiments.sweep import read_parts
+
+    rows = read_parts(out / "parts").to_pylist()
+    assert len(rows) == 300 and {r["tension"] for r in rows} == {0.1, 0.2}
+    assert json.loads((out / "sweep.json").read_text())["vary"] == ["tension=0.1,0.2"]
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    assert not [p.name for p in out.rglob(".*")] and not lock_path(out).exists()
+
+
+@pytest.fixture
+def held(tmp_path):
+    """``tmp_path/out``'s lock held by "another process" (an flock on its own descriptor, as one would hold it)."""
+    import fcntl
+
+    from sim.outputs.lock import lock_path
+
+    out = tmp_path / "out"
+    fd = os.open(lock_path(out), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, b"4242 simrun sweep other.yaml --out out\x1b[2J\n")
+    yield out
+    os.close(fd)
+
+
+def test_every_writing_command_refuses_a_folder_another_process_writes(held, small_file):
+    message = f"{held}: --out: simrun process 4242 (simrun sweep other.yaml --out out\\x1b[2J) is writing this folder; "
+    for args in (
+        ["run", small_file, "--out", held],
+        ["sweep", small_file, "--vary", "tension=0,1", "-n", "2", "--out", held],
+        [
+            "sensitivity",
+            small_file,
+            "--n",
+            "2",
+            "-r",
+            "1",
+            "--vary",
+            "tension=0:1",
+            "--vary",
+            "actors.a.gain=0:1",
+            "--out",
+            held,
+        ],
+        ["backtest", "deu", "--out", held],
+    ):
+        refused(args, message)
+        assert not held.exists()  # nothing computed, nothing written
+
+
+def test_the_lock_is_reentrant_and_leaves_no_file(tmp_path):
+    from sim.outputs.lock import lock_path, writer_lock
+
+    out = tmp_path / "out"
+    with writer_lock(out), writer_lock(out):
+        assert lock_path(out).read_text().split()[0] == str(os.getpid())
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- 2. parts verified before a resume trusts them, written durably ------------------------
+def test_a_damaged_part_is_computed_again_to_the_same_bytes(tmp_path, small_file, monkeypatch):
+    import shutil
+
+    from sim.experiments.sweep import plan_sweep, run_sweep
+
+    plan = plan_sweep(small_file, vary=["tension=0,1"], replications=20)
+    clean = run_sweep(plan, out=tmp_path / "clean", workers=1)
+    damaged = tmp_path / "damaged"
+    shutil.copytree(clean.out, damaged)
+    parts = sorted((damaged / "parts").glob("*.parquet"))
+    parts[0].write_bytes(b"")  # a part cut by a crash before its data reached the disk
+    parts[1].write_bytes(parts[1].read_bytes()[:-40] + b"\0" * 40)  # a torn footer
+    (damaged / "summary.csv").unlink()
+    notes: list[str] = []
+    synced: list[int] = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), fsync(fd))[1])
+    again = run_sweep(plan, out=damaged, workers=1, on_note=notes.append)
+    assert again.computed == 2 * plan.chunk
+    assert [n.split(": note: ")[0] for n in notes] == [str(p) for p in parts[:2]], notes
+    assert all(re.fullmatch(r".*: note: cannot be read \(.+\); it is computed again", n) for n in notes), notes
+    assert len(synced) >= 4  # each new part and the folder after its rename
+    for part in sorted((clean.out / "parts").glob("*.parquet")):
+        assert (damaged / "parts" / part.name).read_bytes() == part.read_bytes()
+    assert (damaged / "summary.csv").read_bytes() == (clean.out / "summary.csv").read_bytes()
+
+
+def test_a_folder_left_half_made_by_a_full_disk_is_started_again(tmp_path, small_file):
+    from sim.experiments.sweep import plan_sweep, run_sweep
+
+    out = tmp_path / "s"
+    (out / "parts").mkdir(parents=True)
+    (out / ".sweep.json.tmp").write_text('{"scen')
+    result = run_sweep(plan_sweep(small_file, vary=["tension=0,1"], replications=4), out=out, workers=1)
+    assert len(result.rows) == 8 and not (out / ".sweep.json.tmp").exists()
+
+
+# -- 3. memory: what a request allocates, against the process's own limits -----------------
+@pytest.fixture
+def one_gib(monkeypatch):
+    from sim.experiments import budget
+
+    monkeypatch.setattr(budget, "memory_room", lambda: (2**30, "left under this process's address-space limit"))
+
+
+def test_a_huge_grid_is_refused_before_a_point_is_built(small_file, one_gib):
+    from sim.experiments.sweep import plan_sweep
+
+    start = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        plan_sweep(small_file, vary=["tension=0:1:1000", "actors.a.flexibility=0:1:1000"], replications=5)
+    assert time.perf_counter() - start < 2  # was 28 s and a MemoryError
+    assert re.fullmatch(
+        r"--vary: 1,000,000 points × 5 replications need about \d+\.\d GB of memory; "
+        r"1\.0 GB is left under this process's address-space limit",
+        str(info.value),
+    ), str(info.value)
+
+
+def test_companies_times_replications_are_counted(tmp_path, one_gib):
+    text = SMALL.replace("count: 6", "count: 1000000").replace("replications: 5", "replications: 50")
+    text = text.replace("chair: a", "  - {id: more, name: More, kind: company, bloc: east, home: b, count: 1000000,\n"
+                        "     position: {testing: 0.5}, salience: {testing: 1}}\nchair: a")  # fmt: skip
+    path = write(tmp_path, "big.yaml", text)
+    out = tmp_path / "r"
+    refused(["run", path, "--out", out],
+            re.compile(r"--replications: 50 replications of 2,000,000 companies need about \d+\.\d GB of memory"))  # fmt: skip
+    vary = ["--vary", "tension=0:1", "--vary", "actors.a.gain=0:1"]
+    refused(["sensitivity", path, "--n", "100000", "-r", "1", *vary, "--out", out],
+            re.compile(r"--n: 300,000 points × 1 replications need about \d+\.\d GB of memory; 1\.0 GB is left"))  # fmt: skip
+    assert not out.exists()
+
+
+def test_the_memory_room_is_the_smallest_limit(monkeypatch):
+    import resource
+
+    from sim.experiments import budget
+
+    monkeypatch.setattr(budget, "_meminfo", lambda key: 64 * 2**30)
+    monkeypatch.setattr(budget, "_cgroup_room", lambda: None)
+    monkeypatch.setattr(budget, "_vm_size", lambda: 2**30)
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (3 * 2**30, resource.RLIM_INFINITY))
+    assert budget.memory_room() == (2 * 2**30, "left under this process's address-space limit (ulimit -v)")
+    monkeypatch.setattr(budget, "_cgroup_room", lambda: 2**29)
+    assert budget.memory_room() == (2**29, "left under this process's cgroup limit (memory.max)")
+
+
+# -- 4. the last tracebacks ------------------------------------------------------------------
+HUGE = "1" + "0" * 5000
+
+
+def test_integers_of_more_than_4300_digits_anywhere(tmp_path, small_file):
+    text = SMALL.replace("rounds: 4", f"rounds: {HUGE}")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("rounds"))
+    path = write(tmp_path, "huge.yaml", text)
+    assert problems_of(path) == [f"{path}:{line}: rounds: an integer has more than 4,300 digits"]
+    write(tmp_path, "base.yaml", SMALL.replace("seed: 7", f"seed: {HUGE}"))
+    variant = write(tmp_path, "v.yaml", "name: v\nbase: base.yaml\n")
+    assert problems_of(variant) == [f"{variant}:2: base: base.yaml: an integer has more than 4,300 digits (line 35)"]
+    out = tmp_path / "s"
+    for flag in ("--vary", "--fit"):
+        with pytest.raises(InputError) as info:
+            if flag == "--vary":
+                from sim.experiments.sweep_spec import parse_vary
+
+                parse_vary(f"tension=0,{HUGE}")
+            else:
+                from sim.experiments.history import parse_fit
+
+                parse_fit([f"model.kappa1_government=0:{HUGE}:3"])
+        assert str(info.value).startswith(f"{flag}: ") and "a number is too large" in str(info.value)
+    refused(["sweep", small_file, "--vary", f"tension={HUGE}:1:3", "--out", out], "--vary: tension: a number is too")
+    assert not out.exists()
+
+
+def test_a_base_link_loop_and_a_chain_1500_deep(tmp_path):
+    from sim.scenario.load import MAX_BASES
+
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    variant = write(tmp_path, "v.yaml", "name: v\nbase: loop.yaml\n")
+    assert problems_of(variant) == [f"{variant}:2: base: loop.yaml: cannot be resolved (links in a loop)"]
+    for i in range(1500):
+        write(tmp_path, f"c{i}.yaml", f"name: c{i}\nbase: c{i + 1}.yaml\n")
+    start = time.perf_counter()
+    lines = problems_of(tmp_path / "c0.yaml")
+    assert lines == [f"{tmp_path / f'c{MAX_BASES}.yaml'}:2: base: bases chain more than {MAX_BASES} files deep; "
+                     "write a shorter chain"]  # fmt: skip
+    assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize("out", ["", ".", "sub/.."])
+def test_out_naming_the_current_folder_is_refused_before_computing(tmp_path, small_file, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    shown = out or '""'
+    message = f"{shown if out != '' else '.'}: --out: name a new folder (not the current folder or a parent)"
+    for args in (["run", small_file, "--out", out], ["sweep", small_file, "--vary", "tension=0,1", "--out", out]):
+        code, output = cli(*args)
+        assert code == 2 and output.strip() in (message, message.replace(". ", '"": ', 1)), output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]
+
+
+def test_report_that_cannot_be_written_and_a_crafted_summary(tmp_path, small_file):
+    folder = tmp_path / "r"
+    assert cli("run", small_file, "-n", "3", "--out", folder)[0] == 0
+    (folder / "report.html").mkdir()  # as root no folder is read-only: a folder in the way fails the same way
+    refused(["report", folder], f"{folder}: cannot write report.html: Is a directory")
+    (folder / "report.html").rmdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["top_blockers"] = [0] * 6_000_000
+    (folder / "summary.json").write_text(json.dumps(summary, separators=(",", ":")))
+    refused(["report", folder], f"{folder / 'summary.json'}: file is larger than 5000000 bytes")
+    assert not (folder / "report.html").exists()
+
+
+def test_schema_with_standard_output_closed(tmp_path):
+    proc = subprocess.run(["sh", "-c", f"exec '{sys.executable}' -m sim.cli schema >&-"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr == "simrun: standard output is closed; redirect it (to a file or /dev/null) instead\n"
+
+
+# -- 5. terminal control characters and !!binary -----------------------------------------------
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        ("name: small", 'name: small\ntitle: "\\e]0;owned\\a"', "title", "text holds the control character U+001B"),
+        ("name: A", 'name: "A\\x9b2J"', "actors.0.name", "text holds the control character U+009B"),
+        ("name: A", 'name: "A\\u202egnp.exe"', "actors.0.name", "text holds the control character U+202E"),
+        ("name: A", 'name: "A\\rB"', "actors.0.name", "text holds the control character U+000D"),
+        ("name: A", 'name: "A\\nB"', "actors.0.name", "this text must be one line (it holds a line break)"),
+        ("name: A", "name: !!binary QUJD", "actors.0.name", "binary data (!!binary) is not text"),
+        ("rounds: 4", 'rounds: 4\n"x\\e[2J": 1', "(file)", "a key holds the control character U+001B"),
+    ],
+    ids=["osc-title", "c1-csi", "bidi", "cr", "newline-in-name", "binary", "key"],
+)
+def test_control_characters_in_any_text_are_refused(tmp_path, old, new, key, message):
+    text = SMALL.replace(old, new, 1)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if new.splitlines()[-1] in t)
+    path = write(tmp_path, "c.yaml", text)
+    assert problems_of(path) == [f"{path}:{line}: {key}: {message}" + problems_of(path)[0].split(message, 1)[1]]
+    assert problems_of(path)[0].startswith(f"{path}:{line}: {key}: {message}")
+
+
+def test_a_newline_in_base_cannot_forge_an_error_line(tmp_path):
+    variant = write(tmp_path, "v.yaml", 'name: v\nbase: "x.yaml\\n/etc/passwd:1: name: forged"\n')
+    assert problems_of(variant) == [f"{variant}:2: base: this text must be one line (it holds a line break)"]
+    from sim.scenario.errors import Problem
+
+    assert str(Problem("a\nb.yaml", 3, "k", "m\x1b[2J")) == "a\\x0ab.yaml:3: k: m\\x1b[2J"
+
+
+def test_text_may_hold_tabs_and_line_breaks_where_text_allows_them(tmp_path):
+    text = SMALL.replace("name: small", 'name: small\ndescription: "two\\tcolumns\\nand lines"')
+    assert load_scenario(write(tmp_path, "ok.yaml", text)).description == "two\tcolumns\nand lines"
+
+
+# -- 6. strict integers, degenerate tables ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("old", "new", "key", "got"),
+    [
+        ("rounds: 4", 'rounds: "12"', "rounds", "str"),
+        ("rounds: 4", "rounds: true", "rounds", "bool"),
+        ("seed: 7", 'seed: "7"', "seed", "str"),
+        ("replications: 5", "replications: yes", "replications", "bool"),
+        ("count: 6", "count: true", "actors.2.count", "bool"),
+        ("chair: a", 'chair: a\nevents:\n  - round: "2"', "events.0.round", "str"),
+    ],
+)
+def test_integers_refuse_text_and_booleans(tmp_path, old, new, key, got):
+    text = SMALL.replace(old, new, 1)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if new.splitlines()[-1] in t)
+    path = write(tmp_path, "i.yaml", text)
+    assert problems_of(path) == [f"{path}:{line}: {key}: expected an integer, got {got}"]
+
+
+def test_a_table_of_no_weight_says_nothing_can_be_computed(tmp_path):
+    text = SMALL.replace("    bloc: west\n    position: {rules: 0.2", "    bloc: west\n    capability: 0\n"
+                         "    position: {rules: 0.2").replace("    bloc: east\n", "    bloc: east\n    capability: 0\n")  # fmt: skip
+    path = write(tmp_path, "zero.yaml", text)
+    out = tmp_path / "r"
+    refused(
+        ["run", path, "--out", out], f"{path}:11: actors: every government has capability 0: nothing can be computed"
+    )
+    assert not out.exists()
+    one = write(
+        tmp_path,
+        "one.yaml",
+        SMALL.replace("    bloc: east\n", "    bloc: east\n    capability: {normal: [0.1, 0.5]}\n"),
+    )
+    assert problems_of(one)[0].endswith("actors.1.capability: capability can be 0: nothing can be computed for a "
+                                        "government of no weight (keep it above 0)")  # fmt: skip

@@ -51,6 +51,10 @@ def imports_done() -> None:
 
 def main() -> None:
     """Entry point: ``simrun FILE …`` runs the scenario (``run`` is the default command)."""
+    if sys.stdout is None:  # started with standard output closed (>&-): a file opened next would take its place
+        if sys.stderr is not None:
+            print("simrun: standard output is closed; redirect it (to a file or /dev/null) instead", file=sys.stderr)
+        raise SystemExit(2)
     args = sys.argv[1:]
     if args and args[0] not in COMMANDS and not args[0].startswith("-"):
         sys.argv.insert(1, "run")

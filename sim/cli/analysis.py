@@ -48,7 +48,10 @@ def run_with_progress(plan: SweepPlan, **options: object) -> SweepResult:
                     err.print(f"Resuming in {folder}: {before or 'finished runs kept'}; {done} of {total} runs done.")
                     advance(done)
 
-            return run_sweep(plan, progress=advance, on_total=on_total, **options)
+            def note(text: str) -> None:  # plain text: a path is never read as markup
+                typer.echo(text, err=True)
+
+            return run_sweep(plan, progress=advance, on_total=on_total, on_note=note, **options)
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt as exc:
@@ -57,6 +60,19 @@ def run_with_progress(plan: SweepPlan, **options: object) -> SweepResult:
         else:
             err.print("Interrupted: finished chunks are kept; run the same command with the same --out to resume.")
         raise typer.Exit(exit_code(exc)) from None
+
+
+def lock_out(out: Path | None) -> None:
+    """Hold ``--out``'s writer lock until the command ends (:mod:`sim.outputs.lock`); InputError if taken."""
+    from sim.outputs.files import check_out, check_out_name
+    from sim.outputs.lock import hold_for_command
+
+    if out is None:
+        return
+    check_out_name(out)
+    if not Path(out).exists():
+        check_out(Path(out))
+    hold_for_command(out)
 
 
 @app.command()
@@ -186,6 +202,11 @@ def backtest(
     """Compare the model with real outcomes: DEU III issues (deu) or the AI-governance record (history)."""
     from sim.data import DEU, HISTORY
 
+    try:
+        lock_out(out_dir)  # one writer per result folder, held until the command ends
+    except InputError as exc:
+        fail(exc)
+
     if path is None:
         path = HISTORY if dataset == "history" else DEU
     if dataset == "history":
@@ -270,11 +291,11 @@ def sensitivity(
 
     try:
         des = design(scenario, method=method, n=n, replications=replications, seed=seed, vary=vary or [])
+        target = out_dir or default_out(des.plan.scenario.name, "sensitivity")
+        lock_out(target)  # the indices are written after the sweep: the folder stays this command's until then
     except InputError as exc:
         fail(exc)
-    result = run_with_progress(
-        des.plan, out=out_dir or default_out(des.plan.scenario.name, "sensitivity"), workers=workers
-    )
+    result = run_with_progress(des.plan, out=target, workers=workers)
     staging = Path(result.out) / ".indices"
     try:
         with stop_on_signals():

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.experiments.runner import check_replications, check_seed
-from sim.experiments.sweep import SweepPlan
+from sim.experiments.sweep import SweepPlan, check_sweep_memory
 from sim.experiments.sweep_spec import agents_of, apply_point, chunk_size, scenarios_for
 from sim.scenario import Scenario, load_scenario, scenario_hash
 from sim.scenario.distributions import Distribution, uncertain_paths
@@ -171,10 +171,12 @@ def design(
     scenario = load_scenario(scenario_file)
     master = scenario.seed if seed is None else seed
     ranges = input_ranges(scenario, vary or [])
+    # Morris: n trajectories of k + 1 points; Sobol: n × (k + 2) without second order
+    count = n * (len(ranges) + (1 if method == "morris" else 2))
+    check_sweep_memory(scenario, count, replications, "--n")  # before the sample is drawn
     problem = {"num_vars": len(ranges), "names": list(ranges), "bounds": [list(b) for b in ranges.values()]}
     x = sample(method, problem, n, master)
     points = [{name: float(v) for name, v in zip(problem["names"], row, strict=True)} for row in x]
-    check_replications(replications, bytes_each=1024, runs=replications * len(points))  # rows read back whole
     scenarios = scenarios_for(scenario, points)
     spec = {
         "scenario": scenario.name,

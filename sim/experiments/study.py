@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.experiments.budget import check_memory, companies_of, run_bytes
 from sim.experiments.runner import EVENT_COLUMNS, Replication, check_replications, check_seed, run_replications
-from sim.outputs.files import check_out, default_out, manifest, publish, write_csv, write_json
+from sim.outputs.files import check_out, check_out_name, default_out, manifest, publish, write_csv, write_json
+from sim.outputs.lock import writer_lock
 from sim.outputs.plot_data import figures, figures_data
 from sim.outputs.plot_process import Plotter
 from sim.outputs.summary import summarise
@@ -19,6 +21,7 @@ from sim.scenario import Scenario, scenario_hash
 from sim.scenario.checks import clipping_notes
 from sim.scenario.errors import Problem
 from sim.scenario.load import load_document, validate_document
+from sim.scenario.yamlio import Document
 
 FIGURE_FILES = ("agreement.png", "positions.png")
 """The files of :func:`sim.outputs.plot_data.figures`, in its order."""
@@ -67,14 +70,35 @@ def run_study(
     folder is written.
     """
     check_seed(seed)
+    if out is not None:
+        check_out_name(out)
     doc = load_document(scenario_file)
     scenario = validate_document(doc)
     n = scenario.replications if replications is None else replications
-    # a run keeps every replication's rounds and events: about 1.7 kB per round and actor
-    check_replications(n, allow_large=allow_large, bytes_each=2048 * scenario.rounds * len(scenario.actors))
+    check_replications(n, allow_large=allow_large)
+    # a run keeps every replication's rounds and events, and its kernels hold every company
+    companies = companies_of(scenario)
+    what = f"{n:,} replications" + (f" of {companies:,} companies" if companies else "")
+    check_memory(run_bytes(scenario, n), "--replications", what)
     master = scenario.seed if seed is None else seed
     target = Path(out) if out else default_out(scenario.name)
+    check_out(target)  # before the lock, whose file is made beside the folder
+    with writer_lock(target):  # one writer per folder: a second run into it is refused, not mixed in
+        return _study(scenario, doc, scenario_file, n, master, target, progress, on_total, plotter)
 
+
+def _study(
+    scenario: Scenario,
+    doc: Document,
+    scenario_file: str | Path,
+    n: int,
+    master: int,
+    target: Path,
+    progress: Callable[[int], None] | None,
+    on_total: Callable[[int], None] | None,
+    plotter: Plotter | None,
+) -> Study:
+    """The body of :func:`run_study` once its inputs are checked and the folder's lock is held."""
     check_out(target)
     drawing = plotter or Plotter()  # matplotlib only once there is a result
     drawing.prepare(figures(scenario, n))  # a plotting process builds the frames meanwhile

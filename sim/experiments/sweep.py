@@ -15,7 +15,9 @@ holding a different sweep is refused.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import shutil
 import time
@@ -28,7 +30,8 @@ from typing import TYPE_CHECKING
 from sim.experiments.executors import available_cores, cap_workers, check_scheduler, make_executor
 from sim.experiments.runner import check_replications, check_seed, outcome_rows, replication_seed, run_on_mesa
 from sim.experiments.sweep_spec import agents_of, chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
-from sim.outputs.files import check_out, code_sha256, default_out, manifest, write_json
+from sim.outputs.files import check_out, check_out_name, code_sha256, default_out, manifest, write_json
+from sim.outputs.lock import writer_lock
 from sim.scenario import Scenario, load_scenario, scenario_hash
 from sim.scenario.errors import InputError, Problem
 from sim.scenario.reading import read_json
@@ -92,18 +95,60 @@ def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
     return chunk.name, rows
 
 
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename inside ``folder`` durable (where the system allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_part(parts: Path, name: str, rows: list[dict]) -> None:
-    """Write one chunk's rows as Parquet, atomically."""
+    """Write one chunk's rows as Parquet, atomically and durably.
+
+    The file is synced before the rename and the folder after it, so that a part a
+    resume finds after a crash or power loss is complete, not an empty or torn file.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     tmp = parts / f".{name}.tmp"
     try:
-        pq.write_table(pa.Table.from_pylist(rows), tmp)
+        with open(tmp, "wb") as fh:
+            pq.write_table(pa.Table.from_pylist(rows), fh)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, parts / name)
     except BaseException:  # a signal mid-write leaves no temporary file
         tmp.unlink(missing_ok=True)
         raise
+    _fsync_folder(parts)
+
+
+def part_problem(path: Path, chunk: Chunk) -> str:
+    """Why the finished part at ``path`` cannot be trusted for ``chunk`` ("" if it can).
+
+    It must read back whole as Parquet and hold exactly the chunk's grid point and
+    replications: a zero-byte, truncated or foreign file is recomputed, never trusted.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+        points = table.column("point").to_pylist()
+        reps = table.column("replication").to_pylist()
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        return f"cannot be read ({reason})"
+    if set(points) != {chunk.point_index} or reps != list(range(chunk.start, chunk.stop)):
+        return "holds other rows than its chunk's"
+    return ""
 
 
 def read_parts(parts: Path) -> pa.Table:
@@ -155,21 +200,22 @@ def plan_sweep(
     if len(set(paths)) != len(paths):
         raise InputError([Problem("--vary", 0, "", "a field is varied twice")])
     master = scenario.seed if seed is None else seed
+    reps = scenario.replications if replications is None else replications
+    check_replications(reps, allow_large=allow_large)
     if sample == "grid":
         if n is not None:  # a grid has every combination: a point count would be silently ignored
             raise InputError(
                 [Problem("--n", 0, "", "--n sets the points of --sample lhs; a grid has every combination")]
             )
-        points = grid_points(axes)
+        count = math.prod(len(a.values) for a in axes)
     elif sample == "lhs":
         if not n or n < 1:
             raise InputError([Problem("--n", 0, "", "--sample lhs needs --n POINTS (>= 1)")])
-        points = lhs_points(axes, n, master)
+        count = n
     else:
         raise InputError([Problem("--sample", 0, "", f"unknown sample {sample!r}; use grid or lhs")])
-    reps = scenario.replications if replications is None else replications
-    # the finished sweep's rows are read back whole: about 1 kB per run
-    check_replications(reps, allow_large=allow_large, bytes_each=1024, runs=reps * len(points))
+    check_sweep_memory(scenario, count, reps, "--vary" if sample == "grid" else "--n")  # before any point is built
+    points = grid_points(axes) if sample == "grid" else lhs_points(axes, count, master)
     scenarios = scenarios_for(scenario, points)
     chunk = chunk_size(reps, len(points), agents=agents_of(scenario))
     spec = {
@@ -183,6 +229,19 @@ def plan_sweep(
         "code_sha256": code_sha256(),  # parts of another version of the model are not mixed in
     }
     return SweepPlan(scenario, str(scenario_file), points, scenarios, reps, master, chunk, spec)
+
+
+def check_sweep_memory(scenario: Scenario, points: int, replications: int, flag: str) -> None:
+    """Refuse, before any point is built, a sweep whose points, rows and kernels would not fit in memory."""
+    from sim.experiments.budget import check_memory, local_workers, sweep_bytes
+    from sim.experiments.sweep_spec import MAX_POINTS
+
+    if points > MAX_POINTS:  # said before the estimate: the cap is the clearer message
+        what = "the grid" if flag == "--vary" else "the sample"
+        raise InputError([Problem(flag, 0, "", f"{what} has {points:,} points; at most {MAX_POINTS:,}")])
+    chunk = chunk_size(replications, points, agents=agents_of(scenario))
+    need = sweep_bytes(scenario, points, replications, local_workers(), chunk)
+    check_memory(need, flag, f"{points:,} points × {replications:,} replications")
 
 
 def prepare_folder(out: Path, spec: dict, chunk: int) -> int:
@@ -212,14 +271,40 @@ def prepare_folder(out: Path, spec: dict, chunk: int) -> int:
                 ]
             )
         return int(stored)
+    _clear_unfinished_start(out)
     if out.exists() and any(out.iterdir()):
         raise InputError([Problem(str(out), 0, "--out", "exists, is not empty and holds no sweep; use another folder")])
     check_out(out)
-    (out / "parts").mkdir(parents=True, exist_ok=True)
+    created = not out.exists()
     tmp = out / ".sweep.json.tmp"
-    write_json(tmp, {**spec, "chunk": chunk})
-    os.replace(tmp, marker)
+    try:
+        (out / "parts").mkdir(parents=True, exist_ok=True)
+        write_json(tmp, {**spec, "chunk": chunk})
+        os.replace(tmp, marker)
+    except BaseException:  # a full disk (or a signal) while the folder is made leaves nothing half-made
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(out / "parts", ignore_errors=True)
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     return chunk
+
+
+def _clear_unfinished_start(out: Path) -> None:
+    """Remove what a sweep stopped while creating its folder left (an empty ``parts/``, ``.sweep.json.tmp``).
+
+    Such a folder holds no result; it is started afresh rather than refused as "holds no sweep".
+    """
+    if not out.is_dir():
+        return
+    names = {p.name for p in out.iterdir()}
+    if not names or not names <= {"parts", ".sweep.json.tmp"}:
+        return
+    if (out / "parts").exists() and (not (out / "parts").is_dir() or any((out / "parts").iterdir())):
+        return
+    (out / ".sweep.json.tmp").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        (out / "parts").rmdir()
 
 
 def chunks_of(plan: SweepPlan, engine: str = "batch") -> list[Chunk]:
@@ -243,6 +328,22 @@ class SweepResult:
     workers: int
 
 
+def _trusted_parts(parts: Path, everything: list[Chunk], on_note: Callable[[str], None] | None) -> set[str]:
+    """Names of the finished parts that read back whole with their chunk's rows; the others are removed."""
+    chunks = {c.name: c for c in everything}
+    done = set()
+    for path in sorted(parts.glob("*.parquet")):
+        chunk = chunks.get(path.name)
+        why = part_problem(path, chunk) if chunk is not None else "is no chunk of this sweep"
+        if not why:
+            done.add(path.name)
+            continue
+        path.unlink(missing_ok=True)
+        if on_note:
+            on_note(f"{path}: note: {why}; it is computed again")
+    return done
+
+
 def _mark(target: Path, info: dict, status: str) -> None:
     tmp = target / ".manifest.json.tmp"
     try:
@@ -263,8 +364,14 @@ def run_sweep(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int, int], None] | None = None,
     engine: str = "batch",
+    on_note: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Compute the missing chunks of ``plan`` into ``out``, then summarise and plot.
+
+    Only one process writes a folder at a time (:mod:`sim.outputs.lock`): another is
+    refused with an :class:`InputError` naming it. A resumed sweep reads every part it
+    finds back first; one that cannot be read, or holds other rows, is removed and
+    computed again, and ``on_note`` is told so.
 
     ``engine`` (one of :data:`ENGINES`) does not change a single row, so a sweep may be
     resumed with the other one. ``manifest.json`` says ``running`` while chunks are
@@ -276,9 +383,28 @@ def run_sweep(
         raise InputError([Problem("--engine", 0, "", f"unknown engine {engine!r}; use {' or '.join(ENGINES)}")])
     if scheduler is not None:
         check_scheduler(scheduler)
+    target = Path(out) if out else default_out(plan.scenario.name, "sweep")
+    check_out_name(target)
+    if not target.exists():
+        check_out(target)  # before the lock, whose file is made beside the folder
+    with writer_lock(target):  # one writer per folder: a second sweep into it is refused, never mixed in
+        return _run_locked(plan, target, workers, scheduler, dask_local, progress, on_total, engine, on_note)
+
+
+def _run_locked(
+    plan: SweepPlan,
+    target: Path,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    progress: Callable[[int], None] | None,
+    on_total: Callable[[int, int], None] | None,
+    engine: str,
+    on_note: Callable[[str], None] | None,
+) -> SweepResult:
+    """:func:`run_sweep` once the folder's lock is held."""
     from sim.outputs.sweep_report import summarise_sweep, write_sweep_outputs
 
-    target = Path(out) if out else default_out(plan.scenario.name, "sweep")
     expected = dask_local or workers or (available_cores() if scheduler is None else None)
     created, fresh = not target.exists(), not (target / "sweep.json").exists()
     chunk = prepare_folder(
@@ -287,7 +413,7 @@ def run_sweep(
     plan = replace(plan, chunk=chunk)
     parts = target / "parts"
     everything = chunks_of(plan, engine)
-    done = {p.name for p in parts.glob("*.parquet")}
+    done = _trusted_parts(parts, everything, on_note)
     todo = [c for c in everything if c.name not in done]
     total = len(plan.points) * plan.replications
     info = manifest(

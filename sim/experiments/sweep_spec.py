@@ -49,6 +49,14 @@ def _scalar(text: str) -> object:
 
 def parse_vary(text: str) -> Axis:
     """Parse ``PATH=start:stop:count`` or ``PATH=a,b,c``; raise :class:`InputError` if malformed."""
+    try:
+        return _parse_vary(text)
+    except (ValueError, OverflowError):  # an integer of more than 4,300 digits, or one no float can hold
+        path = text.partition("=")[0].strip()
+        raise InputError([Problem("--vary", 0, path, "a number is too large (at most 308 digits)")]) from None
+
+
+def _parse_vary(text: str) -> Axis:
     path, sep, spec = text.partition("=")
     path, spec = path.strip(), spec.strip()
     if not sep or not path or not spec:

@@ -82,6 +82,16 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
+def check_out_name(out: str | Path) -> None:
+    """Refuse ``--out ""``, ``--out .`` or a path ending in ``..``: a result folder is renamed into place.
+
+    Checked before anything is computed (the rename onto the current folder would fail at the end).
+    """
+    if str(out).strip() == "" or Path(out).name in ("", ".", ".."):
+        shown = str(out) if str(out).strip() else '""'
+        raise InputError([Problem(shown, 0, "--out", "name a new folder (not the current folder or a parent)")])
+
+
 def check_out(out: Path) -> None:
     """Refuse an existing, non-empty folder (or a file), or a place where no folder can be written.
 
@@ -90,6 +100,7 @@ def check_out(out: Path) -> None:
     into /proc).
     """
     out = Path(out)
+    check_out_name(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError([Problem(str(out), 0, "--out", "exists and is not empty; choose another folder")])
     where = _nearest_existing(out)
@@ -107,8 +118,15 @@ def publish(out: Path, fill: Callable[[Path], None]) -> Path:
     If another run filled ``out`` meanwhile, the results go to ``out-<random>`` instead
     (nothing is overwritten, nothing lost); the path actually used is returned.
     """
+    from sim.outputs.lock import writer_lock
+
     check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    with writer_lock(out):  # re-entrant: callers take it before they compute
+        return _publish(out, fill)
+
+
+def _publish(out: Path, fill: Callable[[Path], None]) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         fill(tmp)

@@ -78,9 +78,19 @@ def write_page(path: Path, title: str, style: str, body: list[str]) -> Path:
         f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
     )
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:  # a read-only folder, a full disk, a folder where the file should be
+        if tmp.is_file():
+            tmp.unlink()
+        raise InputError([Problem(str(path.parent), 0, "", f"cannot write {path.name}: {exc.strerror}")]) from None
     return path
+
+
+RESULT_LIMITS = {"manifest.json": 1_000_000, "summary.json": 5_000_000, "scenario.json": 10_000_000}
+"""Bytes a result file may have: a run's summary is a few kB, so a crafted file of millions of
+items is refused before it is parsed rather than built into a report."""
 
 
 def read_result_json(folder: Path, name: str) -> dict:
@@ -88,7 +98,7 @@ def read_result_json(folder: Path, name: str) -> dict:
     path = folder / name
     if not path.exists():
         raise InputError([Problem(str(folder), 0, "", f"no {name}: not a simrun result folder")])
-    data = read_json(path, what=name)
+    data = read_json(path, limit=RESULT_LIMITS.get(name, 10_000_000), what=name)
     if not isinstance(data, dict):
         raise InputError([Problem(str(path), 0, "", "not a simrun file (expected a JSON object)")])
     return data

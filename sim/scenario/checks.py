@@ -34,6 +34,9 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
             seen.add(item.id)
     technical = [i.id for i in s.issues if i.technical] or issue_ids
     out += _stance_checks(s)
+    for key in s.venue.fixes:
+        if key not in issue_ids:
+            out.append((("venue", "fixes", key), f"unknown issue {key!r}; issues are {issue_ids}"))
     for i, a in enumerate(s.actors):
         # companies negotiate only the technical issues in the forum; governments all
         needed = issue_ids if a.kind == "government" else technical
@@ -62,6 +65,7 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
                 out.append((("actors", i, "home"), "only company groups have a home government"))
             if a.count != 1:
                 out.append((("actors", i, "count"), "only company groups have a count"))
+    out += _degenerate_checks(s)
     if sum(issue.depth for issue in s.issues) > 1:
         out.append((("issues",), "at most one issue can be a text's depth"))
     if len(s.governments) < 2 and s.at_table is None:
@@ -102,6 +106,24 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
         out.append((("protocol",), "west_first needs governments in at least two blocs"))
     out += check_supports(s)
     return out
+
+
+def _degenerate_checks(s: Scenario) -> list[tuple[tuple, str]]:
+    """Tables on which nothing can be computed: governments of capability 0.
+
+    Positions, proposals and a text's breadth are capability-weighted means; a weight of 0
+    makes them 0/0, not a number (the runs would give NaN, not an error).
+    """
+    govs = [(i, a) for i, a in enumerate(s.actors) if a.kind == "government"]
+    lowest = {i: a.capability if isinstance(a.capability, float) else a.capability.support()[0] for i, a in govs}
+    if govs and all(v <= 0 for v in lowest.values()):
+        return [(("actors",), "every government has capability 0: nothing can be computed (give them weights > 0)")]
+    return [
+        (("actors", i, "capability"), "capability can be 0: nothing can be computed for a government of no weight "
+         "(keep it above 0)")
+        for i, v in lowest.items()
+        if v <= 0
+    ]  # fmt: skip
 
 
 def names_field(root: object, path: str) -> str:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, PlainValidator, WithJsonSchema
 
 if TYPE_CHECKING:  # numpy only for annotations: ``simrun validate`` does not pay for importing it
     import numpy as np
@@ -160,6 +160,17 @@ def Number(lo: float = -math.inf, hi: float = math.inf) -> Any:  # noqa: N802 - 
 
 Unit = Number(0.0, 1.0)
 """A number on [0, 1], or a distribution clipped to it."""
+
+
+def _integer(value: Any) -> Any:
+    """Refuse text and booleans where an integer is meant (``rounds: "12"``, ``count: true``), as numbers are."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_integer)]
+"""An integer of a scenario (rounds, seed, a count): pydantic would otherwise read ``"12"`` and ``true`` as ones."""
 
 
 _PATHS: dict[int, tuple[Any, list]] = {}

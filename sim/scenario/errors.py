@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    r"""``text`` with its control characters written as escapes (``\x1b``, ``\x0a``).
+
+    A message then stays one line and cannot drive the terminal, whatever file name or value it quotes.
+    """
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
@@ -19,11 +35,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        file, message = printable(self.file), printable(self.message)
+        where = f"{file}:{self.line}" if self.line else file
         if not self.line and not self.path:  # a file-level problem (missing, a directory, too large)
-            return f"{where}: {self.message}"
-        key = self.path or "(file)"
-        return f"{where}: {key}: {self.message}"
+            return f"{where}: {message}"
+        key = printable(self.path) or "(file)"
+        return f"{where}: {key}: {message}"
 
 
 class InputError(Exception):

@@ -36,13 +36,20 @@ def validate_document(doc: Document) -> Scenario:
 def at_date(scenario: Scenario) -> Scenario:
     """The actors' stances at the scenario's ``date``: every period whose event came before it, oldest first.
 
+    Periods of the scenario's ``subject`` apply after the general ones (they are more specific).
+
     Runs on a checked scenario; a scenario without a date keeps the traits it writes.
     """
     if scenario.date is None or not scenario.stances:
         return scenario
     data = scenario.model_dump(mode="json")
     actors = {a["id"]: a for a in data["actors"]}
-    for i in sorted(in_force(scenario), key=lambda i: scenario.stances[i].since):
+    # general periods first, then those of the text's subject: a stance on the subject itself
+    # (a military-AI declaration) outranks a general one whatever their dates
+    order = sorted(
+        in_force(scenario), key=lambda i: (scenario.stances[i].subject is not None, scenario.stances[i].since)
+    )
+    for i in order:
         period = data["stances"][i]  # its values as written (a distribution stays one)
         actor = actors[period["actor"]]
         for key, value in period["set"].items():
@@ -55,10 +62,14 @@ def at_date(scenario: Scenario) -> Scenario:
 
 
 def in_force(scenario: Scenario) -> list[int]:
-    """Indices of the stance periods in force at the scenario's date: their event was on an earlier day."""
+    """Indices of the stance periods in force at the scenario's date and subject: events of an earlier day."""
     if scenario.date is None:
         return []
-    return [i for i, p in enumerate(scenario.stances) if p.since < scenario.date]
+    return [
+        i
+        for i, p in enumerate(scenario.stances)
+        if p.since < scenario.date and (p.subject is None or p.subject == scenario.subject)
+    ]
 
 
 def seat(scenario: Scenario) -> Scenario:
@@ -86,6 +97,8 @@ def seat(scenario: Scenario) -> Scenario:
 
 
 BASE_SUFFIXES = (".yaml", ".yml")
+MAX_BASES = 32
+"""Files a chain of ``base:`` may have (a case file and its base need two)."""
 
 
 def _is_scenario(doc: Document) -> bool:
@@ -112,10 +125,17 @@ def load_document(path: str | Path, _seen: tuple = ()) -> Document:
     where = (doc.file, doc.line_of(("base",)), "base")
     if not isinstance(base, str) or not base.strip():
         raise InputError([Problem(*where, "must be a file name")])
-    base_path = (Path(path).parent / base).resolve()
+    if len(_seen) >= MAX_BASES:  # before the recursion runs out: the message names the file that chains on
+        raise InputError([Problem(*where, f"bases chain more than {MAX_BASES} files deep; write a shorter chain")])
+    try:
+        base_path = (Path(path).parent / base).resolve()
+        here = Path(path).resolve()
+    except (RuntimeError, OSError) as exc:  # a link loop (RuntimeError before Python 3.13, OSError since)
+        why = "links in a loop" if "loop" in str(exc).lower() or isinstance(exc, RuntimeError) else exc.strerror
+        raise InputError([Problem(*where, f"{base}: cannot be resolved ({why})")]) from None
     if Path(base).suffix.lower() not in BASE_SUFFIXES or base_path.suffix.lower() not in BASE_SUFFIXES:
         raise InputError([Problem(*where, f"{base}: a base must be a .yaml or .yml scenario file")])
-    if base_path in _seen or base_path == Path(path).resolve():
+    if base_path in _seen or base_path == here:
         raise InputError([Problem(*where, "scenarios extend each other in a cycle")])
     try:
         head = load_yaml(base_path)
@@ -126,7 +146,7 @@ def load_document(path: str | Path, _seen: tuple = ()) -> Document:
         raise InputError([Problem(*where, f"{base}: {first.message}{at}")]) from None
     if not _is_scenario(head):
         raise InputError([Problem(*where, f"{base}: not a scenario file (its top-level keys are not scenario keys)")])
-    parent = load_document(base_path, (*_seen, Path(path).resolve()))
+    parent = load_document(base_path, (*_seen, here))
     data = dict(doc.data)
     del data["base"]
     merged = merge(parent, Document(doc.file, data, doc.lines, doc.files))
@@ -146,9 +166,11 @@ def scenario_from_text(text: str, file: str = "<string>") -> Scenario:
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 of the validated scenario in canonical JSON (comments and layout ignored)."""
     data = scenario.model_dump(mode="json")
-    for key in ("at_table", "date", "stances"):  # hashes of scenarios without these fields stay what they were
+    for key in ("at_table", "date", "stances", "subject"):  # hashes of scenarios without these stay what they were
         if not data.get(key):
             data.pop(key, None)
+    if data.get("venue") == {"kind": "summit", "fixes": {}, "others_adopt": False}:
+        data.pop("venue")
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.scenario.distributions import Number, Unit
+from sim.scenario.distributions import Integer, Number, Unit
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", description="lower-case identifier")]
 PROTOCOLS = ("simultaneous", "west_first", "bilateral_first")
@@ -75,7 +75,7 @@ class Actor(Strict):
     depth_cost: Number(0.0, 10.0) | None = Field(
         None, description="λ: cost per unit of depth beyond its ambition; default the model's depth_cost"
     )
-    count: int = Field(1, ge=1, le=1_000_000, description="companies in the group (companies only)")
+    count: Integer = Field(1, ge=1, le=1_000_000, description="companies in the group (companies only)")
     spread: Number(0.0, 1.0) = Field(0.1, description="sd of company positions around the group's")
     home: Id | None = Field(None, description="home government of a company group")
     sources: list[Source] = Field(default_factory=list)
@@ -84,7 +84,7 @@ class Actor(Strict):
 class Event(Strict):
     """Something that happens at the start of a round."""
 
-    round: int = Field(ge=1, description="round at whose start the event happens (1-based)")
+    round: Integer = Field(ge=1, description="round at whose start the event happens (1-based)")
     label: str = ""
     tension_change: Number(-1.0, 1.0) = Field(0.0, description="added to tension (result clipped to [0, 1])")
     restriction_change: Number(-1.0, 1.0) = Field(
@@ -150,7 +150,7 @@ def _default_ladder() -> list[Level]:
 class ProtocolOptions(Strict):
     """Details of the sequencing protocols."""
 
-    first_phase_rounds: int | None = Field(
+    first_phase_rounds: Integer | None = Field(
         None, ge=1, description="rounds of the first phase (west_first, bilateral_first); default half"
     )
     first_bloc: Id | None = Field(None, description="bloc that converges first in west_first; default the chair's")
@@ -231,6 +231,9 @@ class StancePeriod(Strict):
 
     actor: Id
     since: dt.date = Field(description="the day the event took effect (YYYY-MM-DD)")
+    subject: Id | None = Field(
+        None, description="the period holds only for texts on this subject (civil_safety, military, ...); none: all"
+    )
     event: str = Field(min_length=1, description="what changed, in words")
     set: dict[str, Number(0.0, 100.0)] = Field(
         min_length=1,
@@ -238,6 +241,22 @@ class StancePeriod(Strict):
         "position.<issue>, salience.<issue>; each is checked against its field's range once applied",
     )
     sources: list[DatedSource] = Field(min_length=1)
+
+
+class Venue(Strict):
+    """Where a text is negotiated: what kind of meeting, what it fixes of every text, who else adopts it.
+
+    * ``summit`` (default): the chair may table a deeper text for a narrower group beside the first;
+    * ``single_text``: one text per summit, each member signs it or not (a UN vote, a communique);
+    * ``fixes``: issues whose content every text here has by the nature of the venue (a UN
+      resolution is UN-centred: ``{forum: 1.0}``), not by negotiation;
+    * ``others_adopt``: the venue's other members carry the text whatever the actors modelled
+      do, so it stands once any one of them signs (a General Assembly resolution).
+    """
+
+    kind: Literal["summit", "single_text"] = "summit"
+    fixes: dict[str, Unit] = Field(default_factory=dict, description="issue -> content of every text at this venue")
+    others_adopt: bool = Field(False, description="members outside the table carry the text: one signature suffices")
 
 
 class Scenario(Strict):
@@ -264,15 +283,20 @@ class Scenario(Strict):
     substantive_from: Id | None = Field(None, description="first level counted as substantive; default the second")
     business: Business = Field(default_factory=Business)
     model: Coefficients = Field(default_factory=Coefficients)
-    rounds: int = Field(12, ge=1, le=1000)
-    replications: int = Field(200, ge=1, le=1_000_000)
-    seed: int = Field(20231101, ge=0, lt=2**63, description="master seed of the replications (0 <= seed < 2**63)")
+    rounds: Integer = Field(12, ge=1, le=1000)
+    replications: Integer = Field(200, ge=1, le=1_000_000)
+    seed: Integer = Field(20231101, ge=0, lt=2**63, description="master seed of the replications (0 <= seed < 2**63)")
     date: dt.date | None = Field(
         None, description="the day the text was agreed (YYYY-MM-DD): actors take the stances of events before it"
     )
     stances: list[StancePeriod] = Field(
         default_factory=list, description="dated stance periods of the actors (applied at ``date``)"
     )
+    subject: Id | None = Field(
+        None, description="what the text is about (civil_safety, military, development, standards): picks the "
+        "stance periods of that subject"
+    )
+    venue: Venue = Field(default_factory=Venue)
 
     # -- derived views ---------------------------------------------------------
     @property

@@ -59,8 +59,11 @@ def source_problems(doc: Document, scenario: Scenario) -> list[Problem]:
     return problems
 
 
-CASE_KEYS = ("base", "name", "title", "description", "date", "at_table", "chair", "decision_rule", "tension", "sources")
-"""What a dated case file may set itself (docs/cases.md): who sits, the rule, the chair, the date, the tension."""
+CASE_KEYS = (
+    "base", "name", "title", "description", "date", "subject", "venue", "at_table", "chair", "decision_rule", "tension",
+    "sources",
+)  # fmt: skip
+"""What a dated case file may set (docs/cases.md): the date, the subject, the venue, who sits, chair, rule, tension."""
 
 
 def case_problems(path: str, doc: Document) -> list[Problem]:
@@ -102,6 +105,8 @@ def case_problems(path: str, doc: Document) -> list[Problem]:
         since = period.get("since") if isinstance(period, dict) else None
         if not isinstance(since, dt.date) or since >= date or period.get("actor") not in seated:
             continue
+        if period.get("subject") not in (None, own.data.get("subject", data.get("subject"))):
+            continue  # a stance on another subject is not used by this case
         for j, src in enumerate(period.get("sources") or []):
             when = src.get("date") if isinstance(src, dict) else None
             if isinstance(when, dt.date) and when >= date:

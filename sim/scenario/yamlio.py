@@ -106,8 +106,42 @@ if yaml.__with_libyaml__:
     _Loader = _FastNoAliasLoader
 
 
+MAX_INT_DIGITS = 4300
+"""Digits of an integer Python converts from text (``sys.get_int_max_str_digits``); more is refused."""
+_INT_TAG = "tag:yaml.org,2002:int"
+_BINARY_TAG = "tag:yaml.org,2002:binary"
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Characters no text of a scenario may hold, whatever the YAML escapes (``"\\e"``, ``"\\x9b"``): C0 controls but
+tab and newline, DEL, C1 controls (a terminal reads U+009B as an escape), line separators and the
+bidirectional overrides that make a text display otherwise than it reads."""
+SINGLE_LINE = frozenset({"base", "name", "title", "label", "id", "bloc", "home", "chair", "actor", "rule"})
+"""Keys whose text is printed on one line (in tables, messages and file names): no newline."""
+
+
+def _scalar_problem(node: yaml.ScalarNode, is_key: bool, single_line: bool) -> str:
+    """Why a scalar's text cannot be accepted ("" if it can)."""
+    if node.tag == _INT_TAG and sum(c.isdigit() for c in node.value) > MAX_INT_DIGITS:
+        return f"an integer has more than {MAX_INT_DIGITS:,} digits"
+    if node.tag == _BINARY_TAG:
+        return "binary data (!!binary) is not text; write the text itself"
+    if node.tag == "tag:yaml.org,2002:str" or not node.tag.startswith("tag:yaml.org,2002:"):
+        bad = _UNPRINTABLE.search(node.value)
+        if bad is None and single_line and "\n" in node.value:
+            return f"{'a key' if is_key else 'this text'} must be one line (it holds a line break)"
+        if bad:
+            where = "a key" if is_key else "text"
+            return f"{where} holds the control character U+{ord(bad.group()):04X}, which is not allowed"
+    return ""
+
+
 def _record_lines(node: yaml.Node, loc: tuple, lines: dict, problems: list, file: str) -> None:
     lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.ScalarNode):
+        key = next((part for part in reversed(loc) if isinstance(part, str)), "")
+        why = _scalar_problem(node, False, key in SINGLE_LINE)
+        if why:
+            problems.append(Problem(file, node.start_mark.line + 1, ".".join(map(str, loc)) or "(file)", why))
     if isinstance(node, yaml.MappingNode):
         seen: set = set()
         for key_node, value_node in node.value:
@@ -116,6 +150,11 @@ def _record_lines(node: yaml.Node, loc: tuple, lines: dict, problems: list, file
                 problems.append(Problem(file, key_node.start_mark.line + 1, where, "a key must be a plain name"))
                 continue
             key = key_node.value
+            why = _scalar_problem(key_node, True, True)
+            if why:
+                where = ".".join(map(str, loc)) or "(file)"
+                problems.append(Problem(file, key_node.start_mark.line + 1, where, why))
+                continue
             if key in seen:
                 problems.append(
                     Problem(file, key_node.start_mark.line + 1, ".".join(map(str, loc + (key,))), "duplicate key")
