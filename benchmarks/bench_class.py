@@ -3,7 +3,8 @@
 Starts the class mode's HTTP server in this process on the loopback address and lets
 ``--devices`` devices join bletchley's 8 seats in turn (4 governments, 4 company
 groups; delegations of up to ``ceil(devices / 8)``), each with its own token. The
-teacher opens a round; then every device, at once, polls the state and votes
+agents play the sessions, then the teacher opens the summit's round (only there can a
+government sign or refuse); then every device, at once, polls the state and votes
 ``--requests`` times (a government device signs or refuses, a company device picks a
 standard), and each government device hands in a counter-proposal every fifth request,
 as the page does when a team acts. Then the teacher closes the round (the model plays
@@ -68,7 +69,11 @@ def main() -> None:
     args = parser.parse_args()
     scenario = load_scenario(ROOT / "scenarios" / "bletchley.yaml")
     seats = [a.id for a in scenario.governments] + [a.id for a in scenario.companies]
-    game = ClassGame(scenario, delegation=max(1, math.ceil(args.devices / len(seats))))
+    # every device comes from 127.0.0.1 here, so one address may hold them all
+    game = ClassGame(scenario, delegation=max(1, math.ceil(args.devices / len(seats))), per_device=args.devices)
+    for _ in range(scenario.rounds - 1):  # the sessions, played by the agents: the devices sign at the summit
+        game.teacher(game.teacher_token, "open")
+        game.teacher(game.teacher_token, "close")
     server = make_server(game, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"

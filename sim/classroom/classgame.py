@@ -1,10 +1,17 @@
 """Class mode: one game the whole class plays, teams at the governments' and the company groups' seats.
 
 The teacher holds a token that alone can change the game (open and close rounds, set
-the round timer, throw events in, pause, end). Teams join with the class's join code
-and take a seat, a government or a company group; each device gets a token that acts
-for its seat only. Several devices or teams may share a seat (a delegation, see
-:mod:`sim.classroom.seats`); seats nobody takes are played by the model's agents.
+the round timer, throw events in, pause, end) and run the room: remove a member, reset
+a seat, lock joining, cap the members per seat, pair a projector screen. Teams join
+with the class's join code (eight letters and digits: guessing fails, and a client's
+wrong codes are slowed by :class:`Limiter`) and take a seat, a government or a company
+group; each device gets a token that acts for its seat only, and one device may hold
+only a few places (``per_device``). Several devices or teams may share a seat (a
+delegation, see :mod:`sim.classroom.seats`); seats nobody takes are played by the
+model's agents. A member silent for ``leave_after`` seconds (its tab closed) has left
+and is dropped. A projector screen shows the join code, a QR code and the table: it
+holds no token in its address, only a key it got from the server, which shows it the
+join code once the teacher typed in the pairing code the screen displays.
 
 Each round a government seat sees the chair's text and its utility terms for it, and
 votes: sign, refuse, or let its agent decide; it may also hand in a counter-proposal,
@@ -36,11 +43,22 @@ from sim.classroom.classviews import companies_line, seen_by
 from sim.classroom.debrief import Adoption, Events, adoption, debrief
 from sim.classroom.events import EVENTS
 from sim.classroom.play import build_model
-from sim.classroom.seats import COMPANY_VOTES, Member, RefusedError, Seat, parse_counter
+from sim.classroom.seats import (
+    COMPANY_VOTES,
+    Limiter,
+    Member,
+    RefusedError,
+    Screen,
+    Seat,
+    TooManyError,
+    new_join_code,
+    parse_counter,
+    typed_code,
+)
 from sim.outputs.narrative import Narrator
 from sim.scenario import Scenario
 
-__all__ = ["EVENTS", "ClassGame", "RefusedError"]
+__all__ = ["EVENTS", "ClassGame", "RefusedError", "TooManyError"]
 
 
 class ClassGame:
@@ -52,23 +70,38 @@ class ClassGame:
         seed: int | None = None,
         round_seconds: int = 90,
         runs: int = 200,
-        delegation: int = 5,
+        delegation: int = 3,
+        per_device: int = 2,
+        leave_after: float = 120.0,
+        address: str = "",
     ):
         """Build the model, the seats and the tokens; ``round_seconds`` is the default round timer.
 
         ``runs``: model runs of the scenario the class's outcome is compared with at the end;
-        ``delegation``: how many devices or teams may join one seat (1 to 30).
+        ``delegation``: how many devices or teams may join one seat (1 to 30; the teacher may
+        change it); ``per_device``: how many places one client address may hold at once;
+        ``leave_after``: seconds of silence after which a member has left; ``address``: the
+        address students open (for the projector and its QR code).
         """
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.model = m = build_model(scenario, self.seed)
         self.narrator = Narrator(m.spec)
-        self.join_code = f"{secrets.randbelow(10**6):06d}"
+        self.join_code = new_join_code()
         self.teacher_token = secrets.token_urlsafe(16)
         self.seats = {g.actor_id: Seat(g.actor_id, "government", g.name) for g in m.governments}
         self.seats |= {c.actor_id: Seat(c.actor_id, "company", c.name) for c in m.company_groups}
         self.by_token: dict[str, Seat] = {}
         self.delegation = max(1, min(int(delegation), 30))
+        self.per_device = max(1, int(per_device))
+        self.leave_after = leave_after
+        self.address = address.rstrip("/") + "/" if address else ""
+        self.locked = False  # joining locked by the teacher
+        self.limiter = Limiter()
+        self.member_ids = itertools.count(1)
+        self.gone: dict[str, str] = {}  # token of a member who left or was removed -> why (told to its device)
+        self.screens: dict[str, Screen] = {}  # a projector screen's key -> its pairing
+        self.qr: tuple[str, str] | None = None  # (what it encodes, SVG): drawn once
         self.votes_cast = itertools.count(1)
         self.round_seconds = round_seconds
         self.runs = runs
@@ -88,28 +121,89 @@ class ClassGame:
             raise RefusedError("only the teacher's token can change the game")
 
     def _member(self, token: object) -> tuple[Seat, Member]:
+        self._drop_silent()
         seat = self.by_token.get(str(token))
         if seat is None:
-            raise RefusedError("unknown seat token: join the game first")
-        return seat, next(m for m in seat.members if m.token == str(token))
+            why = self.gone.get(str(token))
+            raise RefusedError(f"{why}: join again" if why else "unknown seat token: join the game first")
+        member = next(m for m in seat.members if m.token == str(token))
+        member.seen = time.monotonic()
+        return seat, member
+
+    def _seat(self, actor: object) -> Seat:
+        """The seat ``actor`` names: its id or its name, in any case."""
+        wanted = " ".join(str(actor).split()).casefold()
+        for seat in self.seats.values():
+            if wanted in (seat.actor.casefold(), seat.name.casefold()):
+                return seat
+        raise RefusedError(f"no seat {str(actor)[:40]!r}; seats: {', '.join(self.seats)}")
+
+    def _remove(self, seat: Seat, member: Member, why: str) -> None:
+        seat.members.remove(member)
+        self.by_token.pop(member.token, None)
+        if len(self.gone) > 5000:
+            self.gone.clear()
+        self.gone[member.token] = why
+
+    def _drop_silent(self) -> None:
+        """Drop the members silent for longer than ``leave_after`` seconds: they closed their tab."""
+        now = time.monotonic()
+        for seat in self.seats.values():
+            for member in [m for m in seat.members if now - m.seen > self.leave_after]:
+                self._remove(seat, member, f"no contact for {self.leave_after:.0f} s, so you left {seat.name}'s seat")
 
     # -- seats --------------------------------------------------------------------------------
-    def join(self, code: object, actor: object, team: object = "") -> str:
-        """Join a seat's delegation with the join code (while it has room); returns this device's token."""
+    def join(self, code: object, actor: object, team: object = "", client: str = "") -> str:
+        """Join a seat's delegation with the join code (while it has room); returns this device's token.
+
+        ``client``: the device's address: it may hold at most ``per_device`` places, and its
+        wrong codes are slowed (:class:`Limiter`).
+        """
         with self.lock:
-            if not secrets.compare_digest(str(code).strip().encode(), self.join_code.encode()):
+            now = time.monotonic()
+            self.limiter.check(client, now)
+            if not secrets.compare_digest(typed_code(code).encode(), self.join_code.encode()):
+                self.limiter.fail(client, now)
                 raise RefusedError("wrong join code")
             if self.phase == "ended":
                 raise RefusedError("the game has ended")
-            seat = self.seats.get(str(actor))
-            if seat is None:
-                raise RefusedError(f"no seat {str(actor)[:40]!r}; seats: {', '.join(self.seats)}")
+            if self.locked:
+                raise RefusedError("the teacher has locked joining")
+            seat = self._seat(actor)
+            self._drop_silent()
             if len(seat.members) >= self.delegation:
                 raise RefusedError(f"the seat of {seat.name} is full ({self.delegation} in its delegation)")
+            held = sum(m.client == client for s in self.seats.values() for m in s.members)
+            if client and held >= self.per_device:
+                raise RefusedError(f"this device already holds {held} places, the most one device may hold")
             token = secrets.token_urlsafe(16)
-            seat.members.append(Member(token, str(team).strip()[:40]))
+            member = Member(token, str(team).strip()[:40], id=f"m{next(self.member_ids)}", client=client, seen=now)
+            seat.members.append(member)
             self.by_token[token] = seat
             return token
+
+    def leave(self, token: object) -> None:
+        """A member leaves its seat (its device said so)."""
+        with self.lock:
+            seat, member = self._member(token)
+            self._remove(seat, member, f"you left {seat.name}'s seat")
+
+    def new_screen(self) -> tuple[str, str]:
+        """A projector screen asks for a key: (key, pairing code the teacher types in to pair it)."""
+        with self.lock:
+            waiting = sorted((s.created, k) for k, s in self.screens.items() if not s.paired)
+            for _, key in waiting[: max(0, len(waiting) - 19)]:  # at most 20 wait to be paired
+                del self.screens[key]
+            taken = {s.pair for s in self.screens.values() if not s.paired}
+            pair = next(c for c in (f"{secrets.randbelow(10**6):06d}" for _ in itertools.count()) if c not in taken)
+            key = secrets.token_urlsafe(16)
+            self.screens[key] = Screen(pair, time.monotonic())
+            return key, pair
+
+    def screen(self, key: object) -> Screen | None:
+        """The projector screen holding ``key`` (``None``: no such screen)."""
+        found = self.screens.get(str(key)) if key else None
+        return found
 
     def vote(self, token: object, vote: object, seat: object = None) -> None:
         """A member's vote for the open round (see :attr:`Seat.votes`); ``seat``, if named, must be its own."""
@@ -122,6 +216,11 @@ class ClassGame:
                 raise RefusedError(f"a vote of {mine.name} is one of {', '.join(mine.votes)}")
             if self.phase != "open":
                 raise RefusedError("no round is open for votes")
+            if mine.kind == "government" and vote != "auto" and not self.signing(mine.actor):
+                raise RefusedError(
+                    f"nothing is signed in round {self.model.round + 1}: texts are opened for signature only at "
+                    f"the summit (round {self.next_summit(mine.actor)}); hand in a counter-proposal instead"
+                )
             member.vote, member.order = str(vote), next(self.votes_cast)
 
     def counter(self, token: object, data: object) -> None:
@@ -149,6 +248,21 @@ class ClassGame:
             depth_id = None if depth is None else ids[depth]
             seat.counter = parse_counter(data, ids, levels, table, member.team, depth_id)
 
+    def signing(self, actor: str) -> bool:
+        """Whether ``actor``'s table in the coming round is a summit, where texts are opened for signature."""
+        m, k = self.model, self.model.kernel
+        gov = m.by_id[actor].index
+        return any(gov in t and s for t, s in zip(k.tables(m.round + 1), k.summits(m.round + 1), strict=True))
+
+    def next_summit(self, actor: str) -> int:
+        """The next round (from the coming one) in which ``actor`` sits at a summit (the last round if none)."""
+        m, k = self.model, self.model.kernel
+        gov = m.by_id[actor].index
+        for r in range(m.round + 1, self.scenario.rounds + 1):
+            if any(gov in t and s for t, s in zip(k.tables(r), k.summits(r), strict=True)):
+                return r
+        return self.scenario.rounds
+
     def _table(self, actor: str) -> list | None:
         """The governments at ``actor``'s table in the coming round (``None`` when it sits at none)."""
         m = self.model
@@ -157,10 +271,17 @@ class ClassGame:
 
     # -- the teacher --------------------------------------------------------------------------
     def teacher(self, token: object, action: str, /, **args: object) -> None:
-        """``open`` a round (``seconds``), ``close`` it, ``event`` (``name``), ``pause``, ``resume``, ``end``."""
+        """The teacher's ``action``: the game's, or running the room.
+
+        The game: ``open`` a round (``seconds``), ``close`` it, ``event`` (``name``), ``pause``,
+        ``resume``, ``end``. The room: ``remove`` (``seat``, ``member``), ``reset`` (``seat``),
+        ``lock``, ``unlock``, ``cap`` (``members`` per seat), ``pair`` (a projector's ``code``).
+        """
         with self.lock:
             self._teacher(token)
             self._tick()
+            if self._room(action, args):
+                return
             if self.phase == "ended":
                 raise RefusedError("the game has ended")
             if action == "open":
@@ -189,7 +310,42 @@ class ClassGame:
                     self._play_round()
                 self._end()
             else:
-                raise RefusedError("actions: open, close, event, pause, resume, end")
+                raise RefusedError(
+                    "actions: open, close, event, pause, resume, end, remove, reset, lock, unlock, cap, pair"
+                )
+
+    def _room(self, action: str, args: dict) -> bool:
+        """The teacher's moderation; ``False`` when ``action`` is not one of it."""
+        if action == "remove":
+            seat = self._seat(args.get("seat", ""))
+            member = next((m for m in seat.members if m.id == str(args.get("member", ""))), None)
+            if member is None:
+                raise RefusedError(f"{seat.name} has no member {str(args.get('member', ''))[:20]!r}")
+            self._remove(seat, member, f"the teacher removed you from {seat.name}'s seat")
+        elif action == "reset":
+            seat = self._seat(args.get("seat", ""))
+            for member in list(seat.members):
+                self._remove(seat, member, f"the teacher reset {seat.name}'s seat")
+            seat.counter = None
+        elif action in ("lock", "unlock"):
+            self.locked = action == "lock"
+        elif action == "cap":
+            try:
+                cap = int(args.get("members"))  # type: ignore[arg-type]
+            except (TypeError, ValueError, OverflowError):
+                raise RefusedError("members: a whole number from 1 to 30") from None
+            if not 1 <= cap <= 30:
+                raise RefusedError("members: a whole number from 1 to 30")
+            self.delegation = cap
+        elif action == "pair":
+            code = str(args.get("code", "")).strip()
+            screen = next((s for s in self.screens.values() if not s.paired and s.pair == code), None)
+            if screen is None:
+                raise RefusedError("no projector screen shows that pairing code")
+            screen.paired = True
+        else:
+            return False
+        return True
 
     def _open(self, seconds: object) -> None:
         if self.phase in ("open", "paused"):
@@ -251,8 +407,15 @@ class ClassGame:
         self.phase = "ended"
 
     # -- what each one sees -------------------------------------------------------------------
-    def state(self, token: object = "") -> dict:
-        """The game as the holder of ``token`` sees it (:func:`~sim.classroom.classviews.seen_by`), timer checked."""
+    def state(self, token: object = "", screen: object = "") -> dict:
+        """The game as the holder of ``token`` (or projector ``screen``) sees it, timer checked.
+
+        See :func:`~sim.classroom.classviews.seen_by`; asking counts as a sign of life.
+        """
         with self.lock:
             self._tick()
-            return seen_by(self, token)
+            self._drop_silent()
+            seat = self.by_token.get(str(token))
+            if seat is not None:
+                next(m for m in seat.members if m.token == str(token)).seen = time.monotonic()
+            return seen_by(self, token, self.screen(screen))

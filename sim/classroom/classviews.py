@@ -14,9 +14,10 @@ import time
 from typing import Protocol
 
 from sim.classroom.briefs import company_brief, government_brief, text_rows
+from sim.classroom.compare import summit_rounds
 from sim.classroom.debrief import Events
 from sim.classroom.events import EVENTS
-from sim.classroom.seats import Seat
+from sim.classroom.seats import Screen, Seat, shown_code
 from sim.model import NegotiationModel
 from sim.outputs.narrative import Narrator
 from sim.scenario import Scenario
@@ -39,19 +40,59 @@ class Viewed(Protocol):
     events: Events
     debrief: dict | None
     briefs: dict[str, tuple[tuple, dict]]
+    locked: bool
+    per_device: int
+    address: str
+    gone: dict[str, str]
+    screens: dict
+    qr: tuple[str, str] | None
 
     def _table(self, actor: str) -> list | None: ...
 
+    def signing(self, actor: str) -> bool:
+        """Whether ``actor``'s table in the coming round is a summit."""
+        ...
 
-def seen_by(game: Viewed, token: object = "") -> dict:
-    """The game as the holder of ``token`` sees it (teacher, a seat, or the public plenary)."""
+    def next_summit(self, actor: str) -> int:
+        """The next round in which ``actor`` sits at a summit."""
+        ...
+
+
+def join_url(game: Viewed) -> str:
+    """The address students open, with the join code in its ``#code=`` part (what the QR code holds)."""
+    return f"{game.address}#code={shown_code(game.join_code)}" if game.address else ""
+
+
+def qr_svg(game: Viewed) -> str:
+    """The QR code of :func:`join_url` as inline SVG (drawn once; empty without segno or an address)."""
+    url = join_url(game)
+    if not url:
+        return ""
+    if game.qr is None or game.qr[0] != url:
+        try:
+            import segno
+        except ImportError:  # the QR code needs the demo extra; the address and code are shown anyway
+            return ""
+        game.qr = (url, segno.make(url, error="m").svg_inline(scale=6, border=2))
+    return game.qr[1]
+
+
+def seen_by(game: Viewed, token: object = "", screen: Screen | None = None) -> dict:
+    """The game as the holder of ``token`` sees it (teacher, a seat, a projector ``screen``, or the public)."""
     m = game.model
     is_teacher = bool(token) and secrets.compare_digest(str(token).encode(), game.teacher_token.encode())
     mine = game.by_token.get(str(token))
+    role = "teacher" if is_teacher else "seat" if mine else "public"
+    if screen is not None and role == "public":
+        role = "projector" if screen.paired else "screen"
+    running = game.phase in ("open", "paused")
     out = {
         "scenario": game.scenario.title or game.scenario.name,
         "round": m.round,
+        "current": m.round + 1 if running else m.round,
         "rounds": game.scenario.rounds,
+        "summits": summit_rounds(game.scenario),
+        "summit_now": running and (m.round + 1) in summit_rounds(game.scenario),
         "phase": game.phase,
         "seconds_left": None
         if game.deadline is None or game.phase != "open"
@@ -66,9 +107,13 @@ def seen_by(game: Viewed, token: object = "") -> dict:
                 "taken": s.taken,
                 "full": len(s.members) >= game.delegation,
                 "team": s.team,
+                "members": len(s.members),
+                "voted": bool(s.tally()),
             }
             for a, s in game.seats.items()
         },
+        "locked": game.locked,
+        "delegation": game.delegation,
         "deals": [
             {
                 "level": game.narrator.labels[d.level],
@@ -78,10 +123,29 @@ def seen_by(game: Viewed, token: object = "") -> dict:
             for d in (m.deals[lv.name] for lv in m.ladder if lv.name in m.deals)
         ],
         "plenary": game.plenary[-60:],
-        "role": "teacher" if is_teacher else "seat" if mine else "public",
+        "role": role,
     }
+    if role in ("teacher", "projector"):
+        out["join_code"] = shown_code(game.join_code)
+        out["address"] = game.address
+        out["join_url"] = join_url(game)
+    if role == "projector":
+        out["qr"] = qr_svg(game)
+    if role == "screen":
+        out["pair"] = screen.pair
+    if not mine and str(token) in game.gone:
+        out["notice"] = game.gone[str(token)]
     if is_teacher:
-        out["join_code"] = game.join_code
+        now = time.monotonic()
+        out["members"] = {
+            a: [
+                {"id": x.id, "team": x.team, "voted": x.vote is not None, "seen": round(now - x.seen)}
+                for x in s.members
+            ]
+            for a, s in game.seats.items()
+        }
+        out["per_device"] = game.per_device
+        out["screens"] = sum(1 for x in game.screens.values() if x.paired)
         out["votes"] = {a: (s.vote() if s.taken else "agent") for a, s in game.seats.items()}
         out["counters"] = {
             a: s.counter.changes | {"level": s.counter.level} for a, s in game.seats.items() if s.counter
@@ -121,6 +185,8 @@ def seat_view(game: Viewed, seat: Seat, token: str) -> dict:
         c = seat.counter
         view["counter"] = None if c is None else {"changes": c.changes, "level": c.level, "team": c.team}
         view["at_table"] = game._table(seat.actor) is not None
+        view["signing"] = game.signing(seat.actor)
+        view["summit"] = game.next_summit(seat.actor)
     tally = seat.tally()
     return view | {
         "votes": list(seat.votes),

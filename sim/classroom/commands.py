@@ -15,11 +15,12 @@ WIDTH = 100
 """Every line the game writes fits this many columns (a default terminal is 80–120)."""
 
 HELP = (
-    "  a | accept         sign every level the table reaches this round\n"
-    "  r | reject         sign nothing this round\n"
+    "  a | accept         at a summit: sign every level the table reaches this round\n"
+    "  r | reject         at a summit: sign nothing this round\n"
     "  m [share]          move your position towards the proposal (share of the gap on [0, 1],\n"
     "                     default 0.5; 0,5 and 50% also work), then your utility decides the vote\n"
-    "  p [issue=value …]  table your own text: your position, with any issue set as given (0..1)\n"
+    "  p [issue=value …]  table your own text: your position, with any issue set as given (0..1);\n"
+    "                     an issue is named by its id or its number, e.g. p 1=0.2 forum=0.4\n"
     "  auto               let the model's agent decide this round\n"
     "  q | quit           stop; the agent plays the remaining rounds\n"
     "  ? | help           this list"
@@ -96,6 +97,8 @@ def parse(line: str, issues: list[str]) -> Command | str:
             key, sign, value = item.partition("=")
             if not sign or not key:
                 return f"write issue=value (no spaces around =), not {quote(item)}; issues: {', '.join(issues)}"
+            if key.isdecimal() and 1 <= int(key) <= len(issues):  # the number the screen shows
+                key = issues[int(key) - 1]
             if key not in issues:
                 return f"unknown issue {quote(key)}; issues: {', '.join(issues)}"
             try:

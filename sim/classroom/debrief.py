@@ -2,20 +2,21 @@
 
 The agent's game replays the class's game with every seat left to its agent: same
 scenario, seed and teacher's events at the same rounds. For a government seat the
-debrief gives what it signed and its utility, term by term (from its original position,
-at the final tension), in both games; for a company seat what its companies adopted
+debrief gives what it signed and its utility, term by term (as the model weighed the
+text when it signed, what its screen showed), in both games; for a company seat what its companies adopted
 and their mean utility, term by term (at their last decision); for each seat the round
-where its answers first differed. The class's deepest deal and business outcome are
-set against ``runs`` model runs of the scenario with the teacher's events written into
-it at the rounds they came (:func:`with_events`), so the class is compared with the
-world it played in.
+where its answers first differed. The class's outcome, as the model's own pattern
+(deepest rung, who signed, across blocs or not), is set against ``runs`` model runs of
+the scenario with the teacher's events written into it at the rounds they came
+(:func:`with_events`), each stopped after as many rounds as the class played, so the
+class is compared with the world it played in (:mod:`sim.classroom.compare`).
 """
 
 from __future__ import annotations
 
+from sim.classroom.compare import BUSINESS_LABELS, compare, model_runs
 from sim.classroom.play import build_model
 from sim.classroom.play_debrief import first_difference, result_for
-from sim.experiments.runner import run_replications
 from sim.model import NegotiationModel
 from sim.scenario import Event, Scenario
 
@@ -48,18 +49,20 @@ def agent_game(scenario: Scenario, seed: int, rounds: int, events: Events) -> tu
     return agent, adopted
 
 
-def turning_point(mine: list[tuple], theirs: list[tuple], actor: str) -> dict | None:
+def turning_point(
+    mine: list[tuple], theirs: list[tuple], actor: str, labels: dict[str, str] | None = None
+) -> dict | None:
     """The first round where ``actor`` answered differently in the class's game and in its agent's play.
 
-    Returns the round and, for each game, the actor's answers that round as "level: accept/reject";
-    ``None`` when it answered the same throughout.
+    Returns the round and, for each game, the actor's answers that round as "level: accept/reject"
+    (the level in words when ``labels`` are given); ``None`` when it answered the same throughout.
     """
 
     def answers(log: list[tuple]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
         for row in log:
             if row[3] == actor and row[4] in ("accept", "reject"):
-                out.setdefault(row[0], []).append(f"{row[2]}: {row[4]}")
+                out.setdefault(row[0], []).append(f"{(labels or {}).get(row[2], row[2])}: {row[4]}")
         return out
 
     a, b = answers(mine), answers(theirs)
@@ -82,7 +85,12 @@ def company_turning_point(mine: Adoption, theirs: Adoption, actor: str, count: i
 
 
 def government_rows(model: NegotiationModel, agent: NegotiationModel, seats: dict) -> dict:
-    """The debrief of each government seat: signed, utility and its terms, class against agent."""
+    """The debrief of each government seat: signed, utility and its terms, class against agent.
+
+    The utility and its terms are the model's when the government signed (what its screen showed);
+    ``note`` says why when it signed below zero.
+    """
+    labels = {lv.name: lv.label or lv.name.replace("_", " ") for lv in model.ladder}
     out = {}
     for actor, seat in seats.items():
         mine, theirs = result_for(model, actor), result_for(agent, actor)
@@ -94,10 +102,12 @@ def government_rows(model: NegotiationModel, agent: NegotiationModel, seats: dic
             "name": model.by_id[actor].name,
             "played_by": seat.team or ("a team" if seat.taken else "the model's agent"),
             "signed": [mine.signed, theirs.signed],
+            "signed_label": [labels.get(mine.signed, "nothing"), labels.get(theirs.signed, "nothing")],
             "utility": [round(mine.utility, 3), round(theirs.utility, 3)],
+            "note": [mine.note, theirs.note],
             "terms": terms,
             "votes": seat.history,
-            "turning_point": turning_point(model.log, agent.log, actor),
+            "turning_point": turning_point(model.log, agent.log, actor, labels),
         }
     return out
 
@@ -155,25 +165,24 @@ def debrief(
     agent, agent_adopted = agent_game(scenario, seed, m.round, events)
     governments = {a: s for a, s in seats.items() if s.kind == "government"}
     companies = {a: s for a, s in seats.items() if s.kind == "company"}
-    results = run_replications(with_events(scenario, events), replications=runs, seed=seed, log_events=False)
+    rows = model_runs(with_events(scenario, events), seed, runs, m.round)
     levels = ["none"] + [lv.name for lv in m.ladder]
-    business = ("cross_bloc", "within_bloc", "none")
     outcome = m.outcome()
+    held = [a for a, s in governments.items() if s.taken]
+    replayed = sum(at < scenario.rounds for at, *_ in events)
     return {
+        "compare": compare(scenario, outcome, rows, m.round, events=replayed, focus=held),
         "seats": government_rows(m, agent, governments),
         "companies": company_rows(m, agent, companies, adopted, agent_adopted),
         "parted": first_difference(m.log, agent.log),
-        "class_level": result_for(m, m.governments[0].actor_id).level,
-        "distribution": {lv: sum(r.outcome["gov_level"] == lv for r in results) / len(results) for lv in levels},
+        "class_level": outcome["gov_level"],
+        "distribution": {lv: sum(r["gov_level"] == lv for r in rows) / len(rows) for lv in levels},
         "class_business": outcome["business_level"],
         "agent_business": agent.outcome()["business_level"],
-        "business": {b: sum(r.outcome["business_level"] == b for r in results) / len(results) for b in business},
-        "labels": {lv.name: lv.label or lv.name for lv in m.ladder} | {"none": "no deal"},
-        "business_labels": {
-            "cross_bloc": "a common standard across blocs",
-            "within_bloc": "standards within blocs only",
-            "none": "no standard",
-        },
-        "runs": len(results),
-        "events_replayed": sum(at < scenario.rounds for at, *_ in events),
+        "business": {b: sum(r["business_level"] == b for r in rows) / len(rows) for b in BUSINESS_LABELS},
+        "labels": {lv.name: lv.label or lv.name.replace("_", " ") for lv in m.ladder} | {"none": "no deal"},
+        "business_labels": BUSINESS_LABELS,
+        "runs": len(rows),
+        "rounds": m.round,
+        "events_replayed": replayed,
     }

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.classroom.commands import HELP, MAX_ECHO, WIDTH, parse, printable
+from sim.classroom.compare import compare, model_runs
 from sim.classroom.play_debrief import Debrief, Result, first_difference, result_for, write_debrief
 from sim.experiments.runner import replication_seed
 from sim.model import NegotiationModel
@@ -30,6 +31,16 @@ from sim.scenario.distributions import realize
 from sim.scenario.errors import InputError, Problem
 
 __all__ = ["Debrief", "Game", "Result", "build_model", "first_difference", "play", "result_for", "wrap"]
+
+
+def government_id(scenario: Scenario, given: str) -> str:
+    """The government ``given`` names: its id or its name, in any case ("CHINA", "china", "United States")."""
+    wanted = " ".join(str(given).split()).casefold()
+    for g in scenario.governments:
+        if wanted in (g.id.casefold(), g.name.casefold()):
+            return g.id
+    ids = [g.id for g in scenario.governments]
+    raise InputError([Problem("--as", 0, str(given), f"not a government of {scenario.name}; choose one of {ids}")])
 
 
 def build_model(scenario: Scenario, seed: int) -> NegotiationModel:
@@ -53,13 +64,20 @@ class Game:
     """A terminal game: ``read`` returns the next line (raises EOFError at the end), ``write`` prints."""
 
     def __init__(
-        self, scenario: Scenario, actor: str, seed: int, read: Callable[[str], str], write: Callable[[str], None]
+        self,
+        scenario: Scenario,
+        actor: str,
+        seed: int,
+        read: Callable[[str], str],
+        write: Callable[[str], None],
+        runs: int = 200,
     ):
-        """Check the actor, build the model, and take the actor's votes."""
-        ids = [g.id for g in scenario.governments]
-        if actor not in ids:
-            raise InputError([Problem("--as", 0, actor, f"not a government of {scenario.name}; choose one of {ids}")])
-        self.scenario, self.actor, self.seed = scenario, actor, seed
+        """Check the actor (its id or name, in any case), build the model, and take the actor's votes.
+
+        ``runs``: model runs of the scenario the game is compared with in the debrief.
+        """
+        actor = government_id(scenario, actor)
+        self.scenario, self.actor, self.seed, self.runs = scenario, actor, seed, runs
         self.read, self._write = read, write
         self.model = build_model(scenario, seed)
         self.me = self.model.by_id[actor]
@@ -146,6 +164,7 @@ class Game:
     def ask(self, members: list, proposal: np.ndarray) -> None:
         """Read commands until one sets this round's vote (or tabled text)."""
         round_no = self.model.round + 1
+        signing = self.signing()
         self._vote(None)
         if self.auto:
             self.choices.append("auto")
@@ -153,7 +172,9 @@ class Game:
             return
         while True:
             try:
-                line = self.read("Your move [a/r/m/p/auto/q, ? for help]: ")
+                line = self.read(
+                    "Your move [a/r/m/p/auto/q, ? for help]: " if signing else "Your move [m/p/auto/q, ? for help]: "
+                )
             except EOFError:
                 self.write("(end of input: the agent plays on)")
                 self.auto = True
@@ -166,6 +187,12 @@ class Game:
                 continue
             if command.kind == "help":
                 self.write(HELP)
+                continue
+            if command.kind in ("accept", "reject") and not signing:
+                self.write(
+                    f"  ✗ nothing is signed in round {round_no}: texts are opened for signature at the summit "
+                    f"(round {self.next_summit()}); move (m), table a text (p), auto or q"
+                )
                 continue
             if command.kind == "accept":
                 self._vote(True)
@@ -194,11 +221,28 @@ class Game:
             self.by_round[round_no] = text
             return
 
+    def signing(self) -> bool:
+        """Whether the student's table in the coming round is a summit (texts open for signature)."""
+        return self.next_summit() == self.model.round + 1
+
+    def next_summit(self) -> int:
+        """The next round, from the coming one, in which the student sits at a summit (the last round if none)."""
+        m, k = self.model, self.model.kernel
+        me = self.me.index
+        for r in range(m.round + 1, self.scenario.rounds + 1):
+            if any(me in t and s for t, s in zip(k.tables(r), k.summits(r), strict=True)):
+                return r
+        return self.scenario.rounds
+
     def play(self) -> Debrief:
         """Play every round, then compare with the agent's play."""
         m = self.model
         self.write(f"You are {self.me.name}. {self.scenario.title or self.scenario.name}. Seed {self.seed}.")
         self.legend()
+        self.write(
+            f"Texts are signed only at the summit (round {self.next_summit()}): the rounds before it are sessions, "
+            "where positions move and the chair floats drafts; there you move (m) or table a text (p)."
+        )
         self.write(HELP)
         for _ in range(self.scenario.rounds):
             tables = [t for t in m.tables(m.round + 1) if self.me in t]
@@ -219,10 +263,17 @@ class Game:
     def debrief(self) -> Debrief:
         """The student's result beside the agent's on the same seed, term by term, and where they parted."""
         agent_model = build_model(self.scenario, self.seed)
-        for _ in range(self.scenario.rounds):
+        for _ in range(self.model.round):
             agent_model.step()
+        played = self.model.round
+        rows = model_runs(self.scenario, self.seed, self.runs, played) if self.runs > 0 else []
+        runs = (
+            compare(self.scenario, self.model.outcome(), rows, played, you="You", game="your game", focus=[self.actor])
+            if rows
+            else None
+        )
         return write_debrief(
-            self.model, agent_model, self.actor, self.choices, self.by_round, self.narrator.labels, self.write
+            self.model, agent_model, self.actor, self.choices, self.by_round, self.narrator.labels, self.write, runs
         )
 
 
@@ -233,7 +284,8 @@ def play(
     seed: int | None = None,
     read: Callable[[str], str] = input,
     write: Callable[[str], None] = print,
+    runs: int = 200,
 ) -> Debrief:
     """Load ``scenario_file`` and play ``actor``; see :class:`Game`."""
     scenario = load_scenario(scenario_file)
-    return Game(scenario, actor, scenario.seed if seed is None else seed, read, write).play()
+    return Game(scenario, actor, scenario.seed if seed is None else seed, read, write, runs).play()

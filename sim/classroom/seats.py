@@ -13,6 +13,7 @@ Nothing here knows the model: :mod:`sim.classroom.classgame` applies the votes.
 from __future__ import annotations
 
 import math
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,14 +36,31 @@ class RefusedError(Exception):
     """A request the game refuses; the message says why (shown to the user as is)."""
 
 
+class TooManyError(RefusedError):
+    """A request refused because its client asked too often (answered 429, with when to try again)."""
+
+    def __init__(self, message: str, retry_after: float):
+        """``retry_after``: seconds before the client may try again."""
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass
 class Member:
-    """One device or team in a seat: its token, team name, and this round's vote (``None`` until it votes)."""
+    """One device or team in a seat: its token, team name, and this round's vote (``None`` until it votes).
+
+    ``id`` names it to the teacher (never its token); ``client`` is the address it joined
+    from; ``seen`` when it last asked anything (``time.monotonic()``): one silent for
+    longer than the game's limit has left and is dropped.
+    """
 
     token: str
     team: str
     vote: str | None = None
     order: int = 0  # when it last voted (the game's running count): breaks ties between votes
+    id: str = ""
+    client: str = ""
+    seen: float = 0.0
 
 
 @dataclass
@@ -104,6 +122,22 @@ class Seat:
         self.counter = None
 
 
+def number_between(value: object, what: str) -> float:
+    """``value`` as a float on [0, 1], or :class:`RefusedError` saying what is wrong (never another exception)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RefusedError(f"{what}: give a number between 0 and 1")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise RefusedError(f"{what}: give a number between 0 and 1") from None
+    if not math.isfinite(number):
+        raise RefusedError(f"{what}: give a number between 0 and 1")
+    if not 0.0 <= number <= 1.0:
+        shown = str(value) if len(str(value)) <= 12 else f"{number:.3g}"
+        raise RefusedError(f"{what}: {shown} is outside 0 to 1")
+    return number
+
+
 def parse_counter(
     data: object,
     issues: list[str],
@@ -135,9 +169,65 @@ def parse_counter(
             raise RefusedError(f"unknown issue {str(key)[:40]!r}; issues: {', '.join(issues)}")
         if key == depth_issue:
             raise RefusedError(f"{key} is a text's depth: pick a depth (rung) instead")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise RefusedError(f"{key}: give a number between 0 and 1")
-        if not 0.0 <= value <= 1.0:
-            raise RefusedError(f"{key}: {value} is outside 0 to 1")
-        x[issues.index(key)] = changes[key] = float(value)
+        x[issues.index(key)] = changes[key] = number_between(value, key)
     return CounterProposal(x, level, team, changes)
+
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+"""Letters and digits of a join code: none that reads as another (no O/0, I/1/L)."""
+CODE_LENGTH = 8
+"""31**8, about 8.5e11 codes: at the :class:`Limiter`'s pace a guesser needs millions of years."""
+
+
+def new_join_code() -> str:
+    """A fresh join code of :data:`CODE_LENGTH` characters from :data:`CODE_ALPHABET`."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def shown_code(code: str) -> str:
+    """A join code as people read it: ``ABCD-EFGH``."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def typed_code(text: object) -> str:
+    """A join code as typed: any case, spaces and hyphens ignored."""
+    return "".join(c for c in str(text).upper() if c not in " -\t")[:64]
+
+
+class Limiter:
+    """A per-client bucket of failed tries: ``burst`` at once, then one every ``every`` seconds.
+
+    A client (an address) whose bucket is empty is refused with :class:`TooManyError`
+    until it refills; clients that stay quiet are forgotten.
+    """
+
+    def __init__(self, burst: int = 5, every: float = 6.0):
+        """Allow ``burst`` failures at once, then one per ``every`` seconds."""
+        self.burst, self.every = burst, every
+        self.tries: dict[str, tuple[float, float]] = {}  # client -> (tries left, when counted)
+
+    def _left(self, client: str, now: float) -> float:
+        left, then = self.tries.get(client, (float(self.burst), now))
+        return min(float(self.burst), left + (now - then) / self.every)
+
+    def check(self, client: str, now: float) -> None:
+        """Refuse ``client`` while it has no tries left."""
+        left = self._left(client, now)
+        if left < 1.0:
+            wait = (1.0 - left) * self.every
+            raise TooManyError(f"too many wrong join codes from this device: try again in {wait:.0f} s", wait)
+
+    def fail(self, client: str, now: float) -> None:
+        """Count one failed try of ``client``."""
+        if len(self.tries) > 10_000:  # forget clients whose bucket is full again
+            self.tries = {c: v for c, v in self.tries.items() if self._left(c, now) < self.burst}
+        self.tries[client] = (self._left(client, now) - 1.0, now)
+
+
+@dataclass
+class Screen:
+    """A projector screen: the pairing code it shows until the teacher types it in, then ``paired``."""
+
+    pair: str
+    created: float
+    paired: bool = False

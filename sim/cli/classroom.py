@@ -15,8 +15,9 @@ from sim.scenario.errors import InputError, Problem
 @app.command(name="play")
 def play_command(
     scenario: ScenarioArg,
-    actor: Annotated[str, typer.Option("--as", help="the government you play, e.g. eu")],
+    actor: Annotated[str, typer.Option("--as", help="the government you play: its id or name, any case, e.g. eu")],
     seed: SeedOpt = None,
+    runs: Annotated[int, typer.Option(min=0, max=2000, help="model runs the debrief compares your game with")] = 200,
 ) -> None:
     """Play one government in the terminal against the model's agents; a debrief at the end."""
     from sim.classroom.commands import WIDTH, decode, printable
@@ -44,7 +45,7 @@ def play_command(
 
     try:
         check_seed(seed)
-        play(str(scenario), actor, seed=seed, read=ask, write=typer.echo)
+        play(str(scenario), actor, seed=seed, read=ask, write=typer.echo, runs=runs)
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -105,7 +106,11 @@ def class_command(
     round_seconds: Annotated[int, typer.Option(min=10, max=900, help="default round timer, seconds")] = 90,
     delegation: Annotated[
         int, typer.Option(min=1, max=30, help="devices or teams that may share one seat (the seat votes as most do)")
-    ] = 5,
+    ] = 3,
+    per_device: Annotated[int, typer.Option(min=1, max=30, help="places one device (address) may hold at once")] = 2,
+    address: Annotated[
+        str, typer.Option(help="the address students open, e.g. http://192.168.1.20:8766/ (default: guessed)")
+    ] = "",
 ) -> None:
     """Start a class game: teams take governments' and company groups' seats with a join code; the teacher runs it."""
     from sim.classroom.classgame import ClassGame
@@ -117,6 +122,7 @@ def class_command(
     except InputError as exc:
         fail(exc)
     try:
-        run(ClassGame(loaded, seed, round_seconds, delegation=delegation), host, port, say=typer.echo)
+        game = ClassGame(loaded, seed, round_seconds, delegation=delegation, per_device=per_device, address=address)
+        run(game, host, port, say=typer.echo)
     except OSError as exc:
         fail(InputError([Problem("--port", 0, str(port), f"cannot listen on {host}:{port}: {exc.strerror}")]))
