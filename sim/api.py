@@ -190,7 +190,7 @@ def run(
         ]
         raise InputError(problems) from None
     reps = run_replications(checked, replications=n, seed=master)
-    summary = summarise(checked, [r.outcome for r in reps], master)
+    summary = summarise(checked, [r.outcome for r in reps], master, [r.drawn for r in reps])
     return RunResult(checked, summary, **_tables(checked, reps), notes=_notes(checked))
 
 

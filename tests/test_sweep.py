@@ -185,6 +185,7 @@ def test_sweep_folder_contents(tmp_path, small_plan):
         "probabilities.png",
         "manifest.json",
         "scenario.json",
+        "hinge.json",
     }
     summary = pq.read_table(tmp_path / "s" / "summary.parquet").to_pylist()
     assert len(summary) == 4 and all(row["n"] == 12 and row["errors"] == 0 for row in summary)

@@ -116,6 +116,9 @@ def sweep(
         f"on {result.workers} worker(s){rate}."
     )
     render_sweep(result.summary, out)
+    from sim.outputs.console import render_hinge
+
+    render_hinge(result.hinge, out)
     out.print(f"Results in [bold]{result.out}[/bold]")
 
 

@@ -18,7 +18,7 @@ from sim.rules.kernel import Negotiation, structure
 from sim.rules.log import COLUMNS as EVENT_COLUMNS
 from sim.rules.outcomes import classify_all
 from sim.scenario import Scenario
-from sim.scenario.distributions import realize
+from sim.scenario.distributions import realize, uncertain_paths, values_at
 from sim.scenario.errors import InputError, Problem
 
 __all__ = ["EVENT_COLUMNS", "Replication", "outcome_rows", "replication_seed", "run_replications"]
@@ -89,12 +89,17 @@ def replication_seed(master: int, *index: int) -> np.random.SeedSequence:
 
 @dataclass
 class Replication:
-    """What one replication produced: its outcome row, per-round columns and event log."""
+    """What one replication produced: its outcome row, per-round columns and event log.
+
+    ``drawn`` holds the numbers its realised scenario drew where the scenario has a distribution,
+    in :func:`~sim.scenario.distributions.uncertain_paths` order (read by :mod:`sim.outputs.hinge`).
+    """
 
     index: int
     outcome: dict
     rounds: dict[str, list] = field(default_factory=dict)
     events: list[tuple] = field(default_factory=list)
+    drawn: tuple[float, ...] = ()
 
 
 def batch_size(scenario: Scenario) -> int:
@@ -145,6 +150,7 @@ def run_replications(
     n = scenario.replications if replications is None else replications
     master = scenario.seed if seed is None else seed
     seeds = [replication_seed(master, r) for r in range(n)]
+    paths = [path for path, _ in uncertain_paths(scenario)]
     out: list[Replication | None] = [None] * n
     step = max(1, min(batch_size(scenario), 50))  # kernels of at most 50, so the progress bar moves
     for start in range(0, n, step):
@@ -159,7 +165,7 @@ def run_replications(
                 index = block[i]
                 rounds = {c: [s[c][r] for s in snapshots] for c in snapshots[0]} if snapshots else {}
                 events = kernel.log.entries[r] if kernel.log is not None else []
-                out[index] = Replication(index, row, rounds, events)
+                out[index] = Replication(index, row, rounds, events, values_at(kernel.specs[r], paths))
         if progress:
             progress(len(block))
     return out  # type: ignore[return-value]
@@ -181,7 +187,8 @@ def run_replication(
             snapshots.append({c: v[0].item() for c, v in kernel.snapshot().items()})
     rounds = {c: [s[c] for s in snapshots] for c in snapshots[0]} if snapshots else {}
     events = kernel.log.entries[0] if kernel.log is not None else []
-    return Replication(index, classify_all(kernel)[0], rounds, events)
+    drawn = values_at(kernel.specs[0], [path for path, _ in uncertain_paths(scenario)])
+    return Replication(index, classify_all(kernel)[0], rounds, events, drawn)
 
 
 def run_on_mesa(scenario: Scenario, seed: np.random.SeedSequence) -> dict:

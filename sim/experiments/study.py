@@ -107,7 +107,7 @@ def _study(
     start = time.perf_counter()
     reps = run_replications(scenario, replications=n, seed=master, progress=progress)
     elapsed = time.perf_counter() - start
-    summary = summarise(scenario, [r.outcome for r in reps], master)
+    summary = summarise(scenario, [r.outcome for r in reps], master, [r.drawn for r in reps])
     rounds = rounds_table(reps)
 
     def write_tables(folder: Path) -> None:

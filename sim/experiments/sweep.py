@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.experiments.executors import available_cores, cap_workers, check_scheduler, make_executor
-from sim.experiments.runner import check_replications, check_seed, outcome_rows, replication_seed, run_on_mesa
+from sim.experiments.hinge import point_seeds
+from sim.experiments.runner import check_replications, check_seed, outcome_rows, run_on_mesa
 from sim.experiments.sweep_spec import agents_of, chunk_size, grid_points, lhs_points, parse_vary, scenarios_for
 from sim.outputs.files import check_out, check_out_name, code_sha256, default_out, manifest, write_json
 from sim.outputs.lock import writer_lock
@@ -66,10 +67,7 @@ ENGINES = ("batch", "mesa")
 
 def run_chunk(chunk: Chunk) -> tuple[str, list[dict]]:
     """Run one chunk in a worker; a failing replication becomes a row with its error."""
-    seeds = [
-        replication_seed(chunk.master, r) if chunk.common else replication_seed(chunk.master, chunk.point_index, r)
-        for r in range(chunk.start, chunk.stop)
-    ]
+    seeds = point_seeds(chunk.master, chunk.point_index, range(chunk.start, chunk.stop), chunk.common)
     outcomes: list | None = None
     if chunk.engine == "batch":
         try:
@@ -326,6 +324,8 @@ class SweepResult:
     elapsed: float
     computed: int
     workers: int
+    hinge: dict | None = None
+    """What each main outcome hinges on over the swept and drawn inputs (:mod:`sim.experiments.hinge`)."""
 
 
 def _trusted_parts(parts: Path, everything: list[Chunk], on_note: Callable[[str], None] | None) -> set[str]:
@@ -403,6 +403,7 @@ def _run_locked(
     on_note: Callable[[str], None] | None,
 ) -> SweepResult:
     """:func:`run_sweep` once the folder's lock is held."""
+    from sim.experiments.hinge import sweep_hinge
     from sim.outputs.sweep_report import summarise_sweep, write_sweep_outputs
 
     expected = dask_local or workers or (available_cores() if scheduler is None else None)
@@ -445,6 +446,7 @@ def _run_locked(
         elapsed = time.perf_counter() - start
         table = read_parts(parts)
         summary = summarise_sweep(plan, table)
+        hinge = sweep_hinge(plan, table)
         computed = sum(c.stop - c.start for c in todo)
         info.update(
             runs_computed_now=computed,
@@ -454,7 +456,7 @@ def _run_locked(
             workers=used,
             status="complete",
         )
-        write_sweep_outputs(target, plan, summary, info)
+        write_sweep_outputs(target, plan, summary, info, hinge)
     except BaseException:
         if fresh and not any(parts.glob("*.parquet")):  # nothing finished: leave nothing behind
             if created:
@@ -467,4 +469,4 @@ def _run_locked(
             finished = len(list(parts.glob("*.parquet")))
             _mark(target, {**info, "status": "interrupted", "chunks_finished": finished}, "interrupted")
         raise
-    return SweepResult(target, table, summary, elapsed, computed, used)
+    return SweepResult(target, table, summary, elapsed, computed, used, hinge)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from sim.outputs.hinge import hinge_lines, hinge_title
 from sim.outputs.summary import wide_estimates
 
 
@@ -14,7 +16,7 @@ def pct(est: dict) -> str:
 
 
 def render_summary(summary: dict, names: dict[str, str], console: Console | None = None) -> None:
-    """Print the government, business, sequencing, blocker and baseline tables."""
+    """Print the government, business, sequencing, blocker and baseline tables, then what each answer hinges on."""
     console = console or Console()
     n = summary["replications"]
     gov = Table(
@@ -92,3 +94,13 @@ def render_summary(summary: dict, names: dict[str, str], console: Console | None
             f"[yellow]{len(wide)} probabilities have a 95% interval wider than ±5 points at n={n}; "
             f"about {need} replications would narrow every one (use --replications).[/yellow]"
         )
+    render_hinge(summary.get("hinge"), console)
+
+
+def render_hinge(block: dict | None, console: Console) -> None:
+    """One sentence per main outcome: the inputs whose threshold flips it (:mod:`sim.outputs.hinge`)."""
+    if not block:
+        return
+    console.print(f"[bold]{escape(hinge_title(block))}[/bold]")
+    for line in hinge_lines(block):
+        console.print(f"  • {escape(line)}", soft_wrap=True, highlight=False)

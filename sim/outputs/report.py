@@ -18,6 +18,7 @@ from sim.outputs.files import describe_status, sweep_status
 from sim.outputs.html import GLOSSARY, STYLE, esc, img, pct, read_result_json, table, write_page
 from sim.outputs.report_words import (
     assumptions_section,
+    hinge_section,
     one_replication,
     outcome_in_words,
     sources_section,
@@ -93,7 +94,7 @@ def build_report(folder: str | Path) -> Path:
 def run_sections(folder: Path, scenario: Scenario, names: dict[str, str], summary: dict) -> list[str]:
     """What happened, the outcome tables, blockers, plots and one replication in words."""
     happened = "".join(f"<li>{esc(s)}</li>" for s in what_happened(summary, names))
-    out = [f"<h2>What happened</h2><ul>{happened}</ul>"]
+    out = [f"<h2>What happened</h2><ul>{happened}</ul>", *hinge_section(summary.get("hinge"))]
     rows = []
     for level in reversed(summary["government"]["levels"]):
         signs = ", ".join(f"{names.get(a, a)} {e['p'] * 100:.0f}%" for a, e in level["signs"].items() if e["p"] > 0)
@@ -180,6 +181,7 @@ def sweep_sections(folder: Path, manifest: dict) -> list[str]:
         ]
         for r in rows
     ]
+    hinge = read_result_json(folder, "hinge.json") if (folder / "hinge.json").exists() else None
     return [
         "<h2>What was swept</h2>",
         f"<p>{esc(', '.join(manifest.get('vary', [])))} — {manifest.get('grid_points')} points × "
@@ -187,4 +189,5 @@ def sweep_sections(folder: Path, manifest: dict) -> list[str]:
         "<h2>Probabilities</h2>",
         img(folder / "probabilities.png", "probability of each level across the sweep"),
         table([*swept, "n", *measures], grid, set(range(len(swept), len(swept) + 1 + len(measures)))),
+        *hinge_section(hinge),
     ]

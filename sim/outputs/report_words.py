@@ -46,6 +46,45 @@ def what_happened(summary: dict, names: dict[str, str]) -> list[str]:
     return out
 
 
+def hinge_section(block: dict | None) -> list[str]:
+    """What each answer hinges on: a sentence per main outcome, then the boxes in a table ([] without a block)."""
+    if not block:
+        return []
+    from sim.outputs.hinge import condition, hinge_lines, hinge_title
+
+    def share(value: float | None) -> str:
+        return "—" if value is None else f"{value * 100:.0f}%"
+
+    rows = [
+        [
+            o["label"],
+            share(o["share"]),
+            o["status"].replace("_", " "),
+            " and ".join(condition(lim) for lim in o["box"]) or "—",
+            share(o["share_in_box"]),
+            share(o["share_outside"]),
+            share(o["density"]),
+            share(o["coverage"]),
+        ]
+        for o in block["outcomes"]
+        if not o.get("same_as")
+    ]
+    sentences = "".join(f"<li>{esc(s)}</li>" for s in hinge_lines(block))
+    return [
+        "<h2>What the answers hinge on</h2>",
+        f"<p>{esc(hinge_title(block))}: for each main outcome, the inputs whose threshold flips it (scenario "
+        "discovery on the runs themselves). <i>Density</i>: share of the runs in the box where the box's target "
+        "(the outcome, or its failure) happens; <i>coverage</i>: share of all the target's runs that the box "
+        "holds.</p>",
+        f"<ul>{sentences}</ul>",
+        table(
+            ["outcome", "P", "hinge", "box", "in box", "elsewhere", "density", "coverage"],
+            rows,
+            {1, 4, 5, 6, 7},
+        ),
+    ]
+
+
 OUTCOME_KEY = ("gov_level", "gov_cross_level", "business_level")
 """What makes two replications' outcomes "the same": deepest deal, deepest deal across blocs, business level."""
 

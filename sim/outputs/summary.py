@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sim.outputs.stats import estimate
 from sim.scenario import Scenario
@@ -27,8 +27,13 @@ def _blocked(row: dict, level: str) -> dict[str, str]:
     return dict(pairs)
 
 
-def summarise(scenario: Scenario, rows: list[dict], seed: int) -> dict:
-    """Summary of outcome rows (one per replication) of ``scenario``; JSON-ready, deterministic."""
+def summarise(scenario: Scenario, rows: list[dict], seed: int, drawn: Sequence[Sequence[float]] | None = None) -> dict:
+    """Summary of outcome rows (one per replication) of ``scenario``; JSON-ready, deterministic.
+
+    With ``drawn`` (what each replication drew where the scenario has a distribution, see
+    :attr:`sim.experiments.runner.Replication.drawn`) it ends with the ``hinge`` block
+    (:mod:`sim.outputs.hinge`): the inputs whose threshold flips each main outcome.
+    """
     gov_ids = [g.id for g in scenario.governments]
     levels = []
     for level in scenario.ladder:
@@ -63,7 +68,7 @@ def summarise(scenario: Scenario, rows: list[dict], seed: int) -> dict:
             if k.startswith("adoption_")
         },
     }
-    return {
+    summary = {
         "scenario": scenario.name,
         "replications": len(rows),
         "seed": seed,
@@ -86,6 +91,11 @@ def summarise(scenario: Scenario, rows: list[dict], seed: int) -> dict:
         "top_blockers": _top_blockers(levels),
         "baselines": _baselines(scenario, rows),
     }
+    if drawn is not None:
+        from sim.outputs.hinge import run_hinge  # numpy and the box search only where a hinge is asked for
+
+        summary["hinge"] = run_hinge(scenario, rows, drawn)
+    return summary
 
 
 def _top_blockers(levels: list[dict], most: int = 8) -> list[dict]:

@@ -117,8 +117,8 @@ def plot_sweep(plan, summary: list[dict], path: Path) -> None:  # noqa: ANN001 -
     fig.savefig(path, dpi=110)
 
 
-def write_sweep_outputs(out: Path, plan, summary: list[dict], info: dict) -> None:  # noqa: ANN001
-    """Write summary.csv, summary.parquet, the plot and manifest.json, each atomically."""
+def write_sweep_outputs(out: Path, plan, summary: list[dict], info: dict, hinge: dict | None = None) -> None:  # noqa: ANN001
+    """Write summary.csv, summary.parquet, the plot, hinge.json (given ``hinge``) and manifest.json, each atomically."""
     header = list(summary[0])
 
     def atomic(name: str, write) -> None:  # noqa: ANN001
@@ -130,4 +130,6 @@ def write_sweep_outputs(out: Path, plan, summary: list[dict], info: dict) -> Non
     atomic("summary.parquet", lambda p: pq.write_table(pa.Table.from_pylist(summary), p))
     atomic("probabilities.png", lambda p: plot_sweep(plan, summary, p))
     atomic("scenario.json", lambda p: write_json(p, plan.scenario.model_dump(mode="json")))
+    if hinge is not None:  # what each outcome hinges on (sim.experiments.hinge)
+        atomic("hinge.json", lambda p: write_json(p, hinge))
     atomic("manifest.json", lambda p: write_json(p, info))

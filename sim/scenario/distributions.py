@@ -256,3 +256,14 @@ def uncertain_paths(value: Any, prefix: tuple = ()) -> list[tuple[tuple, Distrib
         for k, v in value.items():
             found += uncertain_paths(v, prefix + (k,))
     return found
+
+
+def values_at(value: Any, paths: list[tuple]) -> tuple[float, ...]:
+    """The numbers ``value`` holds at ``paths`` (e.g. a realised scenario where its source had distributions)."""
+    found = []
+    for path in paths:
+        node = value
+        for part in path:
+            node = getattr(node, part) if isinstance(node, BaseModel) else node[part]
+        found.append(float(node))
+    return tuple(found)
