@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.experiments.history_checkpoint import Checkpoint
-from sim.experiments.history_predictors import BASELINES, case_rows, model_prediction
+from sim.experiments.history_grid import Family, case_predictions, families
+from sim.experiments.history_predictors import BASELINES
 from sim.experiments.history_record import ACTORS, LADDER, Case, load_record
 from sim.experiments.history_scores import CaseScore, Prediction, choose_loo, choose_on, score_case
 from sim.experiments.sweep_spec import Axis, apply_point, grid_points, parse_vary
@@ -219,10 +220,16 @@ def plan_history(
     return HistoryPlan(str(record), cases, loaded, master, axes, points, grids, load_stored(scenarios), missing)
 
 
-def _predict_task(task: tuple[int, int, Case, Scenario, int, int]) -> tuple[int, int, Prediction]:
-    """One run of case i, in a worker: at grid point k, or as its file says (k = -1); returns ``(k, i, prediction)``."""
-    k, i, case, scenario, replications, seed = task
-    return k, i, model_prediction(case, scenario, case_rows(scenario, replications, seed))
+def _predict_task(
+    task: tuple[int, Case, list[Family], list[tuple[int, Scenario]], int, int],
+) -> tuple[int, list[tuple[int, Prediction]]]:
+    """Every pending run of case i, in a worker: at grid point k, or as its file says (k = -1).
+
+    The runs come sorted into families of coefficient variants, run together, and runs
+    alone (:mod:`sim.experiments.history_grid`); returns ``(i, [(k, prediction), ...])``.
+    """
+    i, case, found, alone, replications, seed = task
+    return i, case_predictions(case, found, alone, replications, seed)
 
 
 def run_history(
@@ -247,30 +254,36 @@ def run_history(
     if on_total:
         on_total(len(cases) * (1 + len(points)))
 
-    # one pool for every run: the cases as given (k = -1), then the grid runs not yet kept
+    # one pool for every run: the cases as given (k = -1), then per case its grid runs not yet
+    # kept, sorted into families that run together (a worker gets each family's scenario once)
     done = checkpoint.done if checkpoint else {}
     grid: list[list[Prediction | None]] = [[done.get((k, i)) for i in range(len(cases))] for k in range(len(points))]
     model: list[Prediction | None] = [None] * len(cases)
-    tasks = [(-1, i, c, loaded[c.id], replications, plan.seed) for i, c in enumerate(cases)]
-    tasks += [
-        (k, i, c, plan.grids[c.id][k], replications, plan.seed)
-        for k in range(len(points))
-        for i, c in enumerate(cases)
-        if grid[k][i] is None
+    pending = [
+        [(k, plan.grids[c.id][k]) for k in range(len(points)) if grid[k][i] is None] for i, c in enumerate(cases)
     ]
     if progress and done:
-        progress(len(cases) * (1 + len(points)) - len(tasks))
-    n = cap_workers(workers, len(tasks)) if workers > 1 else 1
+        progress(len(cases) * len(points) - sum(len(runs) for runs in pending))
+
+    def _tasks():  # _predict_task's, made as the pool asks for them
+        for i, c in enumerate(cases):
+            yield (i, c, *families([(-1, loaded[c.id])]), replications, plan.seed)
+        for i in sorted(range(len(cases)), key=lambda i: -len(cases[i].at_table)):  # the longest first
+            if pending[i]:
+                yield (i, cases[i], *families(pending[i]), replications, plan.seed)
+
+    n = cap_workers(workers, 2 * len(cases)) if workers > 1 else 1
     with LocalExecutor(n) if n > 1 else Executor() as pool:
-        for k, i, prediction in pool.imap_unordered(_predict_task, tasks):
-            if k < 0:
-                model[i] = prediction
-            else:
-                grid[k][i] = prediction
-                if checkpoint:
-                    checkpoint.record(k, i, cases[i].id, prediction)
-            if progress:
-                progress(1)
+        for i, runs in pool.imap_unordered(_predict_task, _tasks()):
+            for k, prediction in runs:
+                if k < 0:
+                    model[i] = prediction
+                else:
+                    grid[k][i] = prediction
+                    if checkpoint:
+                        checkpoint.record(k, i, cases[i].id, prediction)
+                if progress:
+                    progress(1)
 
     predictions: dict[str, dict[str, Prediction]] = {"model": {c.id: model[i] for i, c in enumerate(cases)}}
     for name, baseline in BASELINES.items():

@@ -70,16 +70,21 @@ def row_pattern(row: dict, case: Case, scenario: Scenario) -> tuple[str, dict[st
     return pattern_key(deepest, signers), ranks
 
 
-def model_prediction(case: Case, scenario: Scenario, rows: list[dict]) -> Prediction:
-    """Share of replications per pattern, and per actor per rung."""
+def model_prediction(case: Case, scenario: Scenario, rows: list[dict], counts: list[int] | None = None) -> Prediction:
+    """Share of replications per pattern, and per actor per rung.
+
+    ``counts[i]`` replications gave ``rows[i]`` (default: one each); the shares are the
+    same numbers, bit for bit, as those of the rows repeated (whole counts add exactly).
+    """
+    weights = [1] * len(rows) if counts is None else counts
     patterns: Counter[str] = Counter()
     depths = {a: [0.0] * len(LADDER) for a in case.at_table}
-    for row in rows:
+    for row, weight in zip(rows, weights, strict=True):
         key, ranks = row_pattern(row, case, scenario)
-        patterns[key] += 1
+        patterns[key] += weight
         for a, k in ranks.items():
-            depths[a][k] += 1
-    n = max(len(rows), 1)
+            depths[a][k] += weight
+    n = max(sum(weights), 1)
     return Prediction(
         {k: v / n for k, v in sorted(patterns.items())}, {a: [v / n for v in d] for a, d in depths.items()}
     )

@@ -13,6 +13,9 @@ again if the coalition shrinks further; the non-signers stay out). The adoption 
 * ``qualified_majority``: the signatories hold at least ``threshold`` of the capability;
 * ``required``: every listed member present signs (others may join).
 
+"At least two" becomes "at least one" at a venue whose other members carry the text
+(``venue.others_adopt``, model v3).
+
 Every array carries a leading replication axis ``R``; ``m`` is the table's size.
 """
 
@@ -82,15 +85,18 @@ def adopt(
     chair: np.ndarray,
     required: np.ndarray | None,
     threshold: np.ndarray | None,
+    others_adopt: bool = False,
 ) -> np.ndarray:
     """Whether each replication's signatories meet ``rule`` (R,).
 
     ``chair`` (m,) marks the chair at the table (all False when it is absent);
     ``required`` (m,) the members the ``required`` rule names; ``threshold`` (R,) the
-    qualified-majority share or the open rule's minimum share.
+    qualified-majority share or the open rule's minimum share. ``others_adopt``: the
+    venue's members outside the table carry the text, so one signature at the table is
+    enough where the rule asks for two (a General Assembly resolution).
     """
     n_sign = signers.sum(axis=1)
-    enough = n_sign >= 2
+    enough = n_sign >= (1 if others_adopt else 2)
     if isinstance(rule, Consensus):
         return enough & signers.all(axis=1)
     if isinstance(rule, RequiredSignatories):

@@ -29,7 +29,8 @@ O(companies × replications) per round.
 
 Arrays are stored company-major, ``(n, R[, K])``: a sum over companies then adds whole
 rows one after another, and element-wise work runs over long contiguous rows. Each
-replication draws its own pairings from its own generator.
+replication draws its own pairings from its own generator; copies of a replication
+taken into another forum (:meth:`Forum.take`) share theirs, drawn once (:attr:`Forum.stream`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,18 @@ common standard this round, whether its companies adopt (the bloc's standard, th
 
 class Forum:
     """The standards forum of ``R`` replications: positions, contact, adoption, the standards, their state."""
+
+    COMPANY_MAJOR = ("positions", "salience", "weight", "legitimacy", "gain", "_draft_w", "contact", "met_rival")
+    COMPANY_MAJOR += ("choice", "on_bloc", "on_common")
+    """Arrays (n, R[, K]) of the companies, replication on axis 1."""
+    PER_REPLICATION = ("bloc_cap", "market", "openness", "bound", "home_pull", "depth", "restriction_cost", "quorum")
+    PER_REPLICATION += ("trust_gain", "trust_decay", "kappa0", "kappa1", "bloc_standards", "standard", "shares")
+    PER_REPLICATION += ("bloc_shares", "contact_mean", "cross_now", "within_now", "cross_round")
+    """Arrays (R, ...), replication on axis 0."""
+    SHARED = ("bloc", "home", "bloc_size", "in_bloc", "stream", "bloc_flat", "pair_convergence", "pair_bound")
+    """Arrays that hold no replication axis (``stream``, ``bloc_flat`` and the pairs' are rebuilt by take)."""
+    READ_BY_TABLES = ("bound", "standard", "cross_now")
+    """What the government tables read of the forum (:meth:`focal_bonus`): all a forum taken without companies keeps."""
 
     def __init__(self, specs: Sequence[Scenario], plan: Layout, scatter: np.ndarray):
         """Build the companies of each realised scenario; nobody has adopted anything yet.
@@ -125,6 +138,51 @@ class Forum:
         self.group_rows = [slice(a, b) for a, b in zip(ends[:-1], ends[1:], strict=True)]
         self.players: dict[int, CompanyPlayer] = {}  # group index -> who takes its adoption (R = 1 only)
         self.terms: tuple[tuple, tuple] | None = None  # last round's value_terms (bloc, common), each (n, R)
+        self.stream: np.ndarray | None = None  # each replication's generator in ``rngs`` (None: the r-th); see take
+        self.companies = True  # False: taken without its companies (see take); it can run no more rounds
+
+    # -- replications taken from another forum ----------------------------------------------
+    def take(self, rows: np.ndarray, stream: np.ndarray | None, companies: bool = True) -> Forum:
+        """A forum of the replications ``rows`` of this one (repeats allowed), in that order.
+
+        Each keeps its state; its pairings come from generator ``stream[i]`` of the ``rngs``
+        later given to :meth:`round` (replications sharing a generator draw identical
+        pairings, made once). Without ``companies`` only what the tables read is kept
+        (:data:`READ_BY_TABLES`): enough for summits, not for another round of the forum.
+        """
+        if self.players:
+            raise ValueError("a forum with company players cannot be taken apart")
+        if companies and not self.companies:
+            raise ValueError("this forum was taken without its companies: it has none to give")
+        unknown = [
+            k
+            for k, v in vars(self).items()
+            if isinstance(v, np.ndarray) and k not in (*self.COMPANY_MAJOR, *self.PER_REPLICATION, *self.SHARED)
+        ]
+        if unknown:
+            raise TypeError(f"Forum.take does not know how to take {unknown}")
+        rows = np.asarray(rows, dtype=np.intp)
+        out = object.__new__(Forum)
+        out.__dict__.update(vars(self))
+        reps, h, blocs = len(rows), self.n // 2, len(self.blocs)
+        out.reps, out.companies = reps, companies
+        out.stream = None if stream is None else np.asarray(stream, dtype=np.intp)
+        for name in self.PER_REPLICATION:
+            kept = out.companies or name in self.READ_BY_TABLES
+            setattr(out, name, np.take(getattr(self, name), rows, axis=0) if kept else None)
+        for name in self.COMPANY_MAJOR:  # np.take gives contiguous arrays, as _meet's row views need
+            setattr(out, name, np.take(getattr(self, name), rows, axis=1) if out.companies else None)
+        if not out.companies:
+            out.values = out.terms = None
+            out.pair_convergence = out.pair_bound = out.bloc_flat = None
+            return out
+        out.values = tuple(np.take(v, rows, axis=1) for v in self.values)
+        if self.terms is not None:  # each term (n, R), (R,) or a number
+            out.terms = tuple(tuple(_take_term(t, rows) for t in side) for side in self.terms)
+        out.pair_convergence = self.pair_convergence.reshape(self.reps, h)[rows].ravel()
+        out.pair_bound = self.pair_bound.reshape(self.reps, h)[rows].ravel()
+        out.bloc_flat = (self.bloc[:, None] + blocs * np.arange(reps)[None, :]).ravel()
+        return out
 
     @property
     def adopted(self) -> np.ndarray:
@@ -143,6 +201,8 @@ class Forum:
 
         ``restriction`` and ``tension`` are (R,), government positions (R, G, K).
         """
+        if not self.companies:
+            raise ValueError("this forum was taken without its companies: it runs no more rounds")
         if self.n == 0:
             return
         if self.n >= 2:
@@ -180,13 +240,15 @@ class Forum:
         """
         reps, n = self.reps, self.n
         h = n // 2
-        orders = np.tile(np.arange(n), (reps, 1))
-        draws = np.empty((reps, h))
+        orders = np.tile(np.arange(n), (len(rngs) if self.stream is not None else reps, 1))
+        draws = np.empty((len(orders), h))
         for rng, order, draw in zip(rngs, orders, draws, strict=True):
             # each replication's own stream; shuffling arange(n) in place is permutation(n)
             # without an allocation per draw
             rng.shuffle(order)
             rng.random(out=draw)
+        if self.stream is not None:  # replications sharing a generator share its draws
+            orders, draws = orders[self.stream], draws[self.stream]
         a, b = orders[:, 0 : n - 1 : 2], orders[:, 1:n:2]
         cross = self.bloc[a] != self.bloc[b]
         p_cross = (self.openness * (1.0 - restriction))[:, None]
@@ -322,3 +384,10 @@ class Forum:
         blocs = len(self.blocs)
         total = np.bincount(self.bloc_flat, weights=x.ravel(), minlength=self.reps * blocs).reshape(self.reps, blocs)
         return total / np.maximum(self.bloc_size, 1)
+
+
+def _take_term(term: object, rows: np.ndarray) -> object:
+    """One term of :attr:`Forum.terms` for the replications ``rows``: (n, R) or (R,) arrays, or a number."""
+    if not isinstance(term, np.ndarray):
+        return term
+    return term[:, rows] if term.ndim == 2 else term[rows]

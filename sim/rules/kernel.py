@@ -15,7 +15,7 @@ business restrictions). Who meets whom comes from :func:`sim.rules.protocols.tab
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -54,9 +54,20 @@ class Negotiation(RunState):
         self.log = EventLog(self) if log else None
         self.drafts = drafts and log
 
+    def take(self, parts: Sequence[tuple[np.ndarray, Mapping[str, float]]], *, companies: bool = True) -> Negotiation:
+        """A kernel of some of these replications, each part at its own coefficients (see :meth:`RunState.take`)."""
+        out = super().take(parts, companies=companies)
+        out.table = Table(out)  # its seating holds arrays per replication
+        return out  # type: ignore[return-value]
+
     # -- one round ------------------------------------------------------------------------
     def step(self) -> None:
         """One round of both tracks, for every replication: sessions move positions, summits sign texts."""
+        self.step_government()
+        self.step_business()
+
+    def step_government(self) -> None:
+        """The government track of the next round: events, then the tables (:meth:`step` then runs the forum)."""
         self.round += 1
         for round_no, label, dt, dr in self.events:
             if round_no == self.round:
@@ -78,6 +89,9 @@ class Negotiation(RunState):
         if moved is not None:  # stalemate: the first session after which nobody moved
             self.settled_round[(moved < SETTLED) & (self.settled_round == 0)] = self.round
         self.tabled, self.counters = None, []
+
+    def step_business(self) -> None:
+        """The business track of this round (after :meth:`step_government`): the forum meets, then the coupling."""
         was_cross = self.forum.cross_now.copy()
         self.forum.round(self.rngs, self.round, self.restriction, self.tension, self.pos)
         if self.log is not None:

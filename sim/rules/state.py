@@ -10,11 +10,17 @@ forum's pairings. The round itself is :mod:`sim.rules.kernel`.
 Replications whose realised scenarios differ in *structure* (ladder order, tables,
 decision rule) cannot share arrays: :class:`MixedStructureError` is raised and the
 caller groups them (:func:`sim.experiments.runner.outcome_rows`).
+
+A kernel's replications can be taken into a new kernel, copies included, with some
+coefficients changed that they have not read yet (:meth:`RunState.take`): runs that
+differ only there share everything up to that point (the history fit's grid points,
+:mod:`sim.experiments.history_grid`). Copies of one replication share its generator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -28,6 +34,23 @@ from sim.scenario import OpenSignature, QualifiedMajority, Scenario
 
 MESA_SEED_HIGH = np.iinfo(np.int32).max
 """Upper bound of the integer Mesa's Model draws first from a generator it is given."""
+
+COEFFICIENTS: dict[str, str] = {
+    "model.kappa0_government": "summit",
+    "model.kappa1_government": "summit",
+    "model.depth_cost": "summit",
+    "model.focal_gain": "summit",
+    "model.chair_depth_weight": "summit",
+    "business.restriction_per_tension": "start",
+}
+"""Scenario coefficients :meth:`RunState.take` can give the replications it takes, and until when.
+
+``summit``: read only when a summit opens a text for signature (:mod:`sim.rules.table`),
+so replications that differ only in it are the same run up to their first summit.
+``start``: read from the first round on (restrictions: the forum's every round), so only
+before the first round. Each is a plain number: a replication realised at another value
+differs in nothing else, and drew the same numbers (a number is not drawn).
+"""
 
 
 class MixedStructureError(ValueError):
@@ -52,6 +75,7 @@ def structure(scenario: Scenario) -> tuple:
         scenario.decision_rule.rule,
         tuple(getattr(scenario.decision_rule, "signatories", ())),
         table_plan(scenario),
+        (scenario.venue.kind, tuple(sorted(scenario.venue.fixes.items())), scenario.venue.others_adopt),
     )
 
 
@@ -73,6 +97,15 @@ class Counter(NamedTuple):
 
 class RunState:
     """The arrays of ``R`` replications of one scenario (realised: no distributions left)."""
+
+    REPLICATED = ("pos", "ideal", "sal", "cap", "flex", "leg", "gain", "mis", "k0", "k1", "trust_cross", "gov_bound")
+    REPLICATED += ("chair_factor", "focal_gain", "chair_w", "content_sal", "fixed_ambition", "lam", "relief_amount")
+    REPLICATED += ("threshold", "tension", "restriction0", "per_tension", "shift", "relief", "deal_round")
+    REPLICATED += ("deal_signers", "deal_content", "blocker_code", "blocker_set", "settled_round", "best_key")
+    REPLICATED += ("best_content", "last_proposal", "own_cost")
+    """State arrays with the replication on axis 0 (``threshold``, ``last_proposal`` may be None)."""
+    SHARED = ("depth_array", "gov_in_bloc")
+    """Arrays without a replication axis."""
 
     def __init__(
         self,
@@ -126,6 +159,87 @@ class RunState:
         self.last_proposal: np.ndarray | None = None  # (R, K) of the last table that met
         self.log = None  # the event log, where the kernel keeps one
 
+    # -- replications taken from another kernel ------------------------------------------
+    def take(self, parts: Sequence[tuple[np.ndarray, Mapping[str, float]]], *, companies: bool = True) -> RunState:
+        """A kernel of some of these replications, part by part, each part at its own coefficients.
+
+        ``parts`` is a list of ``(rows, coefficients)``: the new kernel's replications are
+        the rows of every part in turn (a row may be taken many times), each part's run on
+        from this round with the :data:`COEFFICIENTS` it names set to the given numbers. A
+        replication taken at coefficients it has not read yet is, bit for bit, the one a
+        kernel of the scenario at those coefficients would have reached: every array is
+        row-wise, and a row's generator is shared by its copies, which draw the same
+        pairings once (:attr:`sim.rules.forum.Forum.stream`); the generators are copies,
+        so this kernel and every kernel taken from it run on independently.
+
+        The realised scenarios (:attr:`specs`) stay the rows' own: a coefficient set here
+        lives in the arrays only (nothing after set-up reads it from a scenario).
+        Without ``companies`` the forum keeps only what the tables read, and the generators
+        are left behind: the new kernel can hold summits but not run the forum
+        (:meth:`sim.rules.kernel.Negotiation.step_government`).
+        No event log, players, counter-proposals or tabled text can be taken.
+        """
+        if self.log is not None or self.players or self.counters or self.tabled is not None or self.forum.players:
+            raise ValueError("a kernel with an event log, players or tabled texts cannot be taken apart")
+        if companies and not self.forum.companies:
+            raise ValueError("this kernel was taken without its companies: it has none to give")
+        unknown = [
+            k for k, v in vars(self).items() if isinstance(v, np.ndarray) and k not in (*self.REPLICATED, *self.SHARED)
+        ]
+        if unknown:
+            raise TypeError(f"RunState.take does not know how to take {unknown}")
+        for _, coefficients in parts:
+            for path in coefficients:
+                self._check_coefficient(path)
+        rows = np.concatenate([np.asarray(r, dtype=np.intp) for r, _ in parts]) if parts else np.zeros(0, np.intp)
+        out = object.__new__(type(self))
+        out.__dict__.update(vars(self))
+        for name in self.REPLICATED:
+            value = getattr(self, name)
+            setattr(out, name, None if value is None else np.take(value, rows, axis=0))
+        out.reps, out.specs = len(rows), [self.specs[i] for i in rows]
+        out.events = [(r, label, np.take(dt, rows), np.take(dr, rows)) for r, label, dt, dr in self.events]
+        # each row's generator: the rows sharing one get one copy between them (none: no forum rounds to draw for)
+        stream = self.forum.stream[rows] if self.forum.stream is not None else rows
+        used, stream = np.unique(stream, return_inverse=True) if companies else ([], None)
+        out.rngs = [copy.deepcopy(self.rngs[i]) for i in used]
+        out.forum = self.forum.take(rows, None if stream is None else stream.reshape(-1), companies=companies)
+        out.players, out.counters = {}, []
+        start = 0
+        for part_rows, coefficients in parts:
+            where = slice(start, start + len(part_rows))
+            start += len(part_rows)
+            for path, value in coefficients.items():
+                out._set_coefficient(path, where, float(value))
+        return out
+
+    def _check_coefficient(self, path: str) -> None:
+        """Refuse a coefficient take cannot set now: unknown, or already read by this run."""
+        when = COEFFICIENTS.get(path)
+        if when is None:
+            raise ValueError(f"take cannot set {path!r}; it sets {sorted(COEFFICIENTS)}")
+        if when == "start" and self.round > 0:
+            raise ValueError(f"{path} is read from the first round on: take can set it only before round 1")
+        if when == "summit" and any(any(self.summits(r)) for r in range(1, self.round + 1)):
+            raise ValueError(f"{path} is read at summits: take can set it only before the first summit")
+
+    def _set_coefficient(self, path: str, where: slice, value: float) -> None:
+        """Set coefficient ``path`` of the replications ``where`` to ``value``, as set-up would have read it."""
+        if path == "model.kappa0_government":
+            self.k0[where] = value
+        elif path == "model.kappa1_government":
+            self.k1[where] = value
+        elif path == "model.focal_gain":
+            self.focal_gain[where] = value
+        elif path == "model.chair_depth_weight":
+            self.chair_w[where] = value
+        elif path == "model.depth_cost":  # the governments without a depth cost of their own
+            self.lam[where] = np.where(self.own_cost[where], self.lam[where], value)
+        elif path == "business.restriction_per_tension":
+            self.per_tension[where] = value
+        else:  # pragma: no cover - _check_coefficient refused it
+            raise ValueError(path)
+
     # -- set-up -------------------------------------------------------------------------
     def per_rep(self, get: Callable[[Scenario], float]) -> np.ndarray:
         """One realised number per replication, as a float array (R,)."""
@@ -169,6 +283,8 @@ class RunState:
                 for g, x in zip(gov, c, strict=True)
             ]
         ).reshape(self.reps, -1)
+        own_cost = [[a.depth_cost is not None for a in g] for g in gov]  # λ_i its own, not the model's
+        self.own_cost = np.array(own_cost, dtype=bool).reshape(self.lam.shape)
         self.relief_amount = np.array([x.relief for x in c])
         relief = self.spec.model.relief_level
         self.relief_depth = next((lv.depth for lv in self.ladder if lv.name == relief), None) if relief else None

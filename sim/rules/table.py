@@ -15,6 +15,9 @@ the adopted text maximising ``w·V_chair + (1 − w)·breadth`` (breadth: the ca
 share of the table that signs; ``w``: ``chair_depth_weight``), then, if one exists, the
 deeper adopted text it values most, for a narrower group, when it values that one more.
 With no chair at the table the venue tables one text: the broadest, then the deepest.
+Model v3: at a single-text venue (``venue.kind``) the chair tables one text only, the issues
+the venue fixes (``venue.fixes``) are set in every draft, and where the venue's other members
+carry a text (``venue.others_adopt``) one signature at the table adopts it.
 Each member reads a text through its persistent misreading.
 
 A government at the table may have submitted a *counter-proposal* (a player's, one
@@ -35,7 +38,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from sim.rules.decision import Appraised, Signature, adopt, participation
-from sim.rules.utility import CHOICE, Appraisal, compromise_point, reason_codes, terms, trust, value_of
+from sim.rules.utility import CHOICE, Appraisal, fallback_points, reason_codes, terms, trust, value_of
 from sim.scenario import RequiredSignatories
 
 if TYPE_CHECKING:
@@ -152,8 +155,9 @@ class Table:
         w = weight[:, :, None] * sal
         total = w.sum(axis=1)
         x = (w * positions).sum(axis=1) / np.where(total > 0, total, 1.0)
-        for r in np.flatnonzero(~np.all(total > 0, axis=1)):  # an issue nobody drafting cares about
-            x[r] = compromise_point(positions[r], sal[r], weight[r] + 1e-12)
+        rows = np.flatnonzero(~np.all(total > 0, axis=1))  # an issue nobody drafting cares about
+        if len(rows):
+            x[rows] = fallback_points(positions[rows], sal[rows], weight[rows] + 1e-12)
         return x
 
     def _appraiser(self, t: Seating, x: np.ndarray, level: int):  # noqa: ANN202 - a closure for decision.py
@@ -183,8 +187,18 @@ class Table:
         run = self.run
         cap = run.cap[:, t.idx]
         game = participation(self._appraiser(t, x, level), cap, t.same_bloc)
-        adopted = adopt(run.rule, game.signers, cap, t.chair, t.required, run.threshold)
+        adopted = adopt(run.rule, game.signers, cap, t.chair, t.required, run.threshold, run.spec.venue.others_adopt)
         return game._replace(adopted=adopted)
+
+    def at_venue(self, x: np.ndarray) -> np.ndarray:
+        """Content ``x`` (R, K) with the issues the venue fixes set (a UN text is UN-centred by nature)."""
+        fixes = self.run.spec.venue.fixes
+        if not fixes:
+            return x
+        x = x.copy()
+        for issue, value in fixes.items():
+            x[:, self.run.ids.index(issue)] = float(value)
+        return x
 
     # -- a summit -----------------------------------------------------------------------
     def summit(self, members: tuple[int, ...]) -> SummitResult:
@@ -195,6 +209,7 @@ class Table:
         base = self.proposal(members)
         if run.tabled is not None and run.tabled[0] in members:
             base[:] = run.tabled[1]  # a member tabled its own text
+        base = self.at_venue(base)
         cands: list[tuple[int, np.ndarray, Signature]] = []
         decliners = np.zeros((reps, levels, len(run.gov_ids)), np.int8)
         for level in range(levels):
@@ -203,14 +218,14 @@ class Table:
             why = reason_codes(first.terms[2], first.terms[3], first.terms[4])
             why = np.where(np.isneginf(first.value), CHOICE, why)
             decliners[:, level, t.idx] = np.where(first.signers, 0, why)
-            narrower = self.proposal(members, among=first.signers)
+            narrower = self.at_venue(self.proposal(members, among=first.signers))
             cands.append((level, narrower, self._sign(t, narrower, level)))
         own = len(cands)
         spans = []  # (counter-proposal, its first and last candidate + 1)
         for counter in (c for c in run.counters if c.gov in members):
             if reps != 1:
                 raise ValueError("counter-proposals are a player's, one replication only (R = 1)")
-            x = np.broadcast_to(np.clip(counter.x, 0.0, 1.0), base.shape).copy()
+            x = self.at_venue(np.broadcast_to(np.clip(counter.x, 0.0, 1.0), base.shape).copy())
             start = len(cands)
             for level in range(levels) if counter.level is None else (counter.level,):
                 cands.append((level, x, self._sign(t, x, level)))
@@ -274,7 +289,8 @@ class Table:
         first = np.where(has, first, 0)  # nothing can pass: the shallowest broad draft, which fails
         out = [self._text(cands, first, np.ones(reps, dtype=bool), has)]
         picks, deeper_v = [(first, has)], None
-        if chair_v is not None:  # a deeper text for a narrower group, if the chair values it more
+        if chair_v is not None and run.spec.venue.kind == "summit":  # a deeper text for a narrower group, if the
+            # chair values it more: only at a summit (a single-text venue, a UN vote or a communique, tables one)
             deeper = adopted & (depth > depth[first, rows][None])
             deeper_v = np.where(deeper, chair_v, -np.inf)
             second = np.argmax(deeper_v, axis=0)

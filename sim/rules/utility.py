@@ -141,6 +141,34 @@ def compromise_point(positions: np.ndarray, salience: np.ndarray, weight: np.nda
     return np.where(total > 0, (w * positions).sum(axis=0) / np.where(total > 0, total, 1.0), plain)
 
 
+SEQUENTIAL_SUM = 8
+"""numpy adds fewer terms than this one after another in every memory layout (from 8 on it
+may sum pairwise, in an order that depends on the layout)."""
+
+
+def fallback_points(positions: np.ndarray, salience: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """:func:`compromise_point` of every row: ``positions``, ``salience`` (R, m, K), ``weight`` (R, m); (R, K).
+
+    Bit for bit the row-by-row result: each sum below adds the same m terms, one after
+    another, as the row's own does (numpy sums fewer than :data:`SEQUENTIAL_SUM` terms
+    in order whatever the layout). Larger tables, and weights that sum to zero (the row's
+    own call raises), are left to :func:`compromise_point` row by row.
+    """
+    weight = np.asarray(weight, dtype=float)
+    plain_w = weight + 1e-12
+    scale = plain_w.sum(axis=1)  # np.average's sum of the weights
+    if positions.shape[1] >= SEQUENTIAL_SUM or np.any(scale == 0.0):
+        return np.array([compromise_point(p, s, w) for p, s, w in zip(positions, salience, weight, strict=True)])
+    w = weight[:, :, None] * salience
+    total = w.sum(axis=1)
+    mean = (w * positions).sum(axis=1)
+    plain = np.multiply(positions, plain_w[:, :, None]).sum(axis=1) / scale[:, None]
+    partial = np.where(total > 0, mean / np.where(total > 0, total, 1.0), plain)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        whole = mean / total
+    return np.where(np.all(total > 0, axis=1)[:, None], whole, partial)
+
+
 def rival_shares(signing: np.ndarray, capability: np.ndarray, same_bloc: np.ndarray) -> np.ndarray:
     """R_i for each member: the rival blocs' share of the capability of the coalition it would sign in.
 

@@ -293,8 +293,9 @@ class Scenario(Strict):
         default_factory=list, description="dated stance periods of the actors (applied at ``date``)"
     )
     subject: Id | None = Field(
-        None, description="what the text is about (civil_safety, military, development, standards): picks the "
-        "stance periods of that subject"
+        None,
+        description="what the text is about (civil_safety, military, development, standards): picks the "
+        "stance periods of that subject",
     )
     venue: Venue = Field(default_factory=Venue)
 
