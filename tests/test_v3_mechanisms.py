@@ -1,4 +1,9 @@
-"""Model v3's mechanisms, each knocked out: venues (fixed content, one text, adoption by others) and subjects."""
+"""Model v3's mechanisms, each knocked out: subjects, and the venues (exploratory: no shipped case uses them).
+
+On the record, knocking out a venue's fixed content, its single text or adoption by its other
+members changed no out-of-sample score (docs/validation.md §4g), so no case file sets a venue;
+the tests here show each still does what it says where a scenario sets one.
+"""
 
 from __future__ import annotations
 
@@ -30,13 +35,13 @@ def _offers(scenario):
     return events[events.action == "offer"]
 
 
-def test_a_venue_fixes_the_forum_of_every_text_it_tables(tmp_path):
-    un = load_scenario(CASES / "un_gdc_2024.yaml")
+def test_a_venue_fixes_the_forum_of_every_text_it_tables():
+    plain = load_scenario(CASES / "un_gdc_2024.yaml")
+    un = sim.validate(plain.model_copy(update={"venue": plain.venue.model_copy(update={"fixes": {"forum": 1.0}})}))
     forum = un.issue_ids.index("forum")
     fixed = [float(d.split()[forum]) for d in _offers(un).detail]
     assert fixed and set(fixed) == {1.0}  # a UN text is UN-centred by the nature of the venue
-    free = _variant(tmp_path, "un_gdc_2024", (r"^venue: .*$", "venue: {kind: single_text, others_adopt: true}"))
-    drafted = [float(d.split()[forum]) for d in _offers(free).detail]
+    drafted = [float(d.split()[forum]) for d in _offers(plain).detail]
     assert drafted and max(drafted) < 0.9  # knocked out: the compromise of the table's forum stances
 
 
@@ -48,18 +53,14 @@ def test_a_single_text_venue_tables_one_text_where_a_summit_adds_a_narrower_deep
     assert _offers(single).groupby(["replication", "round"]).size().max() == 1
 
 
-def test_others_adopt_a_text_that_one_of_the_four_signs(tmp_path):
-    """UN vote on autonomous weapons, 2025: a text the venue's other members carry stands with one signature;
-    knocked out (two needed at the table), the same signatures adopt nothing."""
-    case = RECORD["unga_laws_2025"]
+def test_others_adopt_a_text_that_one_of_the_four_signs():
+    """A UN vote: a text the venue's other members carry stands with one signature at the table;
+    knocked out (two needed at the table), the same signature adopts nothing."""
     votes = load_scenario(CASES / "unga_laws_2025.yaml")
-    lone = votes.model_copy(update={"at_table": ["uk"]})  # the UK alone of the four at this vote
-    alone = sim.validate(lone)
-    rows = case_rows(alone, 8, 5)
-    assert all(r["declaration_agreed"] for r in rows)
-    knocked = sim.validate(alone.model_copy(update={"venue": alone.venue.model_copy(update={"others_adopt": False})}))
-    assert not any(r["declaration_agreed"] for r in case_rows(knocked, 8, 5))
-    assert model_prediction(case, votes, case_rows(votes, 8, 5)).patterns  # the full table runs too
+    lone = sim.validate(votes.model_copy(update={"at_table": ["uk"]}))  # the UK alone of the four
+    carried = sim.validate(lone.model_copy(update={"venue": lone.venue.model_copy(update={"others_adopt": True})}))
+    assert all(r["declaration_agreed"] for r in case_rows(carried, 8, 5))
+    assert not any(r["declaration_agreed"] for r in case_rows(lone, 8, 5))
 
 
 def test_a_stance_on_the_text_s_subject_outranks_the_general_one(tmp_path):

@@ -246,6 +246,9 @@ class StancePeriod(Strict):
 class Venue(Strict):
     """Where a text is negotiated: what kind of meeting, what it fixes of every text, who else adopts it.
 
+    Exploratory (model v3): knocked out on the history record it changed no out-of-sample
+    score (docs/validation.md §4g), so it is off by default and no shipped file sets it.
+
     * ``summit`` (default): the chair may table a deeper text for a narrower group beside the first;
     * ``single_text``: one text per summit, each member signs it or not (a UN vote, a communique);
     * ``fixes``: issues whose content every text here has by the nature of the venue (a UN
