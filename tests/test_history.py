@@ -578,3 +578,43 @@ def test_a_checkpoint_folder_that_is_damaged_or_of_another_fit_is_refused_by_nam
     with pytest.raises(InputError, match="is not a folder"):
         Checkpoint(tmp_path / ".file.partial", plan.identity(6))
     assert "code_sha256" in plan.identity(6)  # a resumed fit never mixes two versions of the model
+
+
+@needs_record
+def test_out_of_sample_scores_refit_on_the_training_cases_only(tmp_path):
+    from sim.experiments.history import SPLIT_DATE
+    from sim.experiments.history_oos import out_of_sample
+
+    keep = ("g20_2019", "unesco_2021", "g7_hiroshima_2023", "us_china_geneva_2024", "un_gdc_2024", "apec_ai_2025")
+    plan = plan_history(
+        _small_record(tmp_path, keep), CASES, fit=["model.depth_cost=0,3", "model.kappa0_government=0.02,0.5"]
+    )
+    result = run_history(plan, replications=12)
+    oos = out_of_sample(result)
+    ids = [c.id for c in result.cases]
+    before = [i for i, c in enumerate(result.cases) if c.date < SPLIT_DATE]
+    after = [i for i, c in enumerate(result.cases) if c.date >= SPLIT_DATE]
+    assert oos["splits"]["time_split_forward"]["train"] == [ids[i] for i in before]
+    assert oos["splits"]["time_split_forward"]["test"] == [ids[i] for i in after]
+    for name, (train, test) in {"time_split_forward": (before, after), "time_split_backward": (after, before)}.items():
+        # the point fitted on the training cases alone, by hand
+        means = [sum(row[i] for i in train) / len(train) for row in result.grid_rps]
+        k = min(range(len(means)), key=lambda j: (means[j], j))
+        assert oos["splits"][name]["chosen"] == result.points[k]
+        model = oos["predictors"]["model"][name]
+        assert model["cases"] == len(test)
+        assert model["mean_rps"] == pytest.approx(sum(result.grid_rps[k][i] for i in test) / len(test), abs=1e-6)
+        # a rule fits nothing: its out-of-sample score of a case is its in-sample score
+        rule = {s.case: s for s in result.scores["everyone_declares"]}
+        assert oos["predictors"]["everyone_declares"][name]["hits"] == sum(rule[ids[i]].hit for i in test)
+    loo = oos["predictors"]["model"]["leave_one_out"]
+    assert loo["hits"] == sum(s.hit for s in result.loo)
+    for spread in loo["spread"].values():
+        low, high = spread["replications_90"]
+        assert 0 <= low <= high <= spread["cases"]
+        assert spread["cases_90"][0] <= spread["cases_90"][1] <= 1
+    versus = oos["versus_model"]["lookup_rule"]["leave_one_out"]
+    lookup = {s.case: s.hit for s in result.scores["lookup_rule"]}
+    diff = sum(s.hit - lookup[s.case] for s in result.loo) / len(result.loo)
+    assert versus["difference"] == pytest.approx(diff, abs=1e-4)
+    assert versus["interval_90"][0] <= versus["difference"] <= versus["interval_90"][1]
