@@ -13,10 +13,14 @@ The Python API (``docs/api.md``)::
     result.summary                                           # the run's summary.json, as a dict
     result.outcomes, result.signatories, result.rounds       # tidy pandas tables
     result.positions, result.blockers, result.events
+    sim.sweep(s, vary=["tension=0:1:11"], replications=100)  # tidy DataFrame: point × outcome
+    summary, cases = sim.backtest_history(replications=50)   # the history backtest (--no-fit)
 
 - :func:`load` (path) -> :class:`Scenario`: a scenario file loaded and validated.
 - :func:`validate` (Scenario or mapping) -> :class:`Scenario`: checked as a file is.
 - :func:`run` (Scenario, mapping or path, ``replications``, ``seed``) -> :class:`RunResult`.
+- :func:`sweep` (scenario, ``vary``, ``replications``, ``seed``) -> DataFrame: ``simrun sweep``'s summary, tidy.
+- :func:`backtest_history` (``replications``, ``fit``) -> :class:`Backtest`: summary dict, per-case DataFrame.
 - :class:`InputError`: raised for any bad input; ``.problems`` lists each one.
 - ``__version__``: the installed version of simrun ("0+unknown" if not installed).
 
@@ -34,12 +38,15 @@ _HOME = {
     "validate": "sim.api",
     "run": "sim.api",
     "RunResult": "sim.api",
+    "sweep": "sim.api",
+    "backtest_history": "sim.api",
+    "Backtest": "sim.api",
     "InputError": "sim.scenario.errors",
     "Scenario": "sim.scenario.schema",
 }
 
 if TYPE_CHECKING:
-    from sim.api import RunResult, load, run, validate
+    from sim.api import Backtest, RunResult, backtest_history, load, run, sweep, validate
     from sim.scenario.errors import InputError
     from sim.scenario.schema import Scenario
 
@@ -72,4 +79,4 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_HOME, "__version__"})
 
 
-__all__ = ["InputError", "RunResult", "Scenario", "load", "run", "validate"]
+__all__ = ["Backtest", "InputError", "RunResult", "Scenario", "backtest_history", "load", "run", "sweep", "validate"]

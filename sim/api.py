@@ -18,17 +18,18 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sim.scenario.errors import InputError, Problem, dotted
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.experiments.history import HistoryResult
     from sim.experiments.runner import Replication
     from sim.scenario.schema import Scenario
 
-__all__ = ["RunResult", "load", "run", "validate"]
+__all__ = ["Backtest", "RunResult", "backtest_history", "load", "run", "sweep", "validate"]
 
 TERMS = {"L": "legitimacy", "dG": "cooperation", "dD": "content", "rival": "rivalry", "deep": "too_deep"}
 """The five terms of a government's utility V for a text, as the event log abbreviates them, and their column names."""
@@ -349,3 +350,181 @@ def _tables(scenario: Scenario, reps: list[Replication]) -> dict[str, pd.DataFra
         "positions": pd.DataFrame(positions),
         "events": events,
     }
+
+
+def _scenario_of(scenario: Scenario | Mapping[str, Any] | str | os.PathLike[str]) -> Scenario:
+    """A validated scenario from a Scenario, a mapping or a file path (as :func:`run` takes it)."""
+    return load(scenario) if isinstance(scenario, str | os.PathLike) else validate(scenario)
+
+
+def sweep(
+    scenario: Scenario | Mapping[str, Any] | str | os.PathLike[str],
+    vary: list[str],
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    sample: str = "grid",
+    points: int | None = None,
+    out: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    allow_large: bool = False,
+) -> pd.DataFrame:
+    """Sweep fields of a scenario as ``simrun sweep`` does; the summary as a tidy DataFrame.
+
+    ``vary`` holds ``--vary`` specifications (``"tension=0:1:11"``, ``"protocol=a,b"``, or
+    ``"tension=0:1"`` with ``sample="lhs"`` and ``points``). Same scenario, axes,
+    replications and seed: the same numbers as ``simrun sweep FILE --vary ... -n
+    REPLICATIONS --seed SEED``. ``out`` keeps the sweep folder there (resumable, as
+    ``--out``); without it the folder is temporary and removed. ``workers`` are local
+    processes (default every core; 1 runs in this process).
+
+    Returns one row per point × outcome: ``point`` (0-based), one column per swept path
+    (its value at the point), ``outcome`` (``declaration``, ``substantive``, ``binding``,
+    ``business``, ``bloc_<bloc>``), ``label`` (readable), ``p``, ``low``, ``high`` (95%
+    Wilson interval, on [0, 1]), ``n`` (replications without error) and ``errors``.
+    ``attrs`` holds ``replications``, ``seed``, ``sample``, ``out`` (the folder, or None)
+    and ``hinge`` (what each outcome hinges on, ``hinge.json``).
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from sim.experiments.sweep import plan_sweep, run_sweep
+    from sim.outputs.sweep_report import measures
+
+    checked = _scenario_of(scenario)
+    plan = plan_sweep(
+        checked,
+        vary=list(vary),
+        replications=None if replications is None else operator.index(replications),
+        seed=None if seed is None else _check_seed(seed),
+        sample=sample,
+        points=points,
+        allow_large=allow_large,
+    )
+    temporary = None if out is not None else tempfile.mkdtemp(prefix="simrun-sweep-")
+    try:
+        folder = Path(out) if out is not None else Path(temporary) / "sweep"
+        result = run_sweep(plan, out=folder, workers=workers)
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+    tests = measures(plan.scenario)
+    paths = list(plan.points[0])
+    rows = [
+        {
+            "point": row["point"],
+            **{path: row[path] for path in paths},
+            "outcome": name,
+            "label": label,
+            "p": row[f"p_{name}"],
+            "low": row[f"low_{name}"],
+            "high": row[f"high_{name}"],
+            "n": row["n"],
+            "errors": row["errors"],
+        }
+        for row in result.summary
+        for name, (label, _) in tests.items()
+    ]
+    table = pd.DataFrame(rows)
+    table.attrs.update(
+        replications=plan.replications,
+        seed=plan.master,
+        sample=plan.spec["sample"],
+        out=None if out is None else Path(out),
+        hinge=result.hinge,
+    )
+    return table
+
+
+class Backtest(NamedTuple):
+    """What :func:`backtest_history` returns (unpacks as ``summary, cases``).
+
+    Attributes:
+        summary: the backtest's ``summary.json`` as a dict; ``summary["out_of_sample"]``
+            scores every predictor under leave-one-out and both time splits, with spreads.
+        cases: one row per scheme × predictor × case: ``scheme`` (``in_sample``,
+            ``leave_one_out``, ``time_split_forward``, ``time_split_backward``; the
+            out-of-sample schemes for the fitted model only, given a fit), ``predictor``,
+            ``case``, ``level``, ``date``, ``confidence``, ``observed`` and ``modal``
+            (patterns), ``p_modal``, ``p_observed`` (on [0, 1]), ``rps`` (ranked
+            probability score, lower is better), ``hit`` (bool).
+    """
+
+    summary: dict
+    cases: pd.DataFrame
+
+
+def backtest_history(
+    replications: int = 200,
+    fit: list[str] | str | None = None,
+    seed: int | None = None,
+    *,
+    record: str | os.PathLike[str] | None = None,
+    scenarios: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    strict: bool = False,
+) -> Backtest:
+    """The history backtest as ``simrun backtest history`` runs it; the summary and a tidy per-case table.
+
+    ``fit`` None fits nothing (``--no-fit``: in-sample scores only, quick); a list of
+    ``PATH=values`` axes (``--fit`` syntax, e.g. ``"model.depth_cost=2,5"``) is fitted out of
+    sample; ``"default"`` fits the 324-point grid of the command. ``record`` and
+    ``scenarios`` default to the record shipped with simrun and ``scenarios/history``;
+    ``workers`` to every core. Sealed forecasts are not scored here (``simrun backtest
+    history --forecasts``). Raises :class:`~sim.scenario.errors.InputError` before any run.
+    """
+    from pathlib import Path
+
+    from sim.data import HISTORY
+    from sim.experiments.executors import available_cores
+    from sim.experiments.history import DEFAULT_FIT, DEFAULT_SCENARIOS, plan_history, run_history
+    from sim.experiments.history_report import summary_of
+
+    n = operator.index(replications)
+    if n < 1:
+        raise InputError([Problem("replications", 0, "", f"must be at least 1, got {n}")])
+    axes = list(DEFAULT_FIT) if fit == "default" else [] if fit is None else [fit] if isinstance(fit, str) else fit
+    path = Path(record) if record is not None else HISTORY
+    folder = Path(scenarios) if scenarios is not None else DEFAULT_SCENARIOS
+    plan = plan_history(path, folder, None if seed is None else _check_seed(seed), list(axes), strict)
+    result = run_history(plan, n, workers=workers or available_cores())
+    summary = summary_of(result, str(path), str(folder))
+    return Backtest(summary, _case_table(result, summary))
+
+
+def _case_table(result: HistoryResult, summary: dict) -> pd.DataFrame:
+    """The tidy per-case table of :class:`Backtest` (scores of every predictor, then the fitted model's)."""
+    import pandas as pd
+
+    info = {c.id: c for c in result.cases}
+    scored = [("in_sample", name, [dict(c) for c in p["cases"]]) for name, p in summary["predictors"].items()]
+    if result.points:
+        scored.append(("leave_one_out", "model", [_asdict(s) for s in result.loo]))
+        for scheme, split in result.splits.items():
+            scored.append((scheme, "model", [_asdict(s) for s in split.scores]))
+    columns = ["modal", "p_modal", "p_observed", "rps", "hit"]
+    rows = [
+        {
+            "scheme": scheme,
+            "predictor": name,
+            "case": row["case"],
+            "level": row["level"],
+            "date": info[row["case"]].date,
+            "confidence": info[row["case"]].confidence,
+            "observed": row["observed"],
+            **{k: row[k] for k in columns},
+        }
+        for scheme, name, found in scored
+        for row in found
+    ]
+    return pd.DataFrame(rows)
+
+
+def _asdict(score: Any) -> dict:
+    """A case's score (a dataclass) as a dict."""
+    import dataclasses
+
+    return dataclasses.asdict(score)

@@ -267,3 +267,52 @@ def test_python_m_sim_is_simrun():
     assert proc.returncode == 0 and ": ok — 4 governments" in proc.stdout, proc.stderr
     bad = subprocess.run([sys.executable, "-m", "sim", "validate", "no/such.yaml"], capture_output=True, text=True)
     assert bad.returncode == 2 and "no/such.yaml" in bad.stderr
+
+
+# -- a notebook: run, sweep and backtest through `import sim`, DataFrames out ------------
+def test_a_notebook_runs_sweeps_and_backtests_through_import_sim(tmp_path):
+    import pandas as pd
+
+    s = sim.load(BLETCHLEY)
+    result = sim.run(s, replications=10, seed=3)
+    assert isinstance(result.outcomes, pd.DataFrame) and len(result.outcomes) == 10
+
+    swept = sim.sweep(s, vary=["tension=0.2,0.8"], replications=8, seed=3, workers=1)
+    assert isinstance(swept, pd.DataFrame)
+    assert list(swept.columns) == ["point", "tension", "outcome", "label", "p", "low", "high", "n", "errors"]
+    assert sorted(swept["tension"].unique()) == [0.2, 0.8] and (swept["n"] == 8).all()
+    assert set(swept["outcome"]) >= {"declaration", "substantive", "binding", "business"}
+    assert swept.attrs["replications"] == 8 and swept.attrs["seed"] == 3 and swept.attrs["out"] is None
+    assert ((swept["low"] <= swept["p"]) & (swept["p"] <= swept["high"])).all()
+
+    lhs = sim.sweep(s, vary=["tension=0:1"], sample="lhs", points=5, replications=4, workers=1)
+    assert lhs["point"].nunique() == 5 and lhs["tension"].between(0, 1).all()
+
+    summary, cases = sim.backtest_history(replications=10, fit=["model.depth_cost=2,5"], workers=1)
+    assert isinstance(cases, pd.DataFrame) and summary["cases"] == cases["case"].nunique()
+    assert set(cases["scheme"]) == {"in_sample", "leave_one_out", "time_split_forward", "time_split_backward"}
+    loo = cases[cases["scheme"] == "leave_one_out"]
+    assert len(loo) == summary["cases"] and loo["hit"].sum() == summary["leave_one_out"]["totals"]["hits"]
+    assert set(summary["out_of_sample"]["schemes"]) >= {"leave_one_out"}
+
+
+def test_the_api_sweep_gives_the_command_lines_numbers(tmp_path):
+    out = tmp_path / "cli"
+    proc = simrun("sweep", str(BLETCHLEY), "--vary", "tension=0.2,0.8", "-n", "8", "--seed", "3", "--workers", "1",
+                  "--out", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    cli = read_csv(out / "summary.csv")
+    kept = tmp_path / "api"
+    swept = sim.sweep(BLETCHLEY, vary=["tension=0.2,0.8"], replications=8, seed=3, out=kept, workers=1)
+    assert (kept / "summary.csv").read_bytes() == (out / "summary.csv").read_bytes()
+    declared = swept[swept["outcome"] == "declaration"].sort_values("point")
+    assert [round(p, 6) for p in declared["p"]] == [round(float(r["p_declaration"]), 6) for r in cli]
+
+
+def test_the_api_refuses_bad_sweeps_and_backtests_before_running():
+    with pytest.raises(sim.InputError, match="--points"):
+        sim.sweep(BLETCHLEY, vary=["tension=0:1"], sample="lhs")
+    with pytest.raises(sim.InputError, match="no key 'nope'"):
+        sim.sweep(BLETCHLEY, vary=["nope=1,2"], replications=2)
+    with pytest.raises(sim.InputError, match="replications"):
+        sim.backtest_history(replications=0)

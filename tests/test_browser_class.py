@@ -4,6 +4,7 @@ play a whole game; the debrief states the class's cross-bloc pattern and how oft
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -40,7 +41,7 @@ def test_a_class_plays_a_full_game_with_a_projector_and_the_debrief_states_its_p
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli", "class", "scenarios/bletchley.yaml", "--port", str(port), "--seed", "2"]
-        + ["--per-device", "3"],  # the three seats all come from 127.0.0.1
+        + ["--per-device", "3", "--out", str(tmp_path / "class")],  # the three seats all come from 127.0.0.1
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -180,7 +181,12 @@ def test_a_class_plays_a_full_game_with_a_projector_and_the_debrief_states_its_p
         assert not problems, problems
         proc.send_signal(signal.SIGTERM)  # SIGTERM stops the class server and frees the port
         assert proc.wait(timeout=20) == 0
-        assert "Traceback" not in proc.stdout.read()
+        said = proc.stdout.read()
+        assert "Traceback" not in said
+        assert f"The game's record: {tmp_path / 'class' / 'class-game.json'}" in said
+        record = json.loads((tmp_path / "class" / "class-game.json").read_text())  # the game, to hand out
+        assert record["phase"] == "ended" and lesson.startswith(record["debrief"]["compare"]["sentences"][0])
+        assert record["moves"][11]["votes"]["china"] == "accept" and code.replace("-", "") not in json.dumps(record)
     finally:
         if proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):

@@ -4,6 +4,7 @@ a load of 30 devices, bad requests; the full game in Chromium is in test_browser
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 import threading
@@ -804,3 +805,150 @@ def test_a_huge_number_or_a_dropped_client_never_gives_a_traceback(bletchley, ca
         assert _call(f"{base}/api/state")[0] == 200
     err = capfd.readouterr().err
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+# -- the record of the game: handed out, reloaded into a report, a game resumed from it ------------------
+def _moves(game: ClassGame, tokens: dict[str, str], start: int, stop: int) -> None:
+    """Rounds ``start`` to ``stop`` of a scripted class: votes, a counter-proposal, the teacher's events."""
+    teacher = game.teacher_token
+    for round_no in range(start, stop + 1):
+        if round_no == 2:
+            game.teacher(teacher, "event", name="export_controls")
+        game.teacher(teacher, "open")
+        game.vote(tokens["firms"], ("common", "both", "bloc", "neither", "auto")[round_no % 5])
+        if round_no in (1, 3):
+            game.counter(tokens["eu"], {"text": {"safety_testing": 0.8, "forum": 0.6}, "level": None})
+        game.state(tokens["eu"])  # devices poll: asking changes nothing the model plays
+        game.teacher(teacher, "close")
+        if round_no == 4:
+            game.teacher(teacher, "event", name="summit")  # thrown in after round 4, before round 5 opens
+
+
+def _seen(game: ClassGame) -> dict:
+    """What the record must keep: the model's log and state, the plenary, events, votes, adoption, the room."""
+    from sim.classroom.record import plain
+
+    m = game.model
+    state = game.state(game.teacher_token)
+    state["members"] = {a: [x | {"seen": 0} for x in xs] for a, xs in state["members"].items()}
+    return {
+        "log": json.dumps(plain(m.log)),  # the same bytes
+        "outcome": plain(m.outcome()),
+        "tension": m.tension,
+        "positions": [g.position.tolist() for g in m.governments],
+        "plenary": game.plenary,
+        "events": game.events,
+        "adopted": game.adopted,
+        "history": {a: s.history for a, s in game.seats.items()},
+        "state": state,
+    }
+
+
+def test_a_game_resumed_from_its_record_is_the_uninterrupted_game(bletchley, tmp_path):
+    from sim.classroom.record import RECORD, ROOM, room_of
+    from sim.classroom.resume import resume_game
+
+    live = ClassGame(bletchley, seed=5, runs=20)
+    live.folder = tmp_path
+    tokens = {"eu": live.join(live.join_code, "eu", "Team Brussels")}
+    tokens["firms"] = live.join(live.join_code, "china_firms", "Team Shenzhen")
+    whole = ClassGame(bletchley, seed=5, runs=20)  # the same class, never stopped: same code, tokens, teams
+    whole.restore_room(room_of(live))
+    _moves(live, tokens, 1, 4)
+    _moves(whole, tokens, 1, 4)
+    assert (tmp_path / ROOM).stat().st_mode & 0o077 == 0  # the tokens are the owner's only
+    record = json.loads((tmp_path / RECORD).read_text())
+    assert record["scenario_sha256"] and record["seed"] == 5 and record["played"] == 4
+    assert record["moves"][2]["votes"]["china_firms"] == "neither" and record["moves"][2]["counters"]["eu"]["x"]
+    assert [e["label"] for e in record["moves"][1]["events"]] == [EVENTS["export_controls"][0]]
+    assert record["events"][-1]["after_round"] == 4  # the summit event waits for round 5
+    assert any(row[4] == "counter" for row in record["moves"][0]["log"])  # the chair's answer to the text tabled
+    assert live.join_code not in (tmp_path / RECORD).read_text()  # the record can be handed out: no code, no token
+    assert live.teacher_token not in (tmp_path / RECORD).read_text() and tokens["eu"] not in record
+    del live  # the server stops
+
+    game, folder, told = resume_game(bletchley, tmp_path / RECORD, round_seconds=90)
+    assert folder == tmp_path and game.phase == "closed" and game.model.round == 4
+    assert "after round 4 of 12 (seed 5)" in told and "restored" in told
+    assert _seen(game) == _seen(whole)
+    assert game.state(tokens["eu"])["seat"]["counter"] is None  # the team's device carries on with its token
+    _moves(game, tokens, 5, 6)
+    _moves(whole, tokens, 5, 6)
+    assert _seen(game) == _seen(whole)
+    # without its room (not copied with the record), the code and tokens are new and the teams join again
+    (tmp_path / ROOM).unlink()
+    again, _, told = resume_game(bletchley, tmp_path)
+    assert "new join code" in told and again.join_code != whole.join_code and not again.by_token
+    assert json.dumps(again.model.log) == json.dumps(whole.model.log) and again.plenary == whole.plenary
+
+
+def test_the_record_of_an_ended_game_becomes_a_report_with_the_debrief(bletchley, tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.classroom.record import RECORD
+    from sim.classroom.resume import resume_game
+    from sim.cli import app
+
+    game = ClassGame(bletchley, seed=2, runs=20)
+    game.folder = tmp_path
+    china = game.join(game.join_code, "China", "Team Beijing")
+    _play_class(game, 11, {})
+    game.teacher(game.teacher_token, "open")
+    game.vote(china, "accept")
+    game.teacher(game.teacher_token, "end")
+    pattern = game.debrief["compare"]["sentences"][0]
+    assert pattern.startswith("Your class's deepest text was shared testing standards, signed by")
+    result = CliRunner().invoke(app, ["report", str(tmp_path / RECORD)])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "report.html").read_text()
+    assert html.escape(pattern) in page and "Team Beijing" in page
+    assert "China signs" in page and "Round 12" in page and "<script" not in page and 'src="http' not in page
+    # an ended game resumed is shown ended, with its debrief
+    ended, _, _ = resume_game(bletchley, tmp_path)
+    assert ended.phase == "ended" and ended.debrief["compare"]["sentences"][0] == pattern
+
+
+def test_a_corrupt_or_mismatched_record_is_refused_with_where_and_why(bletchley, tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.classroom.record import RECORD
+    from sim.cli import app
+    from sim.scenario.load import scenario_hash
+
+    game = ClassGame(bletchley, seed=2, runs=20)
+    game.folder = tmp_path
+    _play_class(game, 2, {})
+    path = tmp_path / RECORD
+    good = json.loads(path.read_text())
+
+    def refused(args: list[str], message: str) -> None:
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert result.output.strip().splitlines()[0] == message, result.output
+
+    other = ROOT / "scenarios" / "detente.yaml"
+    theirs = scenario_hash(load_scenario(other))[:12]
+    refused(["class", str(other), "--resume", str(path)], f"{path}: scenario_sha256: the record is of another "
+            f"scenario (bletchley, {good['scenario_sha256'][:12]}…), not of detente ({theirs}…)")  # fmt: skip
+    scenario = str(ROOT / "scenarios" / "bletchley.yaml")
+    refused(["class", scenario, "--resume", str(path), "--seed", "3"], f"{path}: seed: the game was played with seed "
+            "2, not 3: leave --seed out")  # fmt: skip
+    cases = [
+        (lambda d: d["moves"][1]["votes"].update(eu="maybe"), "moves.1.votes.eu: not a vote of a seat of bletchley"),
+        (lambda d: d["moves"][0]["log"].pop(), "moves.0.log: round 1 does not replay as recorded (was the record made "
+         "by another version of simrun?)"),
+        (lambda d: d.pop("seed"), "seed: missing or not a whole number"),
+        (lambda d: d["events"].append({"after_round": 9}), "events.0: not a teacher's event (after_round, label, "
+         "tension and restriction)"),
+        (lambda d: d.update(kind="a sweep"), "kind: not a class game's record (expected kind 'simrun class game')"),
+    ]  # fmt: skip
+    for change, message in cases:
+        data = json.loads(json.dumps(good))
+        change(data)
+        path.write_text(json.dumps(data))
+        refused(["class", scenario, "--resume", str(tmp_path)], f"{path}: {message}")
+    path.write_text(json.dumps(good)[:-40])
+    result = CliRunner().invoke(app, ["report", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.startswith(f"{path}:1: (file): not valid JSON"), result.output

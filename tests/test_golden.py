@@ -46,6 +46,11 @@ EXPECTED_FILES = {
     "events.csv",
     "agreement.png",
     "positions.png",
+    # long tables beside them, and every table as Parquet too (tests/test_tidy.py)
+    "signatories.csv",
+    "blockers.csv",
+    "positions.csv",
+    *(f"{name}.parquet" for name in ("outcomes", "rounds", "events", "signatories", "blockers", "positions")),
 }
 
 

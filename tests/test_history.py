@@ -522,15 +522,14 @@ def test_sigterm_mid_fit_then_the_same_command_gives_the_uninterrupted_result(tm
     import time
 
     # a case's grid runs together and are kept together (history_grid): enough cases that the
-    # fit is still running when the first case's runs are on disk
+    # fit is still running when the first case's runs are on disk (8 cases at 250 replications: ~1 s a case)
     keep = ("g20_2019", "us_china_geneva_2024", "reaim_2024_blueprint", "un_gdc_2024", "unga_78_311_2024",
-            "g20_rio_2024", "g20_new_delhi_2023", "unesco_2021", "ccw_laws_principles_2019", "unga_laws_2023",
-            "g20_johannesburg_2025", "unga_laws_2025")  # fmt: skip
+            "g20_rio_2024", "g20_new_delhi_2023", "unesco_2021")  # fmt: skip
     record = _small_record(tmp_path, keep)
-    fit = ["--fit", "model.kappa0_government=0.02,0.3", "--fit", "model.depth_cost=0,2,3"]  # 6 points × 12 cases
+    fit = ["--fit", "model.kappa0_government=0.02,0.3", "--fit", "model.depth_cost=0,2,3"]  # 6 points × 8 cases
 
     def command(out):
-        return [sys.executable, "-m", "sim.cli", "backtest", "history", str(record), "-n", "400", "--workers", "1",
+        return [sys.executable, "-m", "sim.cli", "backtest", "history", str(record), "-n", "250", "--workers", "1",
                 *fit, "--out", str(out)]  # fmt: skip
 
     out = tmp_path / "res"
@@ -549,7 +548,7 @@ def test_sigterm_mid_fit_then_the_same_command_gives_the_uninterrupted_result(tm
     said = " ".join(stderr.split())
     assert said.count(f"--out {out} to resume") == 2  # at the start (a SIGKILL says nothing) and when stopped
     assert "Interrupted: the finished grid runs are kept in" in said
-    assert not out.exists() and 3 <= len(partial.read_text().splitlines()) < 72
+    assert not out.exists() and 3 <= len(partial.read_text().splitlines()) < 48
     resumed = subprocess.run(command(out), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert "Resuming:" in resumed.stderr and not partial.parent.exists()

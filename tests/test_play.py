@@ -168,7 +168,7 @@ GARBAGE = [
 
 def test_play_survives_a_garbage_corpus_through_the_real_cli():
     stdin = "\n".join(GARBAGE * 2) + "\n"  # 90 lines: the game asks again after each bad one
-    proc = play(stdin, "--as", "CHINA", "--seed", "3", "--runs", "20")  # an id in any case
+    proc = play(stdin, "--as", "CHINA", "--seed", "3", "-n", "20")  # an id in any case
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     out = proc.stdout
     assert "══ Debrief ══" in out and max(len(line) for line in out.splitlines()) <= 100
@@ -179,7 +179,7 @@ def test_play_survives_a_garbage_corpus_through_the_real_cli():
 
 
 def test_the_government_is_named_by_its_id_or_name_in_any_case():
-    proc = play("", "--as", "united kingdom", "--runs", "0")
+    proc = play("", "--as", "united kingdom", "--replications", "0")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("You are United Kingdom.")
 

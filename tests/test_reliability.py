@@ -659,9 +659,9 @@ def test_every_writing_command_refuses_a_folder_another_process_writes(held, sma
         [
             "sensitivity",
             small_file,
-            "--n",
+            "--samples",
             "2",
-            "-r",
+            "-n",
             "1",
             "--vary",
             "tension=0:1",
@@ -754,8 +754,8 @@ def test_companies_times_replications_are_counted(tmp_path, one_gib):
     refused(["run", path, "--out", out],
             re.compile(r"--replications: 50 replications of 2,000,000 companies need about \d+\.\d GB of memory"))  # fmt: skip
     vary = ["--vary", "tension=0:1", "--vary", "actors.a.gain=0:1"]
-    refused(["sensitivity", path, "--n", "100000", "-r", "1", *vary, "--out", out],
-            re.compile(r"--n: 300,000 points × 1 replications need about \d+\.\d GB of memory; 1\.0 GB is left"))  # fmt: skip
+    refused(["sensitivity", path, "--samples", "100000", "-n", "1", *vary, "--out", out],
+            re.compile(r"--samples: 300,000 points × 1 replications need about \d+\.\d GB of memory; 1\.0 GB is left"))  # fmt: skip
     assert not out.exists()
 
 

@@ -44,7 +44,7 @@ def test_inputs_are_the_scenarios_distributions_plus_named_ranges():
 
 def test_sensitivity_command_end_to_end(tmp_path):
     out = tmp_path / "sa"
-    proc = simrun("sensitivity", BLETCHLEY, "--n", "4", "-r", "12", "--workers", "2", "--out", str(out))
+    proc = simrun("sensitivity", BLETCHLEY, "--samples", "4", "-n", "12", "--workers", "2", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "Morris indices" in proc.stdout
     with open(out / "indices.csv") as fh:
@@ -73,7 +73,7 @@ def test_sensitivity_refuses_a_bad_range(tmp_path):
 def test_sobol_on_request_end_to_end(tmp_path):
     out = tmp_path / "sobol"
     proc = simrun(
-        "sensitivity", BLETCHLEY, "--method", "sobol", "--n", "8", "-r", "4", "--workers", "2", "--out", str(out)
+        "sensitivity", BLETCHLEY, "--method", "sobol", "--samples", "8", "-n", "4", "--workers", "2", "--out", str(out)
     )
     assert proc.returncode == 0, proc.stderr
     meta = json.loads((out / "indices.json").read_text())
@@ -95,7 +95,7 @@ def test_default_sample_sizes_per_method():
     assert len(morris.plan.points) == 40 * (inputs + 1)
     sobol = design(BLETCHLEY, method="sobol")  # Saltelli, first order: 64 × (inputs + 2)
     assert len(sobol.plan.points) == 64 * (inputs + 2)
-    assert len(design(BLETCHLEY, n=4).plan.points) == 4 * (inputs + 1)
+    assert len(design(BLETCHLEY, samples=4).plan.points) == 4 * (inputs + 1)
 
 
 def test_an_input_the_model_ignores_gets_exactly_zero_with_common_random_numbers(tmp_path):
@@ -104,7 +104,7 @@ def test_an_input_the_model_ignores_gets_exactly_zero_with_common_random_numbers
     # common random numbers they were the noise of the replications per point
     # (10 trajectories: with its own streams per point the restriction cost then shows about 0.03)
     out = tmp_path / "sa"
-    proc = simrun("sensitivity", BLETCHLEY, "--n", "10", "-r", "6", "--out", str(out))
+    proc = simrun("sensitivity", BLETCHLEY, "--samples", "10", "-n", "6", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     with open(out / "indices.csv") as fh:
         rows = list(csv.DictReader(fh))

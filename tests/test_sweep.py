@@ -107,9 +107,52 @@ def test_sweeping_the_rule_starts_each_rule_from_its_own_parameters():
 
 
 def test_a_point_count_without_a_latin_hypercube_is_refused():
-    # --n was silently ignored by a grid: the user believed they asked for n points
-    with pytest.raises(InputError, match="--n sets the points of --sample lhs"):
-        plan_sweep(BLETCHLEY, vary=["tension=0.2,0.8"], replications=2, n=7)
+    # a count was silently ignored by a grid: the user believed they asked for n points
+    with pytest.raises(InputError, match="--points sets the size of --sample lhs"):
+        plan_sweep(BLETCHLEY, vary=["tension=0.2,0.8"], replications=2, points=7)
+
+
+def test_a_sampled_range_needs_no_count_and_a_grid_refuses_it():
+    axis = parse_vary("tension=0.8:0.2")
+    assert axis.sampled_only and (axis.low, axis.high) == (0.2, 0.8)
+    points = lhs_points([axis], 10, seed=1)
+    assert all(0.2 <= p["tension"] <= 0.8 for p in points)
+    with pytest.raises(InputError, match="low:high is a range to sample"):
+        plan_sweep(BLETCHLEY, vary=["tension=0.2:0.8"], replications=2)
+    with pytest.raises(InputError, match="--sample lhs needs --points N"):
+        plan_sweep(BLETCHLEY, vary=["tension=0.2:0.8"], replications=2, sample="lhs")
+    plan = plan_sweep(BLETCHLEY, vary=["tension=0.2:0.8"], replications=2, sample="lhs", points=5)
+    assert len(plan.points) == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sweep", BLETCHLEY, "--vary", "tension=0:1", "--sample", "lhs", "--n", "5"],
+         "--n: no longer an option: the points of an lhs sample are --points N (-n is --replications)"),
+        (["sweep", BLETCHLEY, "--vary", "tension=0:1", "--sample", "lhs", "--n=5"], "--n: no longer an option"),
+        (["sensitivity", BLETCHLEY, "-r", "4"], "-r: no longer an option: the replications per point are -n/--replications"),
+        (["sensitivity", BLETCHLEY, "--n", "4"], "--n: no longer an option: Morris trajectories or the Sobol base sample are --samples N"),
+        (["play", BLETCHLEY, "--as", "eu", "--runs", "3"], "--runs: no longer an option: the model runs of the debrief are -n/--replications"),
+    ],
+)  # fmt: skip
+def test_old_spellings_are_refused_with_the_new_one(tmp_path, args, message):
+    proc = simrun(*args, "--out", str(tmp_path / "o")) if args[0] != "play" else simrun(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == message or proc.stderr.startswith(message), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
+def test_replications_is_n_in_every_command():
+    import typer.main
+
+    from sim.cli import load_app
+
+    app = typer.main.get_command(load_app())
+    for name in ("run", "sweep", "sensitivity", "backtest", "forecast", "play"):
+        options = {opt: p.name for p in app.commands[name].params for opt in p.opts}
+        assert options["-n"] == options["--replications"] == "replications", name
+    assert "--points" in {o for p in app.commands["sweep"].params for o in p.opts}
 
 
 def test_an_unknown_engine_is_refused_before_anything_runs(tmp_path):
@@ -186,6 +229,7 @@ def test_sweep_folder_contents(tmp_path, small_plan):
         "manifest.json",
         "scenario.json",
         "hinge.json",
+        "runs.parquet",  # every part's rows in one file
     }
     summary = pq.read_table(tmp_path / "s" / "summary.parquet").to_pylist()
     assert len(summary) == 4 and all(row["n"] == 12 and row["errors"] == 0 for row in summary)

@@ -28,14 +28,21 @@ seat gets a debrief and the class sees its outcome against model runs of the sce
 :mod:`sim.classroom.classserver` only translates requests. What each one sees is in
 :mod:`sim.classroom.classviews`, the teacher's events in :mod:`sim.classroom.events`.
 All methods are safe to call from several threads (one lock).
+
+With a results :attr:`~ClassGame.folder`, the game writes its record there after every
+round, event and change of the room (:mod:`sim.classroom.record`); a game stopped with its
+server is resumed from that record by :meth:`~ClassGame.replay`, which plays its rounds
+again through the same code as the live game.
 """
 
 from __future__ import annotations
 
 import itertools
 import secrets
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -43,8 +50,10 @@ from sim.classroom.classviews import companies_line, seen_by
 from sim.classroom.debrief import Adoption, Events, adoption, debrief
 from sim.classroom.events import EVENTS
 from sim.classroom.play import build_model
+from sim.classroom.record import plain, save
 from sim.classroom.seats import (
     COMPANY_VOTES,
+    CounterProposal,
     Limiter,
     Member,
     RefusedError,
@@ -57,6 +66,8 @@ from sim.classroom.seats import (
 )
 from sim.outputs.narrative import Narrator
 from sim.scenario import Scenario
+from sim.scenario.errors import InputError, Problem
+from sim.scenario.load import scenario_hash
 
 __all__ = ["EVENTS", "ClassGame", "RefusedError", "TooManyError"]
 
@@ -114,6 +125,14 @@ class ClassGame:
         self.debrief: dict | None = None
         self.briefs: dict[str, tuple[tuple, dict]] = {}  # actor ("": the table) -> (drawn at, its brief)
         self.lock = threading.RLock()
+        # the record (sim.classroom.record): written into ``folder`` (if any) after every move
+        self.game_id = secrets.token_hex(8)
+        self.scenario_sha256 = scenario_hash(scenario)
+        self.moves: list[dict] = []  # each played round's moves, as the record holds them
+        self.folder: Path | None = None
+        self.logged = 0  # entries of the model's log and lines of the plenary already in a move
+        self.told = 0
+        self.save_failed = False
 
     # -- who is asking ------------------------------------------------------------------------
     def _teacher(self, token: object) -> None:
@@ -180,6 +199,7 @@ class ClassGame:
             member = Member(token, str(team).strip()[:40], id=f"m{next(self.member_ids)}", client=client, seen=now)
             seat.members.append(member)
             self.by_token[token] = seat
+            self.save()
             return token
 
     def leave(self, token: object) -> None:
@@ -187,6 +207,7 @@ class ClassGame:
         with self.lock:
             seat, member = self._member(token)
             self._remove(seat, member, f"you left {seat.name}'s seat")
+            self.save()
 
     def new_screen(self) -> tuple[str, str]:
         """A projector screen asks for a key: (key, pairing code the teacher types in to pair it)."""
@@ -281,6 +302,7 @@ class ClassGame:
             self._teacher(token)
             self._tick()
             if self._room(action, args):
+                self.save()
                 return
             if self.phase == "ended":
                 raise RefusedError("the game has ended")
@@ -294,9 +316,7 @@ class ClassGame:
                 label, tension, restriction = EVENTS.get(str(args.get("name")), (None, 0, 0))
                 if label is None:
                     raise RefusedError(f"events: {', '.join(EVENTS)}")
-                self.model.apply_live_event(label, tension, restriction)
-                self.events.append((self.model.round, label, tension, restriction))
-                self.plenary.append(f"Teacher's event: {label} (tension now {self.model.tension:.2f}).")
+                self._event(label, tension, restriction)
             elif action == "pause":
                 if self.phase != "open":
                     raise RefusedError("no round is running")
@@ -347,6 +367,13 @@ class ClassGame:
             return False
         return True
 
+    def _event(self, label: str, tension: float, restriction: float) -> None:
+        """The teacher's event, thrown in between rounds: it acts from the next round on."""
+        self.model.apply_live_event(label, tension, restriction)
+        self.events.append((self.model.round, label, tension, restriction))
+        self.plenary.append(f"Teacher's event: {label} (tension now {self.model.tension:.2f}).")
+        self.save()
+
     def _open(self, seconds: object) -> None:
         if self.phase in ("open", "paused"):
             raise RefusedError("a round is already open")
@@ -367,12 +394,26 @@ class ClassGame:
             self._play_round()
 
     def _play_round(self) -> None:
-        """The model plays the round with the seats' votes and counter-proposals; the plenary tells it."""
+        """The model plays the round with the seats' votes and counter-proposals (see :meth:`_apply`)."""
+        votes = {a: seat.vote() if seat.taken else "agent" for a, seat in self.seats.items()}
+        counters = {a: seat.counter for a, seat in self.seats.items() if seat.counter is not None}
+        teams = {a: seat.team for a, seat in self.seats.items() if votes[a] != "agent"}
+        self._apply(votes, counters, teams)
+        self.save()
+
+    def _apply(self, votes: dict[str, str], counters: dict[str, CounterProposal], teams: dict[str, str]) -> None:
+        """Play the round with each seat's ``votes`` ("agent": nobody sat there) and ``counters``; the plenary tells it.
+
+        ``teams``: the team names at each seat a team voted for (what the plenary names).
+
+        The live game and a resumed one's replay (:meth:`replay`) both play through here, so they
+        make the same calls on the model in the same order. The round's moves join :attr:`moves`.
+        """
         m = self.model
         round_no = m.round + 1
         said = []
         for seat in self.seats.values():
-            vote = seat.vote() if seat.taken else "agent"
+            vote = votes.get(seat.actor, "agent")
             seat.history[round_no] = vote
             if seat.kind == "company":
                 choice = COMPANY_VOTES.get(vote)
@@ -380,8 +421,8 @@ class ClassGame:
                 continue
             choice = {"accept": True, "reject": False}.get(vote)
             m.by_id[seat.actor].vote = None if choice is None else (lambda _level, _appraisal, c=choice: c)
-            if seat.counter is not None:
-                c = seat.counter
+            c = counters.get(seat.actor)
+            if c is not None:
                 m.counter_propose(seat.actor, np.array(c.x), c.level)
                 at = f"at {self.narrator.labels[c.level]}" if c.level else "at any depth"
                 changes = ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in c.changes.items())
@@ -397,14 +438,127 @@ class ClassGame:
         story = self.narrator.story(m.log[before:], {m.round: m.tension})
         self.plenary += said + (story or [f"Round {m.round}: nothing was agreed or refused at any table."])
         if m.company_groups:
-            self.plenary.append(companies_line(self))
+            self.plenary.append(companies_line(self, teams))
         self.phase, self.deadline = ("closed" if m.round < self.scenario.rounds else "over"), None
+        self.moves.append(
+            {
+                "round": m.round,
+                "events": [
+                    {"label": label, "tension_change": t, "restriction_change": r}
+                    for at, label, t, r in self.events
+                    if at == m.round - 1
+                ],
+                "votes": votes,
+                "teams": teams,
+                "counters": {a: vars(c) for a, c in counters.items()},
+                "tension": m.tension,
+                "adopted": self.adopted[m.round],
+                "log": plain(m.log[self.logged :]),
+                "plenary": self.plenary[self.told :],
+            }
+        )
+        self.logged, self.told = len(m.log), len(self.plenary)
 
     def _end(self) -> None:
         # The debrief first: if it fails, the game is not marked ended without one, and the
         # teacher's next "end" tries again.
         self.debrief = debrief(self.model, self.scenario, self.seed, self.seats, self.events, self.adopted, self.runs)
         self.phase = "ended"
+        self.save()
+
+    # -- the record (sim.classroom.record) ------------------------------------------------------
+    def save(self) -> None:
+        """Write the record and the room into :attr:`folder` (nothing without one).
+
+        A failed write (a full disk) is told once on the console and never stops the game.
+        """
+        if self.folder is None:
+            return
+        try:
+            save(self, self.folder)
+            self.save_failed = False
+        except (OSError, ValueError, TypeError) as exc:
+            if not self.save_failed:
+                sys.stderr.write(f"class game: cannot write the game's record in {self.folder}: {exc}\n")
+            self.save_failed = True
+
+    def restore_room(self, room: dict) -> None:
+        """Take back a restarted game's join code, teacher's token, members and room settings (see ``room_of``)."""
+        self.join_code, self.teacher_token = room["join_code"], room["teacher_token"]
+        self.locked = bool(room.get("locked", False))
+        cap = room.get("delegation")
+        if isinstance(cap, int) and not isinstance(cap, bool):
+            self.delegation = max(1, min(cap, 30))
+        now, last, cast = time.monotonic(), 0, 0
+        for actor, members in room["members"].items():
+            seat = self.seats.get(actor)
+            if seat is None or not isinstance(members, list):
+                continue
+            for x in members:
+                if not isinstance(x, dict) or not isinstance(x.get("token"), str) or x["token"] in self.by_token:
+                    continue
+                member = Member(x["token"], str(x.get("team", ""))[:40], id=str(x.get("id", "")), seen=now)
+                member.client = str(x.get("client", ""))
+                if x.get("vote") in seat.votes and isinstance(x.get("order"), int):  # its vote in the last round
+                    member.vote, member.order = x["vote"], x["order"]
+                    cast = max(cast, member.order)
+                seat.members.append(member)
+                self.by_token[member.token] = seat
+                if member.id[1:].isdigit():
+                    last = max(last, int(member.id[1:]))
+        self.member_ids, self.votes_cast = itertools.count(last + 1), itertools.count(cast + 1)
+
+    def replay(self, record: dict, file: str = "record") -> None:
+        """Play again the rounds and events of a record (:func:`sim.classroom.record.read_record`'s, checked).
+
+        Each round must replay to the log the record holds, else :class:`InputError` (``file``:
+        the record's name): the same scenario, seed and simrun replay the game to the same bytes.
+        """
+        events = [
+            (e["after_round"], e["label"], e["tension_change"], e["restriction_change"]) for e in record["events"]
+        ]
+        ids, levels = self.scenario.issue_ids, [lv.name for lv in self.model.ladder]
+
+        def refuse(key: str, message: str) -> InputError:
+            return InputError([Problem(file, 0, key, message)])
+
+        for i, move in enumerate([*record["moves"], None]):
+            for at, label, tension, restriction in events:
+                if at == i:
+                    self._event(label, tension, restriction)
+            if move is None:
+                break
+            votes = {}
+            for actor, vote in move["votes"].items():
+                seat = self.seats.get(actor)
+                if seat is None or vote not in (*seat.votes, "agent"):
+                    raise refuse(f"moves.{i}.votes.{actor}", f"not a vote of a seat of {self.scenario.name}")
+                votes[actor] = vote
+            counters = {}
+            for actor, c in move["counters"].items():
+                try:
+                    counters[actor] = CounterProposal(
+                        [float(v) for v in c["x"]],
+                        c["level"],
+                        str(c["team"]),
+                        {str(k): float(v) for k, v in c["changes"].items()},
+                    )
+                    if self.seats[actor].kind != "government" or len(c["x"]) != len(ids):
+                        raise ValueError
+                    if c["level"] is not None and c["level"] not in levels:
+                        raise ValueError
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    raise refuse(f"moves.{i}.counters.{actor}", "not a counter-proposal of this scenario") from None
+            teams = {str(a): str(t) for a, t in move["teams"].items()}
+            self._apply(votes, counters, teams)
+            if self.moves[-1]["log"] != move["log"]:
+                raise refuse(
+                    f"moves.{i}.log",
+                    f"round {i + 1} does not replay as recorded (was the record made by another version of simrun?)",
+                )
+        if record.get("phase") == "ended":
+            self.debrief = record["debrief"]
+            self.phase = "ended"
 
     # -- what each one sees -------------------------------------------------------------------
     def state(self, token: object = "", screen: object = "") -> dict:

@@ -170,8 +170,11 @@ class _Server(ThreadingHTTPServer):
         sys.stderr.write(f"class game: {exc!r} (from {client_address})\n")
 
 
-def run(game: ClassGame, host: str, port: int, say: object = print) -> None:
-    """Serve until SIGTERM, SIGHUP or SIGINT; the port is closed before this returns."""
+def run(game: ClassGame, host: str, port: int, say: object = print, notes: tuple[str, ...] = ()) -> None:
+    """Serve until SIGTERM, SIGHUP or SIGINT; the port is closed before this returns.
+
+    ``notes``: lines told after the addresses (where the game's record is, a resumed game's state).
+    """
     server = make_server(game, host, port)
 
     def stop(_signum: int, _frame: object) -> None:
@@ -184,6 +187,8 @@ def run(game: ClassGame, host: str, port: int, say: object = print) -> None:
     say(f"Class game of {game.scenario.name}: students open {game.address} and join with code {code}")
     say(f"Teacher: open {url}#teacher={game.teacher_token} on your own screen (keep this address to yourself)")
     say(f"Projector: open {game.address}projector and pair it from the teacher's page (no token in its address)")
+    for note in notes:
+        say(note)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

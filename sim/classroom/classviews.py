@@ -197,13 +197,19 @@ def seat_view(game: Viewed, seat: Seat, token: str) -> dict:
     }
 
 
-def companies_line(game: Viewed) -> str:
-    """Which company groups adopted what this round, and who decided (a team's vote or the companies)."""
+def companies_line(game: Viewed, teams: dict[str, str] | None = None) -> str:
+    """Which company groups adopted what this round, and who decided (a team's vote or the companies).
+
+    ``teams``: the team names at each seat a team voted for this round (default: the seats' now).
+    """
+    if teams is None:
+        teams = {a: s.team for a, s in game.seats.items() if s.taken}
     parts = []
     for group in game.model.company_groups:
         seat = game.seats[group.actor_id]
         bloc, common = group.adopters()
-        who = f"{seat.team or 'a team'}: {seat.history[game.model.round]}" if seat.taken else "their own choice"
+        team = teams.get(group.actor_id)
+        who = "their own choice" if team is None else f"{team or 'a team'}: {seat.history[game.model.round]}"
         n = group.count
         parts.append(f"{group.name} bloc standard {bloc} of {n}, common standard {common} of {n} ({who})")
     return f"Round {game.model.round}, companies adopt: " + "; ".join(parts) + "."

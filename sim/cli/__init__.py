@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from sim.outputs.plot_process import Plotter
 
 COMMANDS = {
-    "run", "validate", "schema", "sweep", "backtest", "sensitivity", "demo", "play", "report", "class", "forecast"
+    "run", "validate", "schema", "sweep", "backtest", "sensitivity", "demo", "play", "report", "class", "forecast",
+    "import",
 }  # fmt: skip
 
 EARLY: list = []
@@ -113,7 +114,7 @@ def output_failed(exc: OSError) -> None:
 
 def load_app() -> typer.Typer:
     """The app with every command: those of ``analysis`` and ``classroom`` register themselves on it."""
-    from sim.cli import analysis, classroom, commands  # noqa: F401
+    from sim.cli import analysis, classroom, commands, importing  # noqa: F401
 
     return commands.app
 

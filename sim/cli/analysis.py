@@ -18,6 +18,7 @@ from sim.cli.commands import (
     err,
     exit_code,
     fail,
+    old_option,
     out,
     progress_bar,
     stop_on_signals,
@@ -85,7 +86,12 @@ def sweep(
     replications: RepsOpt = None,
     seed: SeedOpt = None,
     sample: Annotated[str, typer.Option(help="grid (every combination) or lhs (Latin hypercube)")] = "grid",
-    n: Annotated[int | None, typer.Option("--n", help="points of an lhs sample")] = None,
+    points: Annotated[
+        int | None, typer.Option("--points", help="points of an lhs sample (ranges as PATH=low:high)")
+    ] = None,
+    old_n: Annotated[
+        str | None, old_option("--n", "the points of an lhs sample are --points N (-n is --replications)")
+    ] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="local worker processes (default: all cores)")] = None,
     scheduler: Annotated[str | None, typer.Option(help="address of a Dask scheduler, tcp://HOST:PORT")] = None,
     dask_local: Annotated[int | None, typer.Option(min=1, help="start a Dask LocalCluster on 127.0.0.1")] = None,
@@ -103,7 +109,13 @@ def sweep(
         if scheduler is not None:
             check_scheduler(scheduler)
         plan = plan_sweep(
-            scenario, vary=vary, replications=replications, seed=seed, sample=sample, n=n, allow_large=allow_large
+            scenario,
+            vary=vary,
+            replications=replications,
+            seed=seed,
+            sample=sample,
+            points=points,
+            allow_large=allow_large,
         )
     except InputError as exc:
         fail(exc)
@@ -115,39 +127,32 @@ def sweep(
         f"{len(plan.points)} points × {plan.replications} replications: {result.computed} runs computed now "
         f"on {result.workers} worker(s){rate}."
     )
-    render_sweep(result.summary, out)
+    render_sweep(result.summary, out, plan.spec["sample"])
     from sim.outputs.console import render_hinge
 
     render_hinge(result.hinge, out)
     out.print(f"Results in [bold]{result.out}[/bold]")
 
 
-def render_sweep(summary: list[dict], console: Console) -> None:
-    """A compact table of the sweep's probabilities per point."""
+def render_sweep(summary: list[dict], console: Console, sample: str = "grid") -> None:
+    """The sweep's probabilities: per point, or by bins of a sampled or long sweep (at most ~10 rows)."""
     from rich.table import Table
 
+    from sim.outputs.sweep_report import sweep_table
+
     names = [k.removeprefix("p_") for k in summary[0] if k.startswith("p_")]
-    swept = [
-        k
-        for k in summary[0]
-        if k not in ("point", "n", "errors", "suggested_replications")
-        and not k.startswith(("p_", "low_", "high_", "wide_"))
-    ]
-    table = Table(title="P (95% interval) per point", title_justify="left")
-    for k in (*swept, "n", *names):
+    title, header, rows, note = sweep_table(summary, sample)
+    table = Table(title=title, title_justify="left", caption=note or None, caption_justify="left")
+    for k in header:
         table.add_column(k, justify="right")
-    shown = summary if len(summary) <= 40 else summary[:: max(1, len(summary) // 40)]
-    for row in shown:
-        cells = [f"{row[k]:.3g}" if isinstance(row[k], float) else str(row[k]) for k in swept]
-        cells.append(str(row["n"]))
-        cells += [f"{row[f'p_{m}']:.2f} [{row[f'low_{m}']:.2f}–{row[f'high_{m}']:.2f}]" for m in names]
-        table.add_row(*cells)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
     wide = sum(row[f"wide_{m}"] for row in summary for m in names)
     if wide:
         need = max(row["suggested_replications"] for row in summary)
         console.print(
-            f"[yellow]{wide} probabilities have a 95% interval wider than ±0.05 at n={summary[0]['n']}; "
+            f"[yellow]{wide} probabilities have a 95% interval wider than ±5 points at n={summary[0]['n']}; "
             f"about {need} replications per point would narrow every one (--replications).[/yellow]"
         )
 
@@ -271,10 +276,14 @@ def backtest(
 def sensitivity(
     scenario: ScenarioArg,
     method: Annotated[str, typer.Option(help="morris (screening, default) or sobol (variance shares)")] = "morris",
-    n: Annotated[
-        int | None, typer.Option("--n", min=2, help="Morris trajectories (default 40), or Sobol base sample (64)")
+    samples: Annotated[
+        int | None, typer.Option("--samples", min=2, help="Morris trajectories (default 40), or Sobol base sample (64)")
     ] = None,
-    replications: Annotated[int, typer.Option("--replications", "-r", min=1, help="replications per point")] = 50,
+    replications: Annotated[int, typer.Option("--replications", "-n", min=1, help="replications per point")] = 50,
+    old_r: Annotated[str | None, old_option("-r", "the replications per point are -n/--replications")] = None,
+    old_n: Annotated[
+        str | None, old_option("--n", "Morris trajectories or the Sobol base sample are --samples N")
+    ] = None,
     vary: Annotated[
         list[str] | None, typer.Option("--vary", help="extra input range PATH=low:high (repeatable)")
     ] = None,
@@ -293,7 +302,7 @@ def sensitivity(
     from sim.outputs.sensitivity_report import TITLES, write_indices
 
     try:
-        des = design(scenario, method=method, n=n, replications=replications, seed=seed, vary=vary or [])
+        des = design(scenario, method=method, samples=samples, replications=replications, seed=seed, vary=vary or [])
         target = out_dir or default_out(des.plan.scenario.name, "sensitivity")
         lock_out(target)  # the indices are written after the sweep: the folder stays this command's until then
     except InputError as exc:

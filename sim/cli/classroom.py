@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.commands import ScenarioArg, SeedOpt, app, fail, out
+from sim.cli.commands import ScenarioArg, SeedOpt, app, fail, old_option, out
 from sim.scenario.errors import InputError, Problem
 
 
@@ -17,7 +17,11 @@ def play_command(
     scenario: ScenarioArg,
     actor: Annotated[str, typer.Option("--as", help="the government you play: its id or name, any case, e.g. eu")],
     seed: SeedOpt = None,
-    runs: Annotated[int, typer.Option(min=0, max=2000, help="model runs the debrief compares your game with")] = 200,
+    replications: Annotated[
+        int,
+        typer.Option("--replications", "-n", min=0, max=2000, help="model runs the debrief compares your game with"),
+    ] = 200,
+    old_runs: Annotated[str | None, old_option("--runs", "the model runs of the debrief are -n/--replications")] = None,
 ) -> None:
     """Play one government in the terminal against the model's agents; a debrief at the end."""
     from sim.classroom.commands import WIDTH, decode, printable
@@ -45,7 +49,7 @@ def play_command(
 
     try:
         check_seed(seed)
-        play(str(scenario), actor, seed=seed, read=ask, write=typer.echo, runs=runs)
+        play(str(scenario), actor, seed=seed, read=ask, write=typer.echo, runs=replications)
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -55,15 +59,20 @@ def play_command(
 
 @app.command()
 def report(
-    results: Annotated[Path, typer.Argument(help="a run, sweep or sensitivity folder")],
+    results: Annotated[Path, typer.Argument(help="a run, sweep, sensitivity or class game folder, or a class record")],
     worksheet: Annotated[bool, typer.Option(help="also write worksheet.html, a printable student sheet")] = False,
 ) -> None:
-    """Turn a run, sweep or sensitivity folder into one self-contained HTML file (report.html) to hand out."""
+    """Turn a run, sweep, sensitivity or class game folder into one self-contained HTML file (report.html)."""
+    from sim.classroom.record import record_path
+    from sim.classroom.record_report import build_class_report
     from sim.outputs.report import build_report
     from sim.outputs.worksheet import build_worksheet
 
     try:
-        path = build_report(results)
+        record = record_path(results)
+        if record is not None and worksheet:
+            raise InputError([Problem(str(record), 0, "--worksheet", "a class game has no worksheet; leave it out")])
+        path = build_class_report(record) if record is not None else build_report(results)
         sheet = build_worksheet(results) if worksheet else None
     except InputError as exc:
         fail(exc)
@@ -111,18 +120,49 @@ def class_command(
     address: Annotated[
         str, typer.Option(help="the address students open, e.g. http://192.168.1.20:8766/ (default: guessed)")
     ] = "",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="folder of the game's record, class-game.json (default results/<scenario>-class-<time>)"
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="resume the game a record holds (class-game.json or its folder) at the round it reached"),
+    ] = None,
 ) -> None:
     """Start a class game: teams take governments' and company groups' seats with a join code; the teacher runs it."""
     from sim.classroom.classgame import ClassGame
     from sim.classroom.classserver import run
+    from sim.classroom.record import RECORD
+    from sim.classroom.resume import resume_game
+    from sim.outputs.files import check_out, default_out
     from sim.scenario import load_scenario
 
     try:
         loaded = load_scenario(scenario)
+        settings = {"round_seconds": round_seconds, "delegation": delegation, "per_device": per_device}
+        settings["address"] = address
+        if resume is not None:
+            if out_dir is not None:
+                raise InputError([Problem(str(out_dir), 0, "--out", "a resumed game goes on in its record's folder")])
+            game, folder, told = resume_game(loaded, resume, seed, **settings)
+        else:
+            folder = out_dir if out_dir is not None else default_out(loaded.name, "class")
+            if (folder / RECORD).is_file():
+                raise InputError(
+                    [Problem(str(folder), 0, "--out", f"holds a game's record: --resume {folder} goes on")]
+                )
+            check_out(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            game = ClassGame(loaded, seed, **settings)  # type: ignore[arg-type]
+            game.folder = folder
+            game.save()
+            told = ""
     except InputError as exc:
         fail(exc)
+    notes = (f"The game's record: {folder / RECORD} (written after every round; hand it out, or --resume it)",)
     try:
-        game = ClassGame(loaded, seed, round_seconds, delegation=delegation, per_device=per_device, address=address)
-        run(game, host, port, say=typer.echo)
+        run(game, host, port, say=typer.echo, notes=(told, *notes) if told else notes)
     except OSError as exc:
         fail(InputError([Problem("--port", 0, str(port), f"cannot listen on {host}:{port}: {exc.strerror}")]))

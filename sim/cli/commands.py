@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 import sim.cli
-from sim.scenario.errors import InputError
+from sim.scenario.errors import InputError, Problem
 
 app = typer.Typer(
     add_completion=False,
@@ -133,6 +133,26 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="result folder (defau
 LargeOpt = Annotated[
     bool, typer.Option("--allow-large", help="allow more than 1,000,000 replications (memory is still checked)")
 ]
+
+
+def renamed(old: str, hint: str) -> Callable[[str | None], str | None]:
+    """The callback of a hidden option that only refuses an old spelling: ``OLD: hint`` on one line, exit 2.
+
+    ``-n``/``--replications`` is the replications in every command; an option that meant
+    something else (``sweep --n``, ``sensitivity -r``, ``play --runs``) names its new spelling.
+    """
+
+    def refuse(value: str | None) -> str | None:
+        if value is not None:
+            fail(InputError([Problem(old, 0, "", f"no longer an option: {hint}")]))
+        return value
+
+    return refuse
+
+
+def old_option(old: str, hint: str) -> typer.models.OptionInfo:
+    """A hidden option ``old`` (taking a value) that is refused with ``hint`` (:func:`renamed`)."""
+    return typer.Option(old, hidden=True, callback=renamed(old, hint), show_default=False)
 
 
 def print_version(value: bool) -> None:

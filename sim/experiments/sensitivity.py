@@ -153,27 +153,27 @@ def design(
     scenario_file: str | Path,
     *,
     method: str = "morris",
-    n: int | None = None,
+    samples: int | None = None,
     replications: int = 50,
     seed: int | None = None,
     vary: list[str] | None = None,
 ) -> SensitivityDesign:
     """Validate inputs, draw the SALib sample and plan its evaluation (nothing runs yet).
 
-    ``n`` defaults to :data:`DEFAULT_N` for the method: 40 Morris trajectories, or a
-    Sobol base sample of 64 (Saltelli's sequence wants a power of two).
+    ``samples`` (``--samples``) defaults to :data:`DEFAULT_N` for the method: 40 Morris
+    trajectories, or a Sobol base sample of 64 (Saltelli's sequence wants a power of two).
     """
-    n = DEFAULT_N.get(method, 40) if n is None else n
+    n = DEFAULT_N.get(method, 40) if samples is None else samples
     check_seed(seed)
     check_replications(replications)
     if not 1 <= n <= 100_000:
-        raise InputError([Problem("--n", 0, "", f"must be between 1 and 100,000, got {n}")])
+        raise InputError([Problem("--samples", 0, "", f"must be between 1 and 100,000, got {n}")])
     scenario = load_scenario(scenario_file)
     master = scenario.seed if seed is None else seed
     ranges = input_ranges(scenario, vary or [])
     # Morris: n trajectories of k + 1 points; Sobol: n × (k + 2) without second order
     count = n * (len(ranges) + (1 if method == "morris" else 2))
-    check_sweep_memory(scenario, count, replications, "--n")  # before the sample is drawn
+    check_sweep_memory(scenario, count, replications, "--samples")  # before the sample is drawn
     problem = {"num_vars": len(ranges), "names": list(ranges), "bounds": [list(b) for b in ranges.values()]}
     x = sample(method, problem, n, master)
     points = [{name: float(v) for name, v in zip(problem["names"], row, strict=True)} for row in x]

@@ -17,6 +17,7 @@ from sim.outputs.lock import writer_lock
 from sim.outputs.plot_data import figures, figures_data
 from sim.outputs.plot_process import Plotter
 from sim.outputs.summary import summarise
+from sim.outputs.tidy import blocker_columns, position_columns, signatory_columns, write_columns, write_parquet
 from sim.scenario import Scenario, scenario_hash
 from sim.scenario.checks import clipping_notes
 from sim.scenario.errors import Problem
@@ -48,6 +49,39 @@ def rounds_table(reps: list[Replication]) -> dict[str, list]:
         for key, values in data.items():
             columns.setdefault(key, []).extend(values)
     return columns
+
+
+TIDY_FILES = ("signatories", "blockers", "positions")
+"""Long tables a run writes beside its CSV files (:mod:`sim.outputs.tidy`), as CSV and Parquet."""
+
+
+def write_tidy(folder: Path, scenario: Scenario, reps: list[Replication], rounds: dict[str, list]) -> None:
+    """The long tables (``signatories``, ``blockers``, ``positions``) as CSV and every table as Parquet too.
+
+    ``outcomes.parquet``, ``rounds.parquet`` and ``events.parquet`` hold the columns of
+    their CSV files (typed: numbers as numbers, an empty cell of ``events.csv`` as an
+    empty string).
+    """
+    outcomes = [(rep.index, rep.outcome) for rep in reps]
+    tidy = {
+        "signatories": signatory_columns(scenario, outcomes),
+        "blockers": blocker_columns(scenario, outcomes),
+        "positions": position_columns(scenario, rounds),
+    }
+    for name in TIDY_FILES:
+        write_columns(folder / f"{name}.csv", tidy[name])
+    header = ["replication", *reps[0].outcome]
+    tables = {
+        "outcomes": {h: [rep.index if h == "replication" else rep.outcome[h] for rep in reps] for h in header},
+        "rounds": rounds,
+        "events": {
+            column: [rep.index if j < 0 else row[j] for rep in reps for row in rep.events]
+            for j, column in enumerate(("replication", *EVENT_COLUMNS), start=-1)
+        },
+        **tidy,
+    }
+    for name, columns in tables.items():
+        write_parquet(folder / f"{name}.parquet", columns)
 
 
 def run_study(
@@ -126,6 +160,7 @@ def _study(
             ("replication", *outcome_header),
             ((rep.index, *(rep.outcome[h] for h in outcome_header)) for rep in reps),
         )
+        write_tidy(folder, scenario, reps, rounds)
 
     def fill(folder: Path) -> None:
         try:

@@ -6,6 +6,7 @@ Layout of a sweep folder::
     manifest.json     its ``status``: ``running`` (or killed), ``interrupted`` or ``complete``
     parts/*.parquet   one file per finished chunk, written atomically (tmp + rename)
     summary.csv/.parquet, *.png   written when every chunk is done (manifest then complete)
+    runs.parquet      every part's rows in one file, sorted by point and replication (when complete)
 
 Replication ``r`` of grid point ``g`` is seeded by ``SeedSequence(master, spawn_key=(g, r))``,
 so the rows do not depend on workers, chunking or the order tasks finish. Running the
@@ -179,18 +180,26 @@ class SweepPlan:
 
 
 def plan_sweep(
-    scenario_file: str | Path,
+    scenario_file: str | Path | Scenario,
     *,
     vary: list[str],
     replications: int | None = None,
     seed: int | None = None,
     sample: str = "grid",
-    n: int | None = None,
+    points: int | None = None,
     allow_large: bool = False,
 ) -> SweepPlan:
-    """Parse and validate everything before any work starts (errors as :class:`InputError`)."""
+    """Parse and validate everything before any work starts (errors as :class:`InputError`).
+
+    ``points`` is the size of a Latin hypercube (``sample="lhs"``, ``--points``); a grid has
+    every combination of its axes' values and takes none. ``scenario_file`` may be a
+    validated :class:`Scenario` (the Python API's ``sim.sweep``), named ``<name>``.
+    """
     check_seed(seed)
-    scenario = load_scenario(scenario_file)
+    if isinstance(scenario_file, Scenario):
+        scenario, scenario_file = scenario_file, f"<{scenario_file.name}>"
+    else:
+        scenario = load_scenario(scenario_file)
     if not vary:
         raise InputError([Problem("--vary", 0, "", "name at least one field to vary, e.g. --vary tension=0:1:11")])
     axes = [parse_vary(v) for v in vary]
@@ -201,32 +210,32 @@ def plan_sweep(
     reps = scenario.replications if replications is None else replications
     check_replications(reps, allow_large=allow_large)
     if sample == "grid":
-        if n is not None:  # a grid has every combination: a point count would be silently ignored
+        if points is not None:  # a grid has every combination: a point count would be silently ignored
             raise InputError(
-                [Problem("--n", 0, "", "--n sets the points of --sample lhs; a grid has every combination")]
+                [Problem("--points", 0, "", "--points sets the size of --sample lhs; a grid has every combination")]
             )
         count = math.prod(len(a.values) for a in axes)
     elif sample == "lhs":
-        if not n or n < 1:
-            raise InputError([Problem("--n", 0, "", "--sample lhs needs --n POINTS (>= 1)")])
-        count = n
+        if not points or points < 1:
+            raise InputError([Problem("--points", 0, "", "--sample lhs needs --points N (>= 1)")])
+        count = points
     else:
         raise InputError([Problem("--sample", 0, "", f"unknown sample {sample!r}; use grid or lhs")])
-    check_sweep_memory(scenario, count, reps, "--vary" if sample == "grid" else "--n")  # before any point is built
-    points = grid_points(axes) if sample == "grid" else lhs_points(axes, count, master)
-    scenarios = scenarios_for(scenario, points)
-    chunk = chunk_size(reps, len(points), agents=agents_of(scenario))
+    check_sweep_memory(scenario, count, reps, "--vary" if sample == "grid" else "--points")  # before points are built
+    drawn = grid_points(axes) if sample == "grid" else lhs_points(axes, count, master)
+    scenarios = scenarios_for(scenario, drawn)
+    chunk = chunk_size(reps, len(drawn), agents=agents_of(scenario))
     spec = {
         "scenario": scenario.name,
         "scenario_sha256": scenario_hash(scenario),
         "vary": vary,
         "sample": sample,
-        "points": points,
+        "points": drawn,
         "replications": reps,
         "seed": master,
         "code_sha256": code_sha256(),  # parts of another version of the model are not mixed in
     }
-    return SweepPlan(scenario, str(scenario_file), points, scenarios, reps, master, chunk, spec)
+    return SweepPlan(scenario, str(scenario_file), drawn, scenarios, reps, master, chunk, spec)
 
 
 def check_sweep_memory(scenario: Scenario, points: int, replications: int, flag: str) -> None:
@@ -456,7 +465,7 @@ def _run_locked(
             workers=used,
             status="complete",
         )
-        write_sweep_outputs(target, plan, summary, info, hinge)
+        write_sweep_outputs(target, plan, summary, info, hinge, runs=table)
     except BaseException:
         if fresh and not any(parts.glob("*.parquet")):  # nothing finished: leave nothing behind
             if created:

@@ -4,7 +4,8 @@ A path names a field of the scenario by its dotted path, with list items address
 by their ``id`` (or ``name`` for depth levels) or by index: ``tension``,
 ``actors.china.flexibility``, ``events.0.tension_change``, ``decision_rule.threshold``,
 ``depth_ladder.binding.depth``. Values are ``start:stop:count`` (inclusive, evenly
-spaced), a comma-separated list, or a single value; list items are read as YAML
+spaced), ``low:high`` (a range with no grid: for a Latin hypercube, ``--sample lhs
+--points N``), a comma-separated list, or a single value; list items are read as YAML
 scalars, so ``0.5`` is a number and ``west_first`` a string.
 """
 
@@ -26,12 +27,17 @@ from sim.scenario.schema import DecisionRule
 
 @dataclass(frozen=True)
 class Axis:
-    """One swept field: its path, the grid values, and for numeric ranges the bounds."""
+    """One swept field: its path, the grid values, and for numeric ranges the bounds.
+
+    A ``low:high`` range has no grid (``sampled_only``): its values are its bounds, and
+    only a Latin hypercube samples it.
+    """
 
     path: str
     values: tuple
     low: float | None = None
     high: float | None = None
+    sampled_only: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -60,7 +66,15 @@ def _parse_vary(text: str) -> Axis:
     path, sep, spec = text.partition("=")
     path, spec = path.strip(), spec.strip()
     if not sep or not path or not spec:
-        raise InputError([Problem("--vary", 0, text, "expected PATH=start:stop:count or PATH=a,b,c")])
+        raise InputError([Problem("--vary", 0, text, "expected PATH=start:stop:count, PATH=low:high or PATH=a,b,c")])
+    if spec.count(":") == 1 and "," not in spec:  # a range to sample (lhs): no count to give, none ignored
+        low, high = (_scalar(p) for p in spec.split(":"))
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)):
+            raise InputError([Problem("--vary", 0, path, f"{spec!r}: a sampled range is low:high, two numbers")])
+        if not all(math.isfinite(v) for v in (low, high)):
+            raise InputError([Problem("--vary", 0, path, f"{spec!r}: finite low and high")])
+        low, high = float(min(low, high)), float(max(low, high))
+        return Axis(path, (low, high), low, high, sampled_only=True)
     if spec.count(":") == 2 and "," not in spec:
         start, stop, count = (_scalar(p) for p in spec.split(":"))
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, stop)) or not (
@@ -89,6 +103,15 @@ MAX_POINTS = 1_000_000
 
 def grid_points(axes: list[Axis]) -> list[dict]:
     """Cartesian product of the axes' values; the first axis varies slowest (at most :data:`MAX_POINTS`)."""
+    ranges = [a.path for a in axes if a.sampled_only]
+    if ranges:
+        raise InputError(
+            [
+                Problem("--vary", 0, p, "low:high is a range to sample (--sample lhs --points N); a grid needs "
+                        "start:stop:count")
+                for p in ranges
+            ]
+        )  # fmt: skip
     size = math.prod(len(a.values) for a in axes)
     if size > MAX_POINTS:
         raise InputError([Problem("--vary", 0, "", f"the grid has {size:,} points; at most {MAX_POINTS:,}")])
@@ -106,7 +129,7 @@ def lhs_points(axes: list[Axis], n: int, seed: int) -> list[dict]:
     from scipy.stats import qmc
 
     if not 1 <= n <= MAX_POINTS:
-        raise InputError([Problem("--n", 0, "", f"an lhs sample has 1 to {MAX_POINTS:,} points, not {n:,}")])
+        raise InputError([Problem("--points", 0, "", f"an lhs sample has 1 to {MAX_POINTS:,} points, not {n:,}")])
 
     sample = qmc.LatinHypercube(d=len(axes), rng=np.random.default_rng(seed)).random(n)
     points = []

@@ -163,24 +163,17 @@ def run_sections(folder: Path, scenario: Scenario, names: dict[str, str], summar
 
 
 def sweep_sections(folder: Path, manifest: dict) -> list[str]:
-    """The sweep's grid, its probability plot and its table."""
-    with open(folder / "summary.csv", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    measures = [k[2:] for k in rows[0] if k.startswith("p_")]
-    swept = [
-        k
-        for k in rows[0]
-        if k not in ("point", "n", "errors", "suggested_replications")
-        and not k.startswith(("p_", "low_", "high_", "wide_"))
-    ]
-    grid = [
-        [
-            *(r[k] for k in swept),
-            r["n"],
-            *(f"{float(r['p_' + m]):.2f} [{float(r['low_' + m]):.2f}–{float(r['high_' + m]):.2f}]" for m in measures),
-        ]
-        for r in rows
-    ]
+    """The sweep's grid, its probability plot, its table (by bins for a sampled or long sweep) and its hinge."""
+    import pyarrow.parquet as pq
+
+    from sim.outputs.sweep_report import sweep_table
+
+    if (folder / "summary.parquet").exists():  # typed values, as the console had them
+        rows = pq.read_table(folder / "summary.parquet").to_pylist()
+    else:
+        with open(folder / "summary.csv", newline="") as fh:
+            rows = [{k: _number(k, v) for k, v in r.items()} for r in csv.DictReader(fh)]
+    title, header, grid, note = sweep_table(rows, str(manifest.get("sample", "grid")))
     hinge = read_result_json(folder, "hinge.json") if (folder / "hinge.json").exists() else None
     return [
         "<h2>What was swept</h2>",
@@ -188,6 +181,20 @@ def sweep_sections(folder: Path, manifest: dict) -> list[str]:
         f"{manifest.get('replications')} replications ({manifest.get('runs')} runs).</p>",
         "<h2>Probabilities</h2>",
         img(folder / "probabilities.png", "probability of each level across the sweep"),
-        table([*swept, "n", *measures], grid, set(range(len(swept), len(swept) + 1 + len(measures)))),
+        f"<h3>{esc(title)}</h3>",
+        table(header, grid, set(range(1, len(header)))),
+        f"<p class=meta>{esc(note)}</p>" if note else "",
         *hinge_section(hinge),
     ]
+
+
+def _number(key: str, text: str) -> object:
+    """A cell of summary.csv as summary.parquet holds it (a swept value stays text unless it reads as a number)."""
+    if key.startswith("wide_"):
+        return text == "True"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text

@@ -36,3 +36,8 @@ def estimate(successes: int, n: int) -> dict:
         out["wide"] = True
         out["suggested_replications"] = replications_for(p)
     return out
+
+
+def percent(est: dict) -> str:
+    """A probability estimate as ``42% [36–49]``: the one format of run and sweep output (its Wilson interval)."""
+    return f"{est['p'] * 100:.0f}% [{est['low'] * 100:.0f}–{est['high'] * 100:.0f}]"
