@@ -147,6 +147,8 @@ def out_of_sample(result: HistoryResult) -> dict:
     }
     return {
         "fitted": True,
+        "stored_note": "a stored prediction is scored as frozen, on the cases it holds: not refitted, so not out of "
+        "sample unless it was sealed before its cases happened",
         "split_date": SPLIT_DATE,
         "schemes": schemes,
         "splits": splits,

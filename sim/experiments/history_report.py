@@ -35,6 +35,11 @@ BUSINESS_NOTE = (
     "business cases: the model fixes the depth of an industry standard (business.standard_depth, "
     "voluntary_commitments in the base) and predicts only which homes' firms adopt it"
 )
+STORED_NOTE = (
+    "a stored prediction is scored as it was frozen, on the cases it holds; those of v2 were made after its "
+    "coefficients were fitted and some inputs set on those same 19 cases, so their scores are in-sample whatever "
+    "the scheme's name"
+)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
@@ -373,6 +378,8 @@ def render_out_of_sample(oos: dict, console: Console) -> None:
         "on the same cases, with its 90% case-resampling interval.",
         highlight=False,
     )
+    if any(name.startswith("stored:") for name in oos["predictors"]):
+        console.print(f"Note: {STORED_NOTE}", highlight=False)
 
 
 def render_sealed(sealed: dict | None, console: Console) -> None:
