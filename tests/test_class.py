@@ -331,6 +331,20 @@ def test_a_seats_utility_terms_add_up_and_the_round_timer_closes_the_round(bletc
     assert state["round"] == 1 and state["phase"] == "closed"
 
 
+def test_the_plenary_tells_sessions_without_rejects_and_keeps_them_for_the_summit(bletchley):
+    game = ClassGame(bletchley, seed=2, runs=0)
+    for _ in range(bletchley.rounds):
+        game.teacher(game.teacher_token, "open", seconds=30)
+        game.teacher(game.teacher_token, "close")
+    sessions = [line for line in game.plenary if not line.startswith(f"Round {bletchley.rounds}")]
+    assert sessions and not any("rejects" in line for line in sessions)
+    assert any("the chair floats a draft at " in line and "would sign it" in line for line in sessions)
+    assert any(re.match(r"Round \d+ \(session\): .+ moved towards ", line) for line in sessions)
+    summit = [line for line in game.plenary if line.startswith(f"Round {bletchley.rounds}:")]
+    assert any(" rejects " in line for line in summit) and any("agreement on" in line for line in summit)
+    assert any(", signed by " in line for line in summit)  # who signed, so a refuser is not read as signing
+
+
 def test_events_pause_and_the_debrief(bletchley):
     game = ClassGame(bletchley, seed=3, runs=40)  # the class compares with 200 runs; 40 keep the test short
     us = game.join(game.join_code, "us", "Team DC")

@@ -324,9 +324,27 @@ def test_after_move_or_auto_the_log_gives_the_utilitys_reason_not_the_player(ble
     g, written = game(bletchley, ["m 0,2", "auto", *["auto"] * 9, "r"], actor="china", seed=2)
     g.play()
     rounds = "\n".join(written).split("── Round ")
-    first_two, summit = " ".join(rounds[1:3]).replace("\n     ", ""), rounds[12]
-    assert "China rejects" in first_two and "its player said no" not in first_two  # its utility decided
+    first_two, summit = flat(" ".join(rounds[1:3])), rounds[12]
+    assert "China would not (" in first_two and "its player said no" not in first_two  # its utility decided
     assert "China rejects" in summit and "its player said no" in summit.replace("\n     ", "")
+
+
+def test_sessions_tell_the_draft_and_who_moved_and_only_the_summit_rejects(bletchley):
+    """Nothing is signed in a session: no "rejects" there, but the draft, who would sign it, and who moved;
+    a text the student tables gets an answer."""
+    g, written = game(bletchley, ["p 1=0.2", *["auto"] * 10, "r"], actor="uk", seed=2)
+    g.play()
+    rounds = flat("\n".join(written).split("══ Debrief ══")[0]).split("── Round ")[1:]
+    assert len(rounds) == 12
+    for session in rounds[:11]:
+        told = session.split("? for help]: ")[-1]
+        assert "rejects" not in told and "accepts" not in told
+        assert "(session of United States, European Union, United Kingdom and China): the chair floats a draft" in told
+        assert "would sign it" in told and "nothing is signed before the summit" in told
+    assert re.search(r"Round 1 \(session\): .*moved towards [A-Z]", rounds[0])
+    assert "Your text: the chair floats it as the session's draft at " in rounds[0]
+    summit = rounds[11]
+    assert "United Kingdom rejects" in summit and "(session" not in summit
 
 
 def test_a_tabled_text_is_echoed_and_deals_in_force_are_listed(bletchley):

@@ -82,6 +82,17 @@ def test_report_of_a_run_is_one_offline_file_with_outcomes_and_sources(tmp_path)
     assert "P(agreement)" not in before and "Rebecca Arcesati" in before  # no answers on page one
     assert f'<td class="n">{_pct(decl)}</td>' in after and "<b>Wilson interval</b>:" in after
     assert "<script" not in sheet and "<img" not in sheet
+    # readable labels, never raw ids or the teacher's folder, in the report and the worksheet
+    for doc in (page, sheet):
+        for raw in ("too_deep", "shared_testing", "mostly because of too", str(tmp_path)):
+            assert raw not in doc, raw
+    assert "shared testing standards" in page and "a text too deep for it" in page
+    assert "--out run" in page  # the command that made the folder, with its last part only
+    assert "too deep" in after and "binding standards" in after  # the blockers' reasons and rungs in words
+    biz = summary["business"]["cross_bloc"]
+    assert f"Companies adopted a common standard across blocs in {_pct(biz)}" in after  # the business figure
+    # two printed pages: short, page two starting at "After the simulation"
+    assert len(sheet) < 9000 and sheet.count("<h2") == 4 and "@page{size:A4" in sheet and "break-before:page" in sheet
 
 
 def test_report_of_a_sweep(tmp_path):
@@ -99,3 +110,11 @@ def test_report_of_a_sweep(tmp_path):
 def test_report_refuses_a_folder_that_is_not_a_result(tmp_path):
     proc = simrun("report", str(tmp_path))
     assert proc.returncode == 2 and "not a simrun result folder" in proc.stderr
+
+
+def test_public_command_cuts_absolute_paths():
+    from sim.outputs.report_words import public_command
+
+    assert public_command("simrun run /home/t/s.yaml --out /home/t/runs/x -n 5") == "simrun run s.yaml --out x -n 5"
+    assert public_command("simrun run s.yaml --out=/srv/r") == "simrun run s.yaml --out=r"
+    assert public_command(r"simrun run C:\\Users\\t\\s.yaml") == "simrun run s.yaml"

@@ -49,7 +49,7 @@ import numpy as np
 from sim.classroom.classviews import companies_line, seen_by
 from sim.classroom.debrief import Adoption, Events, adoption, debrief
 from sim.classroom.events import EVENTS
-from sim.classroom.play import build_model
+from sim.classroom.play import build_model, session_moves
 from sim.classroom.record import plain, save
 from sim.classroom.seats import (
     COMPANY_VOTES,
@@ -428,14 +428,14 @@ class ClassGame:
                 changes = ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in c.changes.items())
                 changes = changes or "the chair's text"
                 said.append(f"Round {round_no}: {seat.name} ({c.team or 'its team'}) counter-proposes {changes}, {at}.")
-        before = len(m.log)
+        before, positions = len(m.log), np.array([g.position for g in m.governments])
         m.step()
         for gov in m.governments:
             gov.vote = None
         for group in m.company_groups:
             group.vote = None
         self.adopted[m.round] = adoption(m)
-        story = self.narrator.story(m.log[before:], {m.round: m.tension})
+        story = self.narrator.story(m.log[before:], {m.round: m.tension}) + session_moves(m, self.narrator, positions)
         self.plenary += said + (story or [f"Round {m.round}: nothing was agreed or refused at any table."])
         if m.company_groups:
             self.plenary.append(companies_line(self, teams))

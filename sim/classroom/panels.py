@@ -31,10 +31,7 @@ def log_lines(model: DemoModel, show: str = "everything") -> list[str]:
     tension = dict(zip(history(model, "round"), history(model, "tension"), strict=False))
     narrator = Narrator(model.spec)
     lines = []
-    for row in model.log:
-        text = narrator.sentence(row, tension.get(row[0]))
-        if text is None:
-            continue
+    for row, text in narrator.lines(model.log, tension):
         kind = "EVENT" if row[4] == "event" else ""
         keys = LOG_FILTERS.get(show)
         if keys is None or any(k in text or k == kind for k in keys):

@@ -30,7 +30,17 @@ from sim.scenario import Scenario, load_scenario
 from sim.scenario.distributions import realize
 from sim.scenario.errors import InputError, Problem
 
-__all__ = ["Debrief", "Game", "Result", "build_model", "first_difference", "play", "result_for", "wrap"]
+__all__ = [
+    "Debrief",
+    "Game",
+    "Result",
+    "build_model",
+    "first_difference",
+    "play",
+    "result_for",
+    "session_moves",
+    "wrap",
+]
 
 
 def government_id(scenario: Scenario, given: str) -> str:
@@ -221,6 +231,33 @@ class Game:
             self.by_round[round_no] = text
             return
 
+    def tabled_answer(self, text: np.ndarray, rows: list[tuple]) -> str:
+        """Whether the chair put the student's tabled ``text`` before the table this round, and why not if not."""
+        mine = [r for r in rows if r[4] == "offer" and self.actor in r[1].split("+")]
+        fixed = [self.scenario.issue_ids.index(k) for k in self.scenario.venue.fixes if k in self.scenario.issue_ids]
+        free = [k for k in range(len(text)) if k not in fixed]
+
+        def same(detail: str) -> bool:
+            x = np.array([float(v) for v in detail.split()])
+            return len(x) == len(text) and bool(np.allclose(x[free], np.clip(text, 0, 1)[free], atol=6e-4))
+
+        hits = [r for r in mine if same(r[7])]
+        if hits:
+            label = self.narrator.labels.get(hits[0][2], hits[0][2])
+            if hits[0][6] == "draft":
+                return (
+                    f"Your text: the chair floats it as the session's draft at {label} (who would sign it is "
+                    "above); nothing is signed before the summit."
+                )
+            verdict = "it is adopted" if hits[0][6] == "agreed" else "too few sign it: it fails"
+            return f"Your text: the chair tables it for signature at {label}; {verdict}."
+        if not mine:
+            return "Your text was not tabled: your table did not meet this round."
+        return (
+            "Your text was not tabled: by the chair's objective its own compromise among those who would sign "
+            "scores higher."
+        )
+
     def signing(self) -> bool:
         """Whether the student's table in the coming round is a summit (texts open for signature)."""
         return self.next_summit() == self.model.round + 1
@@ -253,10 +290,16 @@ class Game:
             else:
                 self._vote(None)
                 self.write(f"\n── Round {m.round + 1}: you are not at the table this round.")
-            before = len(m.log)
+            before, positions = len(m.log), np.array([g.position for g in m.governments])
+            tabled = self.model.tabled_proposal
             m.step()
-            for line in self.narrator.story(m.log[before:], {m.round: m.tension}):
+            rows = m.log[before:]
+            for line in self.narrator.story(rows, {m.round: m.tension}):
                 self.write("  " + line)
+            for line in session_moves(m, self.narrator, positions):
+                self.write("  " + line)
+            if tabled is not None and tabled[0] == self.actor:
+                self.write("  " + self.tabled_answer(tabled[1], rows))
         self._vote(None)
         return self.debrief()
 
@@ -275,6 +318,21 @@ class Game:
         return write_debrief(
             self.model, agent_model, self.actor, self.choices, self.by_round, self.narrator.labels, self.write, runs
         )
+
+
+def session_moves(m: NegotiationModel, narrator: Narrator, before: np.ndarray) -> list[str]:
+    """Who moved towards whom at each session of the round just played (``before``: every position before it)."""
+    k, ids = m.kernel, [g.actor_id for g in m.governments]
+    after = np.array([g.position for g in m.governments])
+    out = []
+    for table, summit in zip(k.tables(m.round), k.summits(m.round), strict=True):
+        if summit:
+            continue
+        idx = list(table)
+        line = narrator.moves(m.round, [ids[i] for i in idx], before[idx], after[idx], m.spec.issue_ids)
+        if line:
+            out.append(line)
+    return out
 
 
 def play(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.outputs.stats import wilson
+from sim.rules.protocols import summit_plan
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -36,6 +37,11 @@ def _spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
+def summits(scenario: Scenario) -> list[int]:
+    """The rounds in which some table is a summit (texts open for signature): the figures mark them."""
+    return [r for r, tables in enumerate(summit_plan(scenario), start=1) if any(tables)]
+
+
 def agreement_layout(scenario: Scenario, replications: int) -> dict:
     """What the agreement figure shows before any replication has run: its frame, titles and events."""
     return {
@@ -44,6 +50,7 @@ def agreement_layout(scenario: Scenario, replications: int) -> dict:
         "replications": replications,
         "quorum": scenario.business.quorum,
         "events": [(event.round, event.label or "event") for event in scenario.events],
+        "summits": summits(scenario),
     }
 
 
@@ -78,6 +85,7 @@ def positions_layout(scenario: Scenario) -> dict:
     """What the positions figure shows before any replication has run: a panel per issue, the governments."""
     return {
         "rounds": scenario.rounds,
+        "summits": summits(scenario),
         "governments": [gov.name for gov in scenario.governments],
         "issues": [
             {"title": issue.id.replace("_", " "), "high": issue.high, "low": issue.low} for issue in scenario.issues

@@ -80,6 +80,17 @@ def plot_positions(scenario: Scenario, rounds: dict[str, list], path: Path) -> N
     PositionsFigure(positions_layout(scenario)).finish(positions_data(scenario, rounds), path)
 
 
+def mark_summits(ax: object, rounds: list[int], label: bool = True) -> None:
+    """A shaded band at each summit round (texts are signed only there), labelled "summit" at its foot."""
+    for at in rounds:
+        ax.axvspan(at - 0.5, at + 0.5, color="#f0c36d", alpha=0.25, lw=0, zorder=0)
+        if label:
+            ax.text(
+                at, 0.03, "summit", transform=ax.get_xaxis_transform(), rotation=90, ha="center", va="bottom",
+                fontsize=8, color="#8a6d1f", zorder=0,
+            )  # fmt: skip
+
+
 def _make_ticks(axes: list, xticks: int, yticks: int) -> None:
     """Create the tick marks and labels now (drawing would create them the same way, later)."""
     for ax in axes:
@@ -109,6 +120,7 @@ class AgreementFigure:
         right.set_title("Business level: standards forum", y=1.0)
         right.set_xlabel("round")
         for ax in (left, right):
+            mark_summits(ax, layout.get("summits", []), label=ax is left)  # the right panel's legend would hide it
             for at, label in layout["events"]:
                 ax.text(at, 1.0, f" {label}", rotation=90, va="top", fontsize=7, color="dimgrey")
             ax.set_xticks(ticks)
@@ -164,6 +176,7 @@ class PositionsFigure:
             ax.set_title(issue["title"], fontsize=10, pad=3, y=1.0)
             ax.text(0.01, 0.99, f"1 = {issue['high']}", transform=ax.transAxes, va="top", fontsize=7, color="dimgrey")
             ax.text(0.01, 0.01, f"0 = {issue['low']}", transform=ax.transAxes, va="bottom", fontsize=7, color="dimgrey")
+            mark_summits(ax, layout.get("summits", []), label=ax is self.panels[0])
             ax.grid(alpha=0.3)
         first = axes.flat[0]
         first.set_xticks(ticks)
@@ -176,7 +189,10 @@ class PositionsFigure:
             ax.tick_params(labelleft=c == 0, labelbottom=r == rows_n - 1 or (r + 1) * cols + c >= len(issues))
             if r == rows_n - 1 or (r + 1) * cols + c >= len(issues):
                 ax.set_xlabel("round")
-        fig.suptitle("Stated positions of the governments over rounds (mean, 10–90% band)", fontsize=11, y=0.995)
+        summit = " · shaded: summit round" if layout.get("summits") else ""
+        fig.suptitle(
+            f"Stated positions of the governments over rounds (mean, 10–90% band){summit}", fontsize=11, y=0.995
+        )
         _make_ticks(self.panels, len(ticks), len(SHARES))
 
     def finish(self, data: dict, path: Path) -> None:

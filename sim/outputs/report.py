@@ -19,8 +19,11 @@ from sim.outputs.html import GLOSSARY, STYLE, esc, img, pct, read_result_json, t
 from sim.outputs.report_words import (
     assumptions_section,
     hinge_section,
+    level_words,
     one_replication,
     outcome_in_words,
+    public_command,
+    reason_words,
     sources_section,
     typical_replication,
     what_happened,
@@ -58,7 +61,7 @@ def build_report(folder: str | Path) -> Path:
     names = {a.id: a.name for a in scenario.actors}
     title = scenario.title or scenario.name
     body = [f"<h1>{esc(title)}</h1>", f"<p class=meta>{esc(scenario.description)}</p>"]
-    command, created = esc(manifest.get("command", "simrun")), esc(manifest.get("created", ""))
+    command, created = esc(public_command(manifest.get("command", "simrun"))), esc(manifest.get("created", ""))
     digest = esc(str(manifest.get("scenario_sha256", ""))[:16])
     body.append(
         f"<p class=meta>Produced by <code>{command}</code> on {created}; "
@@ -116,13 +119,13 @@ def run_sections(folder: Path, scenario: Scenario, names: dict[str, str], summar
             {1},
         ),
     ]
-    why = {"rivalry": "cost of dealing with rivals at this tension", "content": "proposal too far from its position"}
+    labels = level_words(summary)
     blockers = [
         [
             names.get(b["actor"], b["actor"]),
-            b["level"].replace("_", " "),
+            labels.get(b["level"], b["level"].replace("_", " ")),
             f"{b['p'] * 100:.0f}% [{b['low'] * 100:.0f}–{b['high'] * 100:.0f}]",
-            why.get(b["reason"], b["reason"]),
+            reason_words(b["reason"]),
         ]
         for b in summary["top_blockers"]
     ]
@@ -133,7 +136,10 @@ def run_sections(folder: Path, scenario: Scenario, names: dict[str, str], summar
         img(folder / "positions.png", "positions of the governments over rounds"),
     ]
     base = [
-        [issue, *("—" if e[k] is None else f"{e[k]:.2f}" for k in ("weighted_mean", "median", "nash", "deal"))]
+        [
+            issue.replace("_", " "),
+            *("—" if e[k] is None else f"{e[k]:.2f}" for k in ("weighted_mean", "median", "nash", "deal")),
+        ]
         for issue, e in summary["baselines"].items()
     ]
     out += [

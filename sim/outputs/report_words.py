@@ -7,11 +7,53 @@ stances, and the assumptions the numbers rest on.
 from __future__ import annotations
 
 import csv
-from pathlib import Path
+import re
+import shlex
+from pathlib import Path, PureWindowsPath
 
 from sim.outputs.html import esc, pct, table
 from sim.outputs.narrative import Narrator
 from sim.scenario import Coefficients, Scenario
+
+REASON_WORDS = {
+    "rivalry": "the cost of dealing with rivals at this tension",
+    "content": "a proposal too far from its position",
+    "too_deep": "a text too deep for it (deeper than it wants to commit)",
+    "choice": "its player's choice",
+}
+"""A blocker's main reason (the log's code) in the words the report and the worksheet print."""
+
+
+def reason_words(code: str) -> str:
+    """The reason code ``too_deep`` as words a student reads (see :data:`REASON_WORDS`)."""
+    return REASON_WORDS.get(code, str(code).replace("_", " "))
+
+
+def level_words(summary: dict) -> dict[str, str]:
+    """Rung name → the label the summary gives it (``shared_testing`` → ``shared testing standards``)."""
+    return {lv["level"]: lv["label"] for lv in summary["government"]["levels"]}
+
+
+def public_command(command: str) -> str:
+    """The command that made a folder, with every absolute path cut to its last part.
+
+    A teacher's report is handed out: it must not print the teacher's folders
+    (``--out /home/teacher/runs/x`` → ``--out x``).
+    """
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+
+    def cut(word: str) -> str:
+        key, eq, value = word.partition("=") if word.startswith("-") else ("", "", word)
+        absolute = value.startswith(("/", "~", "\\")) or re.match(r"^[A-Za-z]:[\\/]", value)
+        if not absolute:
+            return word
+        name = PureWindowsPath(value).name if "\\" in value else Path(value).name
+        return f"{key}{eq}{name or '…'}"
+
+    return shlex.join(cut(w) for w in words)
 
 
 def what_happened(summary: dict, names: dict[str, str]) -> list[str]:
@@ -34,14 +76,12 @@ def what_happened(summary: dict, names: dict[str, str]) -> list[str]:
         f"government deal across blocs in {pct(first['business'])}; "
         f"the government deal came first in {pct(first['government'])}."
     )
+    labels = level_words(summary)
     for b in summary["top_blockers"][:3]:
-        why = {
-            "rivalry": "the cost of dealing with rivals at this tension",
-            "content": "a proposal too far from its position",
-        }
+        level = labels.get(b["level"], b["level"].replace("_", " "))
         out.append(
-            f"{names.get(b['actor'], b['actor'])} blocked {b['level'].replace('_', ' ')} in {b['p'] * 100:.0f}% "
-            f"of replications, mostly because of {why.get(b['reason'], b['reason'])}."
+            f"{names.get(b['actor'], b['actor'])} blocked {level} in {b['p'] * 100:.0f}% "
+            f"of replications, mostly because of {reason_words(b['reason'])}."
         )
     return out
 
