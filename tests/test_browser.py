@@ -224,7 +224,9 @@ def test_tension_and_step_change_the_plots_and_the_log(server):
             after = [images.nth(i).get_attribute("src") for i in range(images.count())]
         assert after != before, "no plot changed after Step"
         page.wait_for_function(
-            "() => document.querySelector('.simrun-log-line').innerText.startsWith('Round 1: ')", timeout=20_000
+            # the newest line is round 1's (a session says "Round 1 (session of …): …")
+            "() => /^Round 1[^0-9]/.test(document.querySelector('.simrun-log-line').innerText)",
+            timeout=20_000,
         )
         assert re.fullmatch(
             r"Round 1 · tension 0\.\d\d · business restriction 0\.\d\d", page.locator(".simrun-status").inner_text()

@@ -361,7 +361,11 @@ def test_unwritable_out_is_refused_before_any_replication(tmp_path):
 
 
 def test_two_runs_in_the_same_second_keep_both_results(tmp_path, small_file, monkeypatch):
+    # pandas is imported before datetime is patched below: its C code, first imported under the
+    # patched class, crashes the interpreter (a segfault whenever no earlier test had imported it)
     import datetime as dt
+
+    import pandas  # noqa: F401
 
     from sim.experiments.study import run_study
     from sim.outputs import files
@@ -771,6 +775,81 @@ def test_the_memory_room_is_the_smallest_limit(monkeypatch):
     assert budget.memory_room() == (2 * 2**30, "left under this process's address-space limit (ulimit -v)")
     monkeypatch.setattr(budget, "_cgroup_room", lambda: 2**29)
     assert budget.memory_room() == (2**29, "left under this process's cgroup limit (memory.max)")
+
+
+# -- 3b. time: a long request inside the caps says so before it starts ------------------------
+LONG = re.compile(
+    r"This will take about [\d,]+ minutes? \(estimate from a [\d,]+-replication probe; "
+    r"Ctrl-C stops it, and a sweep resumes with the same --out\)\."
+)
+
+
+def test_the_estimate_is_computed_from_counts_and_a_cost():
+    from sim.experiments import budget
+
+    assert budget.long_notice(60, 5) is None
+    assert budget.long_notice(budget.estimate_seconds(10**9, 1e-6, workers=2), 50) == (
+        "This will take about 8 minutes (estimate from a 50-replication probe; Ctrl-C stops it, "
+        "and a sweep resumes with the same --out)."
+    )
+    assert budget.estimate_seconds(1000, 0.5, workers=4, chunks=10, chunk_seconds=2) == 145
+    bletchley = load_scenario(ROOT / "scenarios/bletchley.yaml")
+    assert budget.agent_rounds(bletchley) == 94 * 12
+
+
+@pytest.fixture
+def slow_probe(monkeypatch):
+    """Every request looks worth probing, and the probe (run for real) measures 100 s: every request is long."""
+    from sim.experiments import budget
+
+    probed = []
+
+    def timed(work, times=2):
+        work()
+        probed.append(work)
+        return 100.0
+
+    monkeypatch.setattr(budget, "PROBE_ABOVE", 0)
+    monkeypatch.setattr(budget, "timed", timed)
+    return probed
+
+
+def test_a_long_run_and_sweep_say_so_first_and_keep_their_bytes(tmp_path, small_file, slow_probe, monkeypatch):
+    result = CliRunner().invoke(app, ["run", str(small_file), "--out", str(tmp_path / "long")])
+    assert result.exit_code == 0, result.output
+    assert LONG.fullmatch(result.stderr.strip().splitlines()[0]), repr(result.stderr)
+    result = CliRunner().invoke(app, ["sweep", str(small_file), "--vary", "tension=0,1", "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert LONG.fullmatch(result.stderr.strip().splitlines()[0]), repr(result.stderr)
+    assert not list((tmp_path / "s" / "parts").glob(".*"))  # the probe's part is gone
+    assert len(slow_probe) == 3  # the run's replications, the sweep's chunk and its part
+    slow_probe.clear()
+    from sim.experiments import budget
+
+    monkeypatch.setattr(budget, "PROBE_ABOVE", float("inf"))
+    result = CliRunner().invoke(app, ["run", str(small_file), "--out", str(tmp_path / "short")])
+    assert result.exit_code == 0 and "This will take" not in result.stderr and not slow_probe
+    for name in ("outcomes.csv", "rounds.csv", "events.csv", "summary.json"):
+        assert (tmp_path / "long" / name).read_bytes() == (tmp_path / "short" / name).read_bytes(), name
+
+
+def test_the_shipped_scenarios_default_run_probes_nothing(tmp_path, monkeypatch):
+    from sim.experiments import budget
+
+    def never(*args, **kwargs):
+        raise AssertionError("probed")
+
+    monkeypatch.setattr(budget, "timed", never)
+    scenario = load_scenario(ROOT / "scenarios/bletchley.yaml")
+    assert budget.run_notice(scenario, scenario.replications) is None
+    assert budget.run_notice(scenario, 2_000) is None
+    monkeypatch.setattr(budget, "timed", lambda work, times=2: 1e-4)  # a probe of 50 that finds them quick
+    assert budget.run_notice(scenario, 1_000_000) is None
+    monkeypatch.setattr(budget, "timed", lambda work, times=2: 0.05)  # 1 ms each, and 1.5 times that after
+    assert budget.run_notice(scenario, 1_000_000) == (
+        "This will take about 42 minutes (estimate from a 50-replication probe; Ctrl-C stops it, "
+        "and a sweep resumes with the same --out)."
+    )
 
 
 # -- 4. the last tracebacks ------------------------------------------------------------------

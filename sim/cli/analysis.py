@@ -52,7 +52,7 @@ def run_with_progress(plan: SweepPlan, **options: object) -> SweepResult:
             def note(text: str) -> None:  # plain text: a path is never read as markup
                 typer.echo(text, err=True)
 
-            return run_sweep(plan, progress=advance, on_total=on_total, on_note=note, **options)
+            return run_sweep(plan, progress=advance, on_total=on_total, on_note=note, on_estimate=note, **options)
     except InputError as exc:
         fail(exc)
     except KeyboardInterrupt as exc:

@@ -202,6 +202,7 @@ def run(
                     on_total=set_total,
                     allow_large=allow_large,
                     plotter=plotter,
+                    on_estimate=lambda text: typer.echo(text, err=True),  # plain text, above the bar
                 )
     except InputError as exc:
         fail(exc)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.experiments.budget import check_memory, companies_of, run_bytes
+from sim.experiments.budget import check_memory, companies_of, run_bytes, run_notice
 from sim.experiments.runner import EVENT_COLUMNS, Replication, check_replications, check_seed, run_replications
 from sim.outputs.files import check_out, check_out_name, default_out, manifest, publish, write_csv, write_json
 from sim.outputs.lock import writer_lock
@@ -94,6 +94,7 @@ def run_study(
     on_total: Callable[[int], None] | None = None,
     allow_large: bool = False,
     plotter: Plotter | None = None,
+    on_estimate: Callable[[str], None] | None = None,
 ) -> Study:
     """Validate ``scenario_file``, run its replications and write ``out`` (default ``results/<name>-<time>``).
 
@@ -101,7 +102,9 @@ def run_study(
     runs; ``allow_large`` lifts the cap of 1,000,000 replications (memory is checked anyway).
     The figures are drawn by ``plotter`` (default: in this process), while the tables are
     written; a failed figure raises :class:`sim.outputs.plot_process.PlotError` and no
-    folder is written.
+    folder is written. With ``on_estimate``, a run that will take more than a minute
+    tells it the line to print before its first replication
+    (:func:`sim.experiments.budget.run_notice`).
     """
     check_seed(seed)
     if out is not None:
@@ -118,7 +121,7 @@ def run_study(
     target = Path(out) if out else default_out(scenario.name)
     check_out(target)  # before the lock, whose file is made beside the folder
     with writer_lock(target):  # one writer per folder: a second run into it is refused, not mixed in
-        return _study(scenario, doc, scenario_file, n, master, target, progress, on_total, plotter)
+        return _study(scenario, doc, scenario_file, n, master, target, progress, on_total, plotter, on_estimate)
 
 
 def _study(
@@ -131,11 +134,15 @@ def _study(
     progress: Callable[[int], None] | None,
     on_total: Callable[[int], None] | None,
     plotter: Plotter | None,
+    on_estimate: Callable[[str], None] | None = None,
 ) -> Study:
     """The body of :func:`run_study` once its inputs are checked and the folder's lock is held."""
     check_out(target)
     drawing = plotter or Plotter()  # matplotlib only once there is a result
     drawing.prepare(figures(scenario, n))  # a plotting process builds the frames meanwhile
+    notice = run_notice(scenario, n) if on_estimate else None  # a probe on a throwaway seed, if long at all
+    if notice and on_estimate:
+        on_estimate(notice)
     if on_total:
         on_total(n)
     start = time.perf_counter()

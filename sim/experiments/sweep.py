@@ -314,6 +314,40 @@ def _clear_unfinished_start(out: Path) -> None:
         (out / "parts").rmdir()
 
 
+def sweep_notice(todo: list[Chunk], parts: Path, workers: int) -> str | None:
+    """What a sweep says before computing ``todo`` on ``workers`` if it will take long, else None.
+
+    Counts alone decide whether to look closer (:data:`~sim.experiments.budget.PROBE_ABOVE`);
+    then the first chunk, at most its own size, is run on a throwaway seed (never the
+    sweep's own generators) and its part written beside the others under a temporary name,
+    then removed: nothing the sweep keeps changes.
+    """
+    from sim.experiments import budget
+
+    if not todo:
+        return None
+    units = sum((c.stop - c.start) * budget.agent_rounds(c.scenario) for c in todo)
+    typical = budget.estimate_seconds(units, budget.UNIT_SECONDS, workers, len(todo), budget.CHUNK_SECONDS)
+    if typical < budget.PROBE_ABOVE:
+        return None
+    first = todo[0]
+    k = budget.probe_size(first.scenario, first.stop - first.start)
+    probe = replace(first, master=budget.PROBE_SEED, start=0, stop=k)
+    rows: list[dict] = []
+
+    def compute() -> None:
+        rows[:] = run_chunk(probe)[1]
+
+    name = ".probe.tmp"  # a stale one is removed with the other temporary files when a sweep resumes
+    try:
+        computing = budget.timed(compute)
+        writing = budget.timed(lambda: write_part(parts, name, rows))
+    finally:
+        (parts / name).unlink(missing_ok=True)
+    unit_seconds = computing / (k * budget.agent_rounds(first.scenario))
+    return budget.long_notice(budget.estimate_seconds(units, unit_seconds, workers, len(todo), writing), k)
+
+
 def chunks_of(plan: SweepPlan, engine: str = "batch") -> list[Chunk]:
     """Every chunk of the sweep, grid point by grid point."""
     return [
@@ -374,8 +408,12 @@ def run_sweep(
     on_total: Callable[[int, int], None] | None = None,
     engine: str = "batch",
     on_note: Callable[[str], None] | None = None,
+    on_estimate: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Compute the missing chunks of ``plan`` into ``out``, then summarise and plot.
+
+    With ``on_estimate``, a sweep that will take more than a minute on local workers
+    tells it the line to print, before its first chunk (:func:`sweep_notice`).
 
     Only one process writes a folder at a time (:mod:`sim.outputs.lock`): another is
     refused with an :class:`InputError` naming it. A resumed sweep reads every part it
@@ -397,7 +435,9 @@ def run_sweep(
     if not target.exists():
         check_out(target)  # before the lock, whose file is made beside the folder
     with writer_lock(target):  # one writer per folder: a second sweep into it is refused, never mixed in
-        return _run_locked(plan, target, workers, scheduler, dask_local, progress, on_total, engine, on_note)
+        return _run_locked(
+            plan, target, workers, scheduler, dask_local, progress, on_total, engine, on_note, on_estimate
+        )
 
 
 def _run_locked(
@@ -410,6 +450,7 @@ def _run_locked(
     on_total: Callable[[int, int], None] | None,
     engine: str,
     on_note: Callable[[str], None] | None,
+    on_estimate: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """:func:`run_sweep` once the folder's lock is held."""
     from sim.experiments.hinge import sweep_hinge
@@ -443,9 +484,13 @@ def _run_locked(
     start = time.perf_counter()
     try:
         _mark(target, info, "running")
+        local = workers if scheduler or dask_local else cap_workers(workers, len(todo))
+        if on_estimate and scheduler is None:  # a scheduler's workers are elsewhere: not estimated
+            notice = sweep_notice(todo, parts, dask_local or local or 1)
+            if notice:
+                on_estimate(notice)
         if on_total:
             on_total(total, total - sum(c.stop - c.start for c in todo))
-        local = workers if scheduler or dask_local else cap_workers(workers, len(todo))
         with make_executor(local, scheduler, dask_local) as executor:
             used = executor.workers
             for name, rows in executor.imap_unordered(run_chunk, todo):
