@@ -255,6 +255,9 @@ def test_the_server_connects_to_nothing_outside_and_writes_no_id(server):
         page.get_by_text("Teacher's controls").wait_for(timeout=60_000)
         page.get_by_role("button", name="Step").click()
         page.get_by_text("Round 1 of 12").wait_for(timeout=20_000)
+        # nobody touched the tension: the slider showing Bletchley's 0.663 must not log a teacher's move
+        log = " | ".join(page.locator(".simrun-log-line").all_inner_texts())
+        assert "Teacher sets tension" not in log, log
         browser.close()
     lines = server["audit"].read_text().splitlines()
     started = [line for line in lines if " start " in line]

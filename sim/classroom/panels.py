@@ -26,6 +26,10 @@ LOG_FILTERS = {
 }
 
 
+SLIDER_STEP = 0.01
+"""The tension slider's step: fine enough that a scenario's tension (0.663) sits on it rather than snapping to 0.65."""
+
+
 def log_lines(model: DemoModel, show: str = "everything") -> list[str]:
     """The log in plain words, newest first, keeping only the lines ``show`` names (see :data:`LOG_FILTERS`)."""
     tension = dict(zip(history(model, "round"), history(model, "tension"), strict=False))
@@ -85,12 +89,16 @@ def Teacher(model: DemoModel, on_tension=None):  # noqa: ANN001 - a callback
         force_update()
 
     def set_tension(value: float) -> None:
+        # the slider shows the tension to two decimals: a value within rounding of the model's is the
+        # widget echoing it (Bletchley's 0.663 shown as 0.66), not a teacher's move, and logs nothing
+        if abs(value - model.tension) < SLIDER_STEP / 2 + 1e-9:
+            return
         throw(f"Teacher sets tension to {value:.2f}", value - model.tension)
 
     with solara.Card("Teacher's controls"):
         with solara.Column(classes=["simrun-tension"]):
             solara.SliderFloat(
-                "tension now", value=round(model.tension, 2), min=0.0, max=1.0, step=0.05, on_value=set_tension
+                "tension now", value=round(model.tension, 2), min=0.0, max=1.0, step=SLIDER_STEP, on_value=set_tension
             )
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button("Raise tension", on_click=lambda: throw("Tension rises", 0.1))
