@@ -21,19 +21,8 @@ from sim.api import load
 from sim.experiments.hinge import point_seeds, sweep_inputs
 from sim.experiments.runner import replication_seed, run_replications
 from sim.experiments.sweep import plan_sweep, run_sweep
-from sim.outputs.hinge import (
-    Box,
-    Input,
-    explain,
-    find_box,
-    fisher_exact,
-    hinge_lines,
-    label,
-    peel,
-    prim,
-    run_hinge,
-    youden,
-)
+from sim.outputs.hinge import Input, explain, hinge_lines, label, run_hinge
+from sim.outputs.prim import Box, find_box, fisher_exact, peel, prim, youden
 from sim.outputs.summary import summarise
 from sim.scenario.distributions import expected, realize, uncertain_paths, values_at
 

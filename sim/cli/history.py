@@ -39,7 +39,8 @@ def backtest_history(
     from sim.experiments.executors import available_cores
     from sim.experiments.history import DEFAULT_FIT, DEFAULT_SCENARIOS, plan_history, run_history
     from sim.experiments.history_checkpoint import Checkpoint, partial_folder
-    from sim.experiments.history_report import baseline_path, render, save_baseline, summary_of, write_history
+    from sim.experiments.history_console import render
+    from sim.experiments.history_report import baseline_path, save_baseline, summary_of, write_history
     from sim.outputs.files import check_out, default_out, publish
 
     folder = scenarios or DEFAULT_SCENARIOS
