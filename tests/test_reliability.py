@@ -944,8 +944,8 @@ def test_control_characters_in_any_text_are_refused(tmp_path, old, new, key, mes
     text = SMALL.replace(old, new, 1)
     line = next(i for i, t in enumerate(text.splitlines(), 1) if new.splitlines()[-1] in t)
     path = write(tmp_path, "c.yaml", text)
-    assert problems_of(path) == [f"{path}:{line}: {key}: {message}" + problems_of(path)[0].split(message, 1)[1]]
-    assert problems_of(path)[0].startswith(f"{path}:{line}: {key}: {message}")
+    found = problems_of(path)
+    assert len(found) == 1 and found[0].startswith(f"{path}:{line}: {key}: {message}"), found
 
 
 def test_a_newline_in_base_cannot_forge_an_error_line(tmp_path):
